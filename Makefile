@@ -5,15 +5,22 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed-stamp
+CORE   := $(VENV)/.core-installed
+DEV    := $(VENV)/.dev-installed
 
 .PHONY: run test data venv bench lint clean
 
-venv: $(STAMP)
+venv: $(CORE)
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+# telar and its core dependencies (NumPy, pandas, scikit-learn, matplotlib, tqdm).
+$(CORE): pyproject.toml
+	@$(PYTHON) -m venv $(VENV) || { echo "make: could not create $(VENV); on Debian/Ubuntu: apt-get install python3-venv" >&2; exit 1; }
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+# What the tests and benchmarks add: pytest, hypothesis, ruff, and PyTorch (CPU) to check against.
+$(DEV): $(CORE)
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	touch $@
 
@@ -22,16 +29,16 @@ $(STAMP): pyproject.toml
 data:
 	@sh scripts/ensure-data.sh
 
-run: venv data
+run: $(CORE) data
 	$(VENV)/bin/telar train
 
-test: venv data
+test: $(DEV) data
 	$(PY) -m pytest -q
 
-bench: venv data
+bench: $(DEV) data
 	$(PY) benchmarks/run_all.py
 
-lint: venv
+lint: $(DEV)
 	$(VENV)/bin/ruff check .
 
 clean:
