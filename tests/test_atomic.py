@@ -1,0 +1,35 @@
+"""Atomic writes: the final name holds either the old or the whole new content, never a part."""
+
+import os
+import stat
+
+import pytest
+
+from telar.atomic import atomic_write, atomic_write_text
+
+
+def test_atomic_write_replaces_the_file_whole(tmp_path):
+    target = tmp_path / "summary.json"
+    atomic_write_text(target, "old")
+    atomic_write_text(target, "new content")
+    assert target.read_text() == "new content"
+    assert [p.name for p in tmp_path.iterdir()] == ["summary.json"]
+
+
+def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
+    target = tmp_path / "model.npz"
+    atomic_write_text(target, "good")
+    with pytest.raises(RuntimeError), atomic_write(target, "w") as f:
+        f.write("half")
+        raise RuntimeError("killed mid-write")
+    assert target.read_text() == "good"
+    assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]
+
+
+def test_written_files_get_the_umask_mode_not_a_private_one(tmp_path):
+    old = os.umask(0o022)
+    try:
+        atomic_write_text(tmp_path / "a.txt", "x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "a.txt").stat().st_mode) == 0o644
