@@ -139,7 +139,10 @@ def rmsprop_update_(
     *,
     scratch: np.ndarray | None = None,
 ) -> None:
-    """One RMSprop step in place: ``s <- alpha s + (1 - alpha) g^2``, ``p -= lr g / (sqrt(s) + eps)``."""
+    """One RMSprop step in place.
+
+    ``s <- alpha s + (1 - alpha) g^2``, ``p <- p - lr g / (sqrt(s) + eps)``.
+    """
     buf = np.empty_like(param) if scratch is None else scratch
     square_avg *= alpha
     np.multiply(grad, grad, out=buf)
