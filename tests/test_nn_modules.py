@@ -33,7 +33,7 @@ def test_module_registers_parameters_and_submodules_in_order():
 def test_gradients_reach_every_parameter_of_a_custom_module():
     model = TwoLayers().to_dtype(np.float64)
     x = telar.tensor(np.random.default_rng(0).normal(size=(5, 4)))
-    names, params = zip(*model.named_parameters())
+    names, params = zip(*model.named_parameters(), strict=True)
     report = telar.gradcheck(lambda: F.cross_entropy(model(x), np.array([0, 1, 1, 0, 1])), [],
                              wrt=params, names=names)
     assert report, report.table()

@@ -243,7 +243,7 @@ def reshape(x: Tensor, shape: Sequence[int]) -> Tensor:
 
 
 def transpose(x: Tensor, axes: Sequence[int] | None = None) -> Tensor:
-    """Permute the axes (reverse them when ``axes`` is None); ``dx`` uses the inverse permutation."""
+    """Permute the axes (reverse them if ``axes`` is None); ``dx`` uses the inverse order."""
     inverse = None if axes is None else tuple(np.argsort(axes))
     return make_result(xp.transpose(x.data, axes), (x,), lambda g: (xp.transpose(g, inverse),))
 
@@ -288,7 +288,7 @@ def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
 
     def backward(g: np.ndarray) -> list[np.ndarray | None]:
         pieces = xp.split(g, cuts, axis=axis)
-        return [piece if p.requires_grad else None for p, piece in zip(parts, pieces)]
+        return [piece if p.requires_grad else None for p, piece in zip(parts, pieces, strict=True)]
 
     return make_result(xp.concatenate([p.data for p in parts], axis=axis), parts, backward)
 
