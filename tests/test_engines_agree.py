@@ -58,7 +58,7 @@ def autodiff_gradients(weights, biases, x, y):
 def batch_and_weights(seed: int = 0, n: int = 32):
     rng = np.random.default_rng(seed)
     weights = [rng.standard_normal((a, b)) * np.sqrt(2 / (a + b))
-               for a, b in zip(SIZES, SIZES[1:], strict=True)]
+               for a, b in zip(SIZES, SIZES[1:], strict=False)]
     biases = [rng.normal(scale=0.1, size=b) for b in SIZES[1:]]
     return weights, biases, rng.random((n, SIZES[0])), rng.integers(0, 10, size=n)
 
@@ -80,7 +80,7 @@ def test_autodiff_gives_the_seed_networks_gradients():
     # SeedNetwork keeps W as (n_in, n_out), the report's x @ W layout.
     weights = [np.array(w, dtype=np.float64) for w in net.weights]
     biases = [np.array(b, dtype=np.float64).reshape(-1) for b in net.biases]
-    assert [w.shape for w in weights] == list(zip(SIZES, SIZES[1:], strict=True))
+    assert [w.shape for w in weights] == list(zip(SIZES, SIZES[1:], strict=False))
     net.forward(x)
     seed_w, seed_b = net.backward(y)
     got_w, got_b = autodiff_gradients(weights, biases, x, y)
