@@ -137,19 +137,30 @@ def interleaved(peers: dict[str, Callable[[], None]], epochs: int) -> dict[str, 
     return times
 
 
-def table(title: str, times: dict[str, list[float]], reference: str) -> str:
+def table(title: str, times: dict[str, list[float]]) -> str:
+    """Median and best epoch per peer, and each as a ratio to the faster PyTorch setting.
+
+    On a busy 2-core machine PyTorch's two OpenMP threads can spin against a neighbour and
+    run many times slower than one thread; comparing with the faster of the two settings is
+    the stricter test. The best (minimum) epoch is the least disturbed by neighbours.
+    """
     med = {k: statistics.median(v) for k, v in times.items()}
-    lines = [f"\n{title}", "| implementation | s/epoch (median) | min | vs PyTorch |",
-             "|---|---:|---:|---:|"]
-    for name, t in times.items():
-        ratio = med[name] / med[reference]
-        lines.append(f"| {name} | {med[name]:.3f} | {min(t):.3f} | {ratio:.2f}x |")
+    best = {k: min(v) for k, v in times.items()}
+    torch_names = [k for k in times if k.startswith("PyTorch")]
+    ref_med = min(med[k] for k in torch_names)
+    ref_best = min(best[k] for k in torch_names)
+    lines = [f"\n{title}",
+             "| implementation | s/epoch median | s/epoch best | median vs PyTorch | "
+             "best vs PyTorch |", "|---|---:|---:|---:|---:|"]
+    for name in times:
+        lines.append(f"| {name} | {med[name]:.3f} | {best[name]:.3f} | "
+                     f"{med[name] / ref_med:.2f}x | {best[name] / ref_best:.2f}x |")
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--data", default=None)
     parser.add_argument("--skip-wide", action="store_true")
     args = parser.parse_args(argv)
@@ -169,11 +180,11 @@ def main(argv: list[str] | None = None) -> int:
     }
     times = interleaved(peers, args.epochs)
     print(table(f"The report's network 784-64-32-16-10, Adam, batch {BATCH}, {len(x)} images, "
-                f"median of {args.epochs} epochs", times, torch_ref))
-    med = {k: statistics.median(v) for k, v in times.items()}
-    ratio = med["telar autograd"] / med["telar hand-written (seed)"]
-    print(f"autograd / hand-written: {ratio:.2f}x   (targets: <= 0.6x PyTorch, "
-          f"<= 1.3x hand-written)")
+                f"{args.epochs} epochs each; PyTorch = the faster of its two settings", times))
+    auto, hand = times["telar autograd"], times["telar hand-written (seed)"]
+    ratio = statistics.median(auto) / statistics.median(hand)
+    print(f"autograd / hand-written: median {ratio:.2f}x, best {min(auto) / min(hand):.2f}x"
+          "   (targets: <= 0.6x PyTorch, <= 1.3x hand-written)", flush=True)
 
     if not args.skip_wide:
         wide = nn.build_mlp(WIDE)
@@ -185,8 +196,8 @@ def main(argv: list[str] | None = None) -> int:
         }
         times = interleaved(peers, args.epochs)
         print(table(f"Wide network 784-512-256-10, BatchNorm1d, ReLU, Dropout 0.2, Adam, "
-                    f"batch {BATCH}, median of {args.epochs} epochs", times, torch_ref)
-              + "\n(target: <= 0.8x PyTorch)")
+                    f"batch {BATCH}, {args.epochs} epochs each", times)
+              + "\n(target: <= 0.8x PyTorch)", flush=True)
     torch.set_num_threads(threads)
     return 0
 
