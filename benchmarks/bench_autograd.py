@@ -14,7 +14,8 @@ alike); the table gives the median seconds per epoch and the ratios. Mini-batch 
 small, so the telar engines run BLAS on one thread for batches up to 1024 (the policy of
 ``telar.seed.threads``); PyTorch runs with its default threads (and, for reference, one).
 
-    PYTHONPATH=src python benchmarks/bench_autograd.py [--epochs 5] [--data DIR]
+    PYTHONPATH=src python benchmarks/bench_autograd.py [--epochs 3] [--data DIR]
+        [--torch-threads default,1] [--skip-wide]
 """
 
 from __future__ import annotations
@@ -165,29 +166,37 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--data", default=None)
-    parser.add_argument("--skip-wide", action="store_true")
+    parser.add_argument("--skip-wide", action="store_true", help="only the report's network")
+    parser.add_argument("--skip-report", action="store_true", help="only the mlp network")
+    parser.add_argument("--torch-threads", default="default,1",
+                        help="PyTorch thread settings to run, comma-separated ('default,1')")
     args = parser.parse_args(argv)
     x, y, _, _ = load_benchmark_data(args.data)
     import torch
 
     threads = torch.get_num_threads()
-    torch_ref = f"PyTorch CPU ({threads} threads)"
+    settings = [threads if t.strip() == "default" else int(t)
+                for t in args.torch_threads.split(",")]
 
-    model = report_model()
-    peers = {
-        "telar autograd": autograd_epoch(model, optim.Adam(model.parameters(), lr=LR), x, y,
-                                         np.random.default_rng(0)),
-        "telar hand-written (seed)": seed_epoch(x, y, np.random.default_rng(0)),
-        torch_ref: torch_epoch(model, x, y, threads),
-        "PyTorch CPU (1 thread)": torch_epoch(model, x, y, 1),
-    }
-    times = interleaved(peers, args.epochs)
-    print(table(f"The report's network 784-64-32-16-10, Adam, batch {BATCH}, {len(x)} images, "
-                f"{args.epochs} epochs each; PyTorch = the faster of its two settings", times))
-    auto, hand = times["telar autograd"], times["telar hand-written (seed)"]
-    ratio = statistics.median(auto) / statistics.median(hand)
-    print(f"autograd / hand-written: median {ratio:.2f}x, best {min(auto) / min(hand):.2f}x"
-          "   (targets: <= 0.6x PyTorch, <= 1.3x hand-written)", flush=True)
+    def torch_peers(model: nn.Sequential, weight_decay: float | None = None) -> dict:
+        return {f"PyTorch CPU ({t} thread{'s' if t > 1 else ''})":
+                torch_epoch(model, x, y, t, weight_decay=weight_decay) for t in settings}
+
+    if not args.skip_report:
+        model = report_model()
+        peers = {
+            "telar autograd": autograd_epoch(model, optim.Adam(model.parameters(), lr=LR), x, y,
+                                             np.random.default_rng(0)),
+            "telar hand-written (seed)": seed_epoch(x, y, np.random.default_rng(0)),
+            **torch_peers(model),
+        }
+        times = interleaved(peers, args.epochs)
+        print(table(f"The report's network 784-64-32-16-10, Adam, batch {BATCH}, {len(x)} images, "
+                    f"{args.epochs} epochs each; PyTorch = its fastest setting", times))
+        auto, hand = times["telar autograd"], times["telar hand-written (seed)"]
+        ratio = statistics.median(auto) / statistics.median(hand)
+        print(f"autograd / hand-written: median {ratio:.2f}x, best {min(auto) / min(hand):.2f}x"
+              "   (targets: <= 0.6x PyTorch, <= 1.3x hand-written)", flush=True)
 
     if not args.skip_wide:
         wide = nn.build_mlp(WIDE)
@@ -195,8 +204,7 @@ def main(argv: list[str] | None = None) -> int:
             "telar autograd": autograd_epoch(
                 wide, optim.AdamW(wide.parameters(), lr=LR, weight_decay=WIDE_WEIGHT_DECAY),
                 x, y, np.random.default_rng(0)),
-            torch_ref: torch_epoch(wide, x, y, threads, weight_decay=WIDE_WEIGHT_DECAY),
-            "PyTorch CPU (1 thread)": torch_epoch(wide, x, y, 1, weight_decay=WIDE_WEIGHT_DECAY),
+            **torch_peers(wide, WIDE_WEIGHT_DECAY),
         }
         times = interleaved(peers, args.epochs)
         print(table(f"mlp preset 784-1024-512-10, BatchNorm1d, ReLU, Dropout 0.3, AdamW, "

@@ -249,3 +249,14 @@ def test_optimiser_state_survives_npz_and_json_without_pickle(tmp_path):
     for p, c in zip(params, copies, strict=True):
         np.testing.assert_array_equal(p.data, c.data)
     assert other.param_groups[0]["lr"] == 0.01
+
+
+@pytest.mark.parametrize("name, kwargs", [c for c in CASES if c[0].startswith("Adam")])
+def test_adam_per_parameter_path_for_large_groups_also_follows_pytorch(name, kwargs, monkeypatch):
+    from telar.optim import adam
+
+    monkeypatch.setattr(adam, "FLAT_MAX_VALUES", 0)  # every group counts as large
+    ours, theirs, opt = run_both(name, kwargs)
+    assert not opt._flat  # the flat path was not taken
+    for p, t in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=1e-10, atol=1e-12)

@@ -18,6 +18,10 @@ from telar.errors import ConfigError
 from telar.optim.kernels import adam_update_, flush_tiny_
 from telar.optim.optimizer import Optimizer
 
+#: Groups up to this many values go through the flat path; above it, copying the gradients
+#: into the flat array costs more memory traffic than the per-parameter calls it saves.
+FLAT_MAX_VALUES = 1 << 18
+
 #: Steps between flushes of tiny moments to zero (see ``telar.optim.kernels.flush_tiny_``).
 FLUSH_EVERY = 64
 
@@ -37,12 +41,14 @@ class Adam(Optimizer):
         super().__init__(params, {"lr": lr, "betas": tuple(betas), "eps": eps,
                                   "weight_decay": weight_decay})
         self._flat: dict[tuple[int, ...], _FlatGroup] = {}  # work space, not state
+        self._scratch: dict[int, np.ndarray] = {}  # per-parameter work space, not state
 
     def step(self) -> None:
         """One Adam step for every parameter with a gradient.
 
         Fast path: when every parameter of a group has a gradient, the same dtype and the same
-        step count, the group is updated by ONE kernel call over flat arrays. The group's
+        step count, and holds at most ``FLAT_MAX_VALUES`` values, the group is updated by ONE
+        kernel call over flat arrays. The group's
         parameters then live in one flat array (``p.data`` becomes a view into it, values
         unchanged), as do the moments (each parameter's state holds views); gradients are
         copied in. A parameter whose ``data`` was replaced since is copied back in. Otherwise
@@ -59,6 +65,8 @@ class Adam(Optimizer):
 
     def _can_go_flat(self, params: list[Tensor]) -> bool:
         if len(params) < 2 or any(p.grad is None for p in params):
+            return False
+        if sum(p.data.size for p in params) > FLAT_MAX_VALUES:
             return False
         dtype = params[0].data.dtype
         if any(p.data.dtype != dtype for p in params):
@@ -99,10 +107,15 @@ class Adam(Optimizer):
             state["exp_avg_sq"] = np.zeros_like(p.data)
         state["step"] += 1
         beta1, beta2 = group["betas"]
-        scratch = np.empty_like(p.data)
+        scratch = self._scratch.get(id(p))
+        if scratch is None or scratch.shape != p.data.shape or scratch.dtype != p.data.dtype:
+            scratch = self._scratch[id(p)] = np.empty_like(p.data)
         adam_update_(p.data, grad, state["exp_avg"], state["exp_avg_sq"], state["step"],
                      group["lr"], beta1, beta2, group["eps"], weight_decay=group["weight_decay"],
                      decoupled=self.decoupled, scratch=scratch)
+        if state["step"] % FLUSH_EVERY == 0:
+            flush_tiny_(state["exp_avg"], scratch=scratch)
+            flush_tiny_(state["exp_avg_sq"], scratch=scratch)
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         super().load_state_dict(state_dict)
