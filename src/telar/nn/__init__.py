@@ -1,0 +1,13 @@
+"""``telar.nn``: modules, layers, activations, initialisers (PyTorch's names)."""
+
+from telar.nn import functional, init
+from telar.nn.activation import ELU, GELU, ACTIVATIONS, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from telar.nn.build import build_mlp, normalise_spec
+from telar.nn.layers import BatchNorm1d, Dropout, Flatten, Linear, Sequential
+from telar.nn.module import Module, Parameter
+
+__all__ = [
+    "Module", "Parameter", "Sequential", "Linear", "Dropout", "BatchNorm1d", "Flatten",
+    "ReLU", "LeakyReLU", "ELU", "Sigmoid", "Tanh", "GELU", "Softmax", "ACTIVATIONS",
+    "build_mlp", "normalise_spec", "functional", "init",
+]

@@ -1,0 +1,323 @@
+"""The autodiff engine: a :class:`Tensor` is an ndarray, its gradient, and the rule that made it.
+
+Reverse mode, define-by-run (micrograd / DeZero style). Every primitive in
+:mod:`telar.functional` computes its output with NumPy and attaches a *backward rule*: a
+function that maps the gradient of the loss with respect to the output, ``dL/dy``, to the
+gradients with respect to each input, ``dL/dx_i`` (``None`` for an input that needs none).
+:meth:`Tensor.backward` then applies the chain rule in reverse topological order:
+
+    dL/dx = sum over every use y of x of  backward_y(dL/dy)[x]
+
+so a value used twice receives the sum of both contributions. The topological sort is
+iterative, so graphs of any depth work without touching Python's recursion limit.
+
+Gradients of the leaves (parameters, inputs created with ``requires_grad=True``) land in
+``.grad``; intermediate gradients live only for the duration of ``backward()``.
+
+>>> import numpy as np, telar
+>>> x = telar.tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+>>> (x * x).sum().backward()
+>>> x.grad
+array([2., 4., 6.])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+
+from telar.backend import xp
+
+BackwardRule = Callable[[np.ndarray], Sequence[np.ndarray | None]]
+
+# Whether operations record the graph. Switched only by `no_grad()` / `enable_grad()`, which
+# restore the previous value on exit (a context, not configuration).
+_grad_enabled: bool = True
+
+
+def is_grad_enabled() -> bool:
+    """Whether new operations record their backward rule."""
+    return _grad_enabled
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Within this block operations record no graph (evaluation, optimiser updates).
+
+    >>> with telar.no_grad():
+    ...     logits = model(x)          # doctest: +SKIP
+    """
+    global _grad_enabled
+    previous, _grad_enabled = _grad_enabled, False
+    try:
+        yield
+    finally:
+        _grad_enabled = previous
+
+
+@contextmanager
+def enable_grad() -> Iterator[None]:
+    """Within this block operations record the graph, even inside :func:`no_grad`."""
+    global _grad_enabled
+    previous, _grad_enabled = _grad_enabled, True
+    try:
+        yield
+    finally:
+        _grad_enabled = previous
+
+
+class Tensor:
+    """An n-dimensional array that remembers how it was computed.
+
+    Attributes:
+        data: the values, an ndarray (its dtype is the tensor's dtype).
+        grad: ``dL/d(data)`` after :meth:`backward`, for leaves that require it; else ``None``.
+        requires_grad: whether gradients flow to (or through) this tensor.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_parents", "_backward", "__weakref__")
+    # Make `ndarray + Tensor` call Tensor.__radd__ instead of broadcasting element-wise.
+    __array_priority__ = 1000
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
+        if isinstance(data, Tensor):
+            data = data.data
+        array = xp.asarray(data, dtype=dtype)
+        if requires_grad and not xp.issubdtype(array.dtype, xp.floating):
+            raise TypeError(f"only floating-point tensors can require gradients, got {array.dtype}")
+        self.data: np.ndarray = array
+        self.grad: np.ndarray | None = None
+        self.requires_grad: bool = bool(requires_grad)
+        self._parents: tuple[Tensor, ...] = ()
+        self._backward: BackwardRule | None = None
+
+    # ----------------------------------------------------------------- basic properties
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors created by the user (not by an operation that records a graph)."""
+        return self._backward is None
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        grad = ", requires_grad=True" if self.requires_grad else ""
+        return f"tensor({np.array2string(self.data, separator=', ')}{grad})"
+
+    def numpy(self) -> np.ndarray:
+        """The values as an ndarray (the same memory; copy it before changing it)."""
+        return self.data
+
+    def item(self) -> float:
+        return self.data.item()
+
+    def detach(self) -> Tensor:
+        """The same values, cut from the graph."""
+        return Tensor(self.data)
+
+    def zero_grad(self) -> None:
+        self.grad = None
+
+    # ----------------------------------------------------------------- reverse mode
+    def backward(self, grad: Any = None) -> None:
+        """Accumulate ``dself/dleaf`` into ``leaf.grad`` for every leaf that requires it.
+
+        ``grad`` is ``dL/dself``; it may be omitted for a one-element tensor (it is then 1).
+        """
+        if not self.requires_grad:
+            raise RuntimeError("backward() on a tensor that does not require grad "
+                               "(was it computed under no_grad(), or from constants only?)")
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError("backward() needs `grad` for a tensor with more than one "
+                                   f"element (shape {self.shape})")
+            grad = xp.ones_like(self.data)
+        else:
+            grad = xp.asarray(grad.data if isinstance(grad, Tensor) else grad,
+                              dtype=self.data.dtype)
+            if grad.shape != self.shape:
+                raise ValueError(f"grad shape {grad.shape} != tensor shape {self.shape}")
+        if self._backward is None:  # a leaf: d self / d self = 1
+            self.grad = grad.copy() if self.grad is None else self.grad + grad
+            return
+
+        grads: dict[int, np.ndarray] = {id(self): grad}
+        for node in reversed(_topological_order(self)):
+            g = grads.pop(id(node), None)
+            if g is None:
+                continue
+            for parent, pg in zip(node._parents, node._backward(g)):  # type: ignore[misc]
+                if pg is None or not parent.requires_grad:
+                    continue
+                if parent._backward is None:  # leaf: accumulate into .grad
+                    # Never add in place: `pg` may be shared with another input's gradient.
+                    if parent.grad is None:
+                        # A broadcast view is read-only; .grad must be an array of its own.
+                        parent.grad = pg if pg.flags.writeable else pg.copy()
+                    else:
+                        parent.grad = parent.grad + pg
+                else:
+                    key = id(parent)
+                    previous = grads.get(key)
+                    grads[key] = pg if previous is None else previous + pg
+
+    # ----------------------------------------------------------------- operators
+    # Defined in telar.functional (imported at the bottom to avoid a cycle).
+    def __add__(self, other: Any) -> Tensor:
+        return F.add(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return F.add(self, other)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return F.sub(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return F.sub(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return F.mul(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return F.mul(self, other)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return F.div(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return F.div(other, self)
+
+    def __neg__(self) -> Tensor:
+        return F.neg(self)
+
+    def __pow__(self, exponent: Any) -> Tensor:
+        return F.pow(self, exponent)
+
+    def __rpow__(self, base: Any) -> Tensor:
+        return F.pow(base, self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return F.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return F.matmul(other, self)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return F.getitem(self, index)
+
+    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        return F.sum(self, axis, keepdims)
+
+    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        return F.mean(self, axis, keepdims)
+
+    def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        return F.max(self, axis, keepdims)
+
+    def exp(self) -> Tensor:
+        return F.exp(self)
+
+    def log(self) -> Tensor:
+        return F.log(self)
+
+    def sqrt(self) -> Tensor:
+        return F.sqrt(self)
+
+    def relu(self) -> Tensor:
+        return F.relu(self)
+
+    def sigmoid(self) -> Tensor:
+        return F.sigmoid(self)
+
+    def tanh(self) -> Tensor:
+        return F.tanh(self)
+
+    def reshape(self, *shape: Any) -> Tensor:
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return F.reshape(self, shape)
+
+    def transpose(self, *axes: int) -> Tensor:
+        return F.transpose(self, axes or None)
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802 - NumPy's name
+        return F.transpose(self, None)
+
+
+def _topological_order(root: Tensor) -> list[Tensor]:
+    """Interior nodes reachable from ``root``, each after all the nodes it depends on.
+
+    Iterative depth-first post-order (an explicit stack instead of recursion). Leaves are not
+    listed: their gradients are accumulated directly when their consumers run.
+    """
+    order: list[Tensor] = []
+    visited: set[int] = set()
+    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        for parent in node._parents:
+            if parent._backward is not None and id(parent) not in visited:
+                stack.append((parent, False))
+    return order
+
+
+def make_result(data: np.ndarray, parents: tuple[Tensor, ...], backward: BackwardRule) -> Tensor:
+    """The output of an operation: records ``backward`` only if some parent needs a gradient."""
+    out = Tensor.__new__(Tensor)
+    out.data = data
+    out.grad = None
+    if _grad_enabled and any(p.requires_grad for p in parents):
+        out.requires_grad = True
+        out._parents = parents
+        out._backward = backward
+    else:
+        out.requires_grad = False
+        out._parents = ()
+        out._backward = None
+    return out
+
+
+def constant(data: np.ndarray) -> Tensor:
+    """A tensor with no history and no gradient (cheaper than ``Tensor(...)``)."""
+    out = Tensor.__new__(Tensor)
+    out.data = data
+    out.grad = None
+    out.requires_grad = False
+    out._parents = ()
+    out._backward = None
+    return out
+
+
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
+    """Create a leaf tensor, like ``torch.tensor``; the dtype follows ``data`` unless given."""
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+from telar import functional as F  # noqa: E402  (cycle: functional builds Tensors)

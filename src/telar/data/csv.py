@@ -1,0 +1,150 @@
+"""Fashion-MNIST as CSV in Kaggle's layout: ``label,pixel1,…,pixel784``, one image per row.
+
+Accepted: with or without the header line (any header whose first field is not a number),
+LF or CRLF line ends, blank lines (a trailing one included). Each data row holds a label
+0–9 and 784 pixel values 0–255.
+
+Reading is fast because the happy path is one multi-threaded ``pyarrow.csv`` parse straight
+into ``uint8`` columns, which already rejects non-integers, values above 255, negative values
+and rows of the wrong width. Only when that fails (or a label is above 9) does a second,
+slower pass walk the file line by line to say exactly which line is wrong and why.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from telar.atomic import atomic_write
+from telar.errors import DataError
+
+N_PIXELS = 784
+N_COLUMNS = N_PIXELS + 1
+IMAGE_SHAPE = (28, 28)
+KAGGLE_HEADER = ",".join(["label"] + [f"pixel{i}" for i in range(1, N_PIXELS + 1)])
+
+_INT = re.compile(rb"\s*[+-]?\d+\s*")
+_PIXEL = rb"\s*0*(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\s*"
+# A whole valid data row: a label 0-9 then 784 pixels 0-255 (C-speed check in the slow pass).
+_VALID_ROW = re.compile(rb"\s*0*\d\s*(?:," + _PIXEL + rb"){784}")
+
+
+def _column_name(index: int) -> str:
+    return "label" if index == 0 else f"pixel{index}"
+
+
+def _is_header(first_line: bytes) -> bool:
+    first_field = first_line.split(b",", 1)[0]
+    return _INT.fullmatch(first_field) is None
+
+
+def read_kaggle_csv(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Read a Kaggle-layout Fashion-MNIST CSV file.
+
+    Returns ``(images, labels)``: ``images`` of shape ``(N, 28, 28)`` and ``labels`` of shape
+    ``(N,)``, both ``uint8``. Raises :class:`DataError` naming the file and the 1-based line
+    (the header counts as line 1) of the first bad row.
+    """
+    path = Path(path)
+    first_line, has_header = _read_first_line(path)
+    if has_header:
+        n_fields = first_line.count(b",") + 1
+        if n_fields != N_COLUMNS:
+            raise DataError(f"{path}, line 1: header has {n_fields} columns, expected "
+                            f"{N_COLUMNS} (label,pixel1,...,pixel{N_PIXELS})")
+    types = {f"f{i}": pa.uint8() for i in range(N_COLUMNS)}
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(skip_rows=int(has_header),
+                                           autogenerate_column_names=True),
+            convert_options=pacsv.ConvertOptions(column_types=types, null_values=[],
+                                                 strings_can_be_null=False,
+                                                 quoted_strings_can_be_null=False),
+        )
+    except pa.ArrowInvalid as exc:
+        _raise_first_bad_line(path, has_header, fallback=str(exc))
+        raise  # not reached: the line above always raises
+    if table.num_rows == 0:
+        raise DataError(f"{path}: no image rows after the header")
+    rows = np.empty((table.num_rows, N_COLUMNS), dtype=np.uint8)
+    for j, column in enumerate(table.columns):
+        rows[:, j] = column.to_numpy()
+    labels = rows[:, 0].copy()
+    if labels.max() > 9:
+        _raise_first_bad_line(path, has_header, fallback="a label is outside 0-9")
+    images = rows[:, 1:].reshape(-1, *IMAGE_SHAPE)
+    return np.ascontiguousarray(images), labels
+
+
+def _read_first_line(path: Path) -> tuple[bytes, bool]:
+    """The first non-blank line and whether it is a header; errors for missing/empty files."""
+    try:
+        with open(path, "rb") as f:
+            for line in f:
+                if line.strip():
+                    return line.rstrip(b"\r\n"), _is_header(line)
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise DataError(f"{path}: is a folder, not a CSV file") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    raise DataError(f"{path}: empty file (no header, no image rows)")
+
+
+def _raise_first_bad_line(path: Path, has_header: bool, fallback: str) -> None:
+    """Walk the file and raise a DataError for its first bad line (the slow, rare path)."""
+    with open(path, "rb") as f:
+        for number, line in enumerate(f, start=1):
+            if number == 1 and has_header:
+                continue
+            line = line.rstrip(b"\r\n")
+            if not line.strip() or _VALID_ROW.fullmatch(line):
+                continue
+            raise DataError(f"{path}, line {number}: {_describe_bad_row(line)}")
+    raise DataError(f"{path}: {fallback}")
+
+
+def _describe_bad_row(line: bytes) -> str:
+    fields = line.split(b",")
+    if len(fields) != N_COLUMNS:
+        return f"{len(fields)} columns, expected {N_COLUMNS} (label + {N_PIXELS} pixels)"
+    for index, raw in enumerate(fields):
+        name = _column_name(index)
+        text = raw.decode("utf-8", "replace").strip()
+        if _INT.fullmatch(raw) is None:
+            return f"{name} is not an integer: {text!r}"
+        value = int(text)
+        if index == 0 and not 0 <= value <= 9:
+            return f"label {value} is outside 0-9"
+        if index > 0 and not 0 <= value <= 255:
+            return f"{name} value {value} is outside 0-255"
+    return "malformed row"
+
+
+def write_kaggle_csv(path: str | os.PathLike[str], images: np.ndarray, labels: np.ndarray,
+                     *, header: bool = True) -> None:
+    """Write uint8 ``images`` (N, 28, 28) and ``labels`` (N,) as a Kaggle CSV, atomically."""
+    images = np.asarray(images)
+    labels = np.asarray(labels)
+    if images.dtype != np.uint8 or labels.dtype != np.uint8:
+        raise DataError(f"{path}: CSV export needs uint8 images and labels, got "
+                        f"{images.dtype} and {labels.dtype}")
+    if images.ndim != 3 or images.shape[1:] != IMAGE_SHAPE or labels.shape != images.shape[:1]:
+        raise DataError(f"{path}: CSV export needs images (N, 28, 28) and labels (N,), got "
+                        f"{images.shape} and {labels.shape}")
+    # Column-major copy so that each CSV column is one contiguous, zero-copy Arrow array.
+    columns = np.empty((N_COLUMNS, len(labels)), dtype=np.uint8)
+    columns[0] = labels
+    columns[1:] = images.reshape(len(labels), N_PIXELS).T
+    table = pa.table({_column_name(j): columns[j] for j in range(N_COLUMNS)})
+    with atomic_write(path, "wb") as f:
+        if header:
+            f.write(KAGGLE_HEADER.encode("ascii") + b"\n")
+        pacsv.write_csv(table, f, write_options=pacsv.WriteOptions(include_header=False))

@@ -1,0 +1,143 @@
+"""The IDX format of (Fashion-)MNIST: read and write, gzip-compressed or raw.
+
+An IDX file is a 4-byte magic number ``0x00 0x00 <type> <ndim>``, then ``ndim`` big-endian
+uint32 dimension sizes, then ``prod(dims) * itemsize`` bytes of big-endian data::
+
+    offset 0   00 00 08 03          magic: type 0x08 (uint8), 3 dimensions
+    offset 4   00 00 ea 60          60000
+    offset 8   00 00 00 1c          28
+    offset 12  00 00 00 1c          28
+    offset 16  ...                  60000 * 28 * 28 bytes of pixels
+
+Compression is detected from the first two bytes (gzip's ``1f 8b``), never from the name.
+Every check a damaged or mislabelled file can fail raises :class:`~telar.errors.DataError`
+naming the file and what is wrong.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from telar.atomic import atomic_write
+from telar.errors import DataError
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+#: IDX type code -> big-endian NumPy dtype (the codes the format defines).
+IDX_DTYPES: dict[int, np.dtype] = {
+    0x08: np.dtype("u1"),
+    0x09: np.dtype("i1"),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
+_CODE_BY_KIND = {(dt.kind, dt.itemsize): code for code, dt in IDX_DTYPES.items()}
+
+
+def read_idx_bytes(path: str | os.PathLike[str]) -> bytes:
+    """Return the IDX payload of ``path``, decompressed when the file is gzip (by magic bytes)."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise DataError(f"{path}: is a folder, not an IDX file") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if data[:2] == GZIP_MAGIC:
+        try:
+            data = gzip.decompress(data)
+        except EOFError:
+            raise DataError(f"{path}: truncated gzip stream (the file ends early)") from None
+        except (gzip.BadGzipFile, zlib.error, OSError) as exc:
+            raise DataError(f"{path}: corrupt gzip data ({exc})") from None
+    return data
+
+
+def parse_idx(data: bytes, name: str | os.PathLike[str] = "<bytes>") -> np.ndarray:
+    """Parse an uncompressed IDX payload into an array of native byte order.
+
+    ``name`` is only used in error messages. The result is a writable array.
+    """
+    if len(data) < 4:
+        raise DataError(f"{name}: not an IDX file: {len(data)} bytes, shorter than the 4-byte "
+                        "magic number")
+    zero0, zero1, code, ndim = data[0], data[1], data[2], data[3]
+    if zero0 != 0 or zero1 != 0:
+        raise DataError(f"{name}: not an IDX file: magic number {data[:4].hex(' ')} does not "
+                        "start with 00 00")
+    if code not in IDX_DTYPES:
+        known = ", ".join(f"0x{c:02X}" for c in IDX_DTYPES)
+        raise DataError(f"{name}: unknown IDX type code 0x{code:02X} (IDX defines {known})")
+    if ndim == 0:
+        raise DataError(f"{name}: IDX header declares 0 dimensions")
+    header_len = 4 + 4 * ndim
+    if len(data) < header_len:
+        raise DataError(f"{name}: truncated IDX header: {ndim} dimensions need {header_len} "
+                        f"bytes, the file has {len(data)}")
+    dims = tuple(int(d) for d in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
+    dtype = IDX_DTYPES[code]
+    expected = int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
+    actual = len(data) - header_len
+    if actual != expected:
+        shape = " x ".join(map(str, dims))
+        what = "truncated" if actual < expected else "trailing bytes after the data"
+        raise DataError(f"{name}: {what}: a {shape} array of {dtype.name} needs {expected} bytes "
+                        f"of data, the file has {actual}")
+    array = np.frombuffer(data, dtype=dtype, offset=header_len).reshape(dims)
+    return array.astype(dtype.newbyteorder("="), copy=True)
+
+
+def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
+    """Read the IDX file ``path`` (gzip or raw) into a NumPy array.
+
+    >>> images = read_idx("train-images-idx3-ubyte.gz")   # doctest: +SKIP
+    >>> images.shape, images.dtype
+    ((60000, 28, 28), dtype('uint8'))
+    """
+    return parse_idx(read_idx_bytes(path), path)
+
+
+def _idx_code(array: np.ndarray) -> int:
+    code = _CODE_BY_KIND.get((array.dtype.kind, array.dtype.itemsize))
+    if code is None:
+        raise DataError(f"IDX cannot hold arrays of dtype {array.dtype}")
+    if not 1 <= array.ndim <= 255:
+        raise DataError(f"IDX cannot hold a {array.ndim}-dimensional array")
+    return code
+
+
+def idx_header(array: np.ndarray) -> bytes:
+    """The IDX header (magic number and dimensions) that describes ``array``."""
+    dims = np.asarray(array.shape, dtype=">u4").tobytes()
+    return bytes([0, 0, _idx_code(array), array.ndim]) + dims
+
+
+def to_idx_bytes(array: np.ndarray) -> bytes:
+    """The uncompressed IDX payload of ``array`` (header + big-endian data)."""
+    big_endian = IDX_DTYPES[_idx_code(array)]
+    return idx_header(array) + np.ascontiguousarray(array, dtype=big_endian).tobytes()
+
+
+def write_idx(path: str | os.PathLike[str], array: np.ndarray, *,
+              compress: bool | None = None) -> None:
+    """Write ``array`` to ``path`` in IDX format, atomically.
+
+    ``compress=None`` gzips when the name ends in ``.gz``; ``True``/``False`` force it.
+    """
+    path = Path(path)
+    if compress is None:
+        compress = path.suffix == ".gz"
+    payload = to_idx_bytes(np.asarray(array))
+    if compress:
+        # mtime=0 keeps the output byte-identical from run to run.
+        payload = gzip.compress(payload, compresslevel=6, mtime=0)
+    with atomic_write(path, "wb") as f:
+        f.write(payload)

@@ -1,0 +1,6 @@
+"""``telar.nn.functional``: the primitives of :mod:`telar.functional` under PyTorch's path."""
+
+from telar.functional import *  # noqa: F403
+from telar.functional import (  # noqa: F401  (names star-import would skip or shadow)
+    batch_norm, cross_entropy, dropout, gelu, linear, log_softmax, max, relu, softmax, sum,
+)

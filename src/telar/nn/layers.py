@@ -1,0 +1,125 @@
+"""Layers: ``Linear``, ``Dropout``, ``BatchNorm1d``, ``Flatten`` and the ``Sequential`` container."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from telar import functional as F
+from telar.autograd import Tensor
+from telar.backend import xp
+from telar.errors import ConfigError
+from telar.nn.init import Initialiser, get_initialiser
+from telar.nn.module import Module, Parameter
+
+
+def as_generator(rng: np.random.Generator | int | None) -> np.random.Generator:
+    """A Generator from a Generator, a seed, or ``None`` (fresh entropy: not reproducible)."""
+    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+
+
+class Linear(Module):
+    """``y = x @ W^T + b`` with ``W`` of shape ``(out_features, in_features)`` (PyTorch's layout).
+
+    >>> layer = Linear(784, 64, init="he_normal", rng=0)   # doctest: +SKIP
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 init: str | Initialiser = "xavier_report",
+                 rng: np.random.Generator | int | None = None, dtype: Any = np.float32) -> None:
+        super().__init__()
+        if in_features < 1 or out_features < 1:
+            raise ConfigError(f"Linear needs positive sizes, got {in_features} -> {out_features}")
+        self.in_features, self.out_features = int(in_features), int(out_features)
+        self.init_name = init if isinstance(init, str) else getattr(init, "__name__", "custom")
+        weight = get_initialiser(init)((out_features, in_features), as_generator(rng), dtype)
+        self.weight = Parameter(weight)
+        self.bias = Parameter(xp.zeros(out_features, dtype=dtype)) if bias else None
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.linear(x, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"{self.in_features}, {self.out_features}, bias={self.bias is not None}, "
+                f"init={self.init_name!r}")
+
+
+class Dropout(Module):
+    """Inverted dropout with probability ``p``, active only in training mode.
+
+    ``generator`` is the layer's own ``numpy.random.Generator``; save and restore
+    ``generator.bit_generator.state`` to resume a run bit for bit.
+    """
+
+    def __init__(self, p: float = 0.5, rng: np.random.Generator | int | None = None) -> None:
+        super().__init__()
+        if not 0.0 <= p < 1.0:
+            raise ConfigError(f"dropout probability must be in [0, 1), got {p}")
+        self.p = float(p)
+        self.generator = as_generator(rng)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.dropout(x, self.p, self.training, self.generator)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class BatchNorm1d(Module):
+    """Batch normalisation of ``(N, C)`` features (PyTorch's ``BatchNorm1d``).
+
+    ``out = gamma * (x - mean) / sqrt(var + eps) + beta``: batch statistics in training (and
+    running averages updated with ``momentum``), the running averages in evaluation. The
+    running statistics are buffers, so they are part of ``state_dict()``.
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
+                 affine: bool = True, dtype: Any = np.float32) -> None:
+        super().__init__()
+        self.num_features, self.eps, self.momentum = int(num_features), float(eps), float(momentum)
+        self.weight = Parameter(xp.ones(num_features, dtype=dtype)) if affine else None
+        self.bias = Parameter(xp.zeros(num_features, dtype=dtype)) if affine else None
+        self.register_buffer("running_mean", xp.zeros(num_features, dtype=dtype))
+        self.register_buffer("running_var", xp.ones(num_features, dtype=dtype))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.batch_norm(x, self.weight, self.bias, self.running_mean, self.running_var,
+                            self.training, self.momentum, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
+
+
+class Flatten(Module):
+    """``(N, d1, d2, ...) -> (N, d1*d2*...)``; images ``(N, 28, 28)`` become ``(N, 784)``."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x if x.data.ndim == 2 else F.flatten(x)
+
+
+class Sequential(Module):
+    """Apply modules in order; they are registered as ``"0"``, ``"1"``, ... like PyTorch's."""
+
+    def __init__(self, *modules: Module) -> None:
+        super().__init__()
+        for i, module in enumerate(modules):
+            if not isinstance(module, Module):
+                raise TypeError(f"Sequential takes modules, got {type(module).__name__} at {i}")
+            setattr(self, str(i), module)
+        self._layers = list(modules)
+
+    def forward(self, x: Tensor) -> Tensor:
+        for layer in self._layers:
+            x = layer(x)
+        return x
+
+    def __getitem__(self, i: int) -> Module:
+        return self._layers[i]
+
+    def __len__(self) -> int:
+        return len(self._layers)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._layers)

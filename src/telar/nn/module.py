@@ -1,0 +1,172 @@
+"""``Module`` and ``Parameter``: the uniform interface every layer follows (PyTorch's names).
+
+A module registers the :class:`Parameter` objects and sub-modules assigned to its attributes,
+in assignment order, plus *buffers* (ndarrays such as BatchNorm's running statistics) declared
+with :meth:`Module.register_buffer`. ``state_dict()`` is a plain ``dict[str, ndarray]`` with
+dotted names (``"1.weight"``, ``"2.running_mean"``), so it saves with ``np.savez`` and loads
+with ``allow_pickle=False``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from telar.autograd import Tensor
+from telar.backend import xp
+from telar.errors import ModelFileError
+
+
+class Parameter(Tensor):
+    """A leaf tensor that a module owns and an optimiser updates (``requires_grad=True``)."""
+
+    __slots__ = ()
+
+    def __init__(self, data: Any, requires_grad: bool = True) -> None:
+        super().__init__(data, requires_grad=requires_grad)
+
+    def __repr__(self) -> str:
+        return f"Parameter(shape={self.shape}, dtype={self.dtype})"
+
+
+class Module:
+    """Base class of layers and networks. Subclasses set attributes and define ``forward``."""
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_parameters", {})
+        object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "_buffers", {})
+        object.__setattr__(self, "training", True)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__}.__init__ must call super().__init__() "
+                                 "before assigning attributes")
+        for table in (self._parameters, self._modules, self._buffers):
+            table.pop(name, None)
+        if isinstance(value, Parameter):
+            self._parameters[name] = value
+        elif isinstance(value, Module):
+            self._modules[name] = value
+        object.__setattr__(self, name, value)
+
+    def register_buffer(self, name: str, value: np.ndarray) -> None:
+        """Keep ``value`` in the state dict without training it (e.g. running statistics)."""
+        object.__setattr__(self, name, value)
+        self._buffers[name] = value
+
+    def forward(self, *args: Any) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} does not define forward()")
+
+    def __call__(self, *args: Any) -> Tensor:
+        return self.forward(*args)
+
+    # ----------------------------------------------------------------- traversal
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        yield prefix, self
+        for name, module in self._modules.items():
+            yield from module.named_modules(f"{prefix}.{name}" if prefix else name)
+
+    def modules(self) -> Iterator[Module]:
+        for _, module in self.named_modules():
+            yield module
+
+    def children(self) -> Iterator[Module]:
+        yield from self._modules.values()
+
+    def named_parameters(self) -> Iterator[tuple[str, Parameter]]:
+        """``(dotted name, parameter)`` pairs, each parameter once, in registration order."""
+        seen: set[int] = set()
+        for prefix, module in self.named_modules():
+            for name, param in module._parameters.items():
+                if id(param) not in seen:
+                    seen.add(id(param))
+                    yield (f"{prefix}.{name}" if prefix else name), param
+
+    def parameters(self) -> Iterator[Parameter]:
+        for _, param in self.named_parameters():
+            yield param
+
+    def named_buffers(self) -> Iterator[tuple[str, np.ndarray]]:
+        for prefix, module in self.named_modules():
+            for name in module._buffers:
+                yield (f"{prefix}.{name}" if prefix else name), getattr(module, name)
+
+    def num_parameters(self, trainable_only: bool = False) -> int:
+        """The number of scalar parameters (weights and biases)."""
+        return int(sum(p.data.size for p in self.parameters()
+                       if p.requires_grad or not trainable_only))
+
+    # ----------------------------------------------------------------- modes
+    def train(self, mode: bool = True) -> Module:
+        """Training mode (dropout active, BatchNorm uses and updates batch statistics)."""
+        for module in self.modules():
+            object.__setattr__(module, "training", bool(mode))
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode: ``train(False)``."""
+        return self.train(False)
+
+    def zero_grad(self) -> None:
+        for param in self.parameters():
+            param.grad = None
+
+    def to_dtype(self, dtype: Any) -> Module:
+        """Cast every parameter and buffer to ``dtype`` (e.g. float64 for gradient checks)."""
+        for param in self.parameters():
+            param.data = param.data.astype(dtype)
+            param.grad = None
+        for module in self.modules():
+            for name in list(module._buffers):
+                module.register_buffer(name, getattr(module, name).astype(dtype))
+        return self
+
+    # ----------------------------------------------------------------- state
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Copies of every parameter and buffer, keyed by dotted name."""
+        state = {name: p.data.copy() for name, p in self.named_parameters()}
+        state.update({name: xp.array(b, copy=True) for name, b in self.named_buffers()})
+        return state
+
+    def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> None:
+        """Copy ``state``'s arrays into this module's parameters and buffers, in place.
+
+        Every key must name a parameter or buffer of the same shape; with ``strict`` (the
+        default) every parameter and buffer must be present, too. Raises
+        :class:`telar.errors.ModelFileError` naming the keys or shapes that do not match.
+        """
+        targets: dict[str, np.ndarray] = {n: p.data for n, p in self.named_parameters()}
+        targets.update(dict(self.named_buffers()))
+        missing = [k for k in targets if k not in state]
+        unexpected = [k for k in state if k not in targets]
+        problems = []
+        if strict and missing:
+            problems.append(f"missing keys {missing}")
+        if unexpected:
+            problems.append(f"unexpected keys {unexpected}")
+        for key, target in targets.items():
+            if key in state:
+                shape = tuple(np.shape(state[key]))
+                if shape != target.shape:
+                    problems.append(f"{key!r} has shape {shape}, the model expects "
+                                    f"{target.shape}")
+        if problems:
+            raise ModelFileError(f"state dict does not fit {type(self).__name__}: "
+                                 + "; ".join(problems))
+        for key, target in targets.items():
+            if key in state:
+                value = xp.asarray(state[key])
+                if not xp.all(xp.isfinite(value)) and xp.issubdtype(value.dtype, xp.floating):
+                    raise ModelFileError(f"state dict entry {key!r} holds NaN or infinity")
+                target[...] = value  # in place: optimisers keep their references
+
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        lines = [f"({name}): " + repr(m).replace("\n", "\n  ") for name, m in self._modules.items()]
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        return head + ("\n  " + "\n  ".join(lines) + "\n)" if lines else ")")
