@@ -14,7 +14,7 @@ import math
 import signal
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,14 +110,18 @@ class Trainer:
 
     ``eval_name`` names the evaluation columns (``val`` or ``test``). ``augment``, if given,
     maps ``(x_batch, generator) -> x_batch`` and draws from the dropout generator.
+    ``batch_context`` wraps the batches of each epoch (e.g. a BLAS thread limit).
     """
 
     def __init__(self, learner: Learner, train: tuple[np.ndarray, np.ndarray],
                  eval_set: tuple[np.ndarray, np.ndarray] | None, *, epochs: int,
                  batch_size: int | None, seed: int, callbacks: Sequence[Callback] = (),
                  eval_name: str = "val", augment: Any = None,
-                 state: TrainState | None = None) -> None:
+                 state: TrainState | None = None,
+                 batch_context: Callable[[], contextlib.AbstractContextManager] | None = None,
+                 ) -> None:
         self.learner = learner
+        self.batch_context = batch_context or contextlib.nullcontext
         self.x, self.y = train
         self.eval_set = eval_set
         self.eval_name = eval_name
@@ -169,8 +173,17 @@ class Trainer:
         for cb in self.callbacks:
             cb.on_epoch_begin(self)
         started = time.perf_counter()
+        with self.batch_context():
+            self._run_batches(batches, started)
+        row = self._finish_epoch(time.perf_counter() - started)
+        for cb in self.callbacks:
+            cb.on_epoch_end(self, row)
+
+    def _run_batches(self, batches: list[np.ndarray], started: float) -> None:
+        state = self.state
+        whole = len(batches) == 1  # full batch: no copy of the whole set
         for index in batches[state.batch:]:
-            xb, yb = self.x[index], self.y[index]
+            xb, yb = (self.x, self.y) if whole else (self.x[index], self.y[index])
             if self.augment is not None:
                 xb = self.augment(xb, self.rng)
             loss, n_correct = self.learner.train_step(xb, yb)
@@ -186,9 +199,6 @@ class Trainer:
                 for cb in self.callbacks:
                     cb.on_interrupt(self)
                 raise TrainingInterrupted(state)
-        row = self._finish_epoch(time.perf_counter() - started)
-        for cb in self.callbacks:
-            cb.on_epoch_end(self, row)
 
     def _finish_epoch(self, seconds: float) -> dict[str, float]:
         state = self.state
