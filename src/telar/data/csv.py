@@ -100,14 +100,19 @@ def _read_first_line(path: Path) -> tuple[bytes, bool]:
 
 def _raise_first_bad_line(path: Path, has_header: bool, fallback: str) -> None:
     """Walk the file and raise a DataError for its first bad line (the slow, rare path)."""
+    n_rows = 0
     with open(path, "rb") as f:
         for number, line in enumerate(f, start=1):
             if number == 1 and has_header:
                 continue
             line = line.rstrip(b"\r\n")
-            if not line.strip() or _VALID_ROW.fullmatch(line):
+            if not line.strip():
                 continue
-            raise DataError(f"{path}, line {number}: {_describe_bad_row(line)}")
+            n_rows += 1
+            if _VALID_ROW.fullmatch(line) is None:
+                raise DataError(f"{path}, line {number}: {_describe_bad_row(line)}")
+    if n_rows == 0:
+        raise DataError(f"{path}: no image rows after the header")
     raise DataError(f"{path}: {fallback}")
 
 

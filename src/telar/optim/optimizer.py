@@ -1,0 +1,127 @@
+"""The optimiser base class and gradient clipping.
+
+An optimiser holds *parameter groups* (PyTorch's design: a list of dicts, each with its
+``params`` and hyper-parameters such as ``lr``), and per-parameter *state* (moment estimates,
+step counts). Schedules change ``group["lr"]``. ``state_dict()`` holds ndarrays and JSON-able
+scalars only: parameters are referred to by their position, never pickled.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from telar.autograd import Tensor
+from telar.errors import ConfigError, ModelFileError
+
+
+class Optimizer:
+    """Base class: subclasses define ``defaults`` checks and ``_update(param, grad, state,
+    group)`` which changes ``param.data`` in place."""
+
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]],
+                 defaults: dict[str, Any]) -> None:
+        params = list(params)
+        if not params:
+            raise ConfigError(f"{type(self).__name__} got an empty parameter list")
+        groups = params if isinstance(params[0], dict) else [{"params": params}]
+        self.defaults = dict(defaults)
+        self.param_groups: list[dict[str, Any]] = []
+        for group in groups:
+            full = {**self.defaults, **group, "params": list(group["params"])}
+            self._check(full)
+            self.param_groups.append(full)
+        self.state: dict[int, dict[str, Any]] = {}  # keyed by id(param)
+
+    def _check(self, group: dict[str, Any]) -> None:
+        for key in ("lr", "weight_decay"):
+            if key in group and not (group[key] >= 0 and math.isfinite(group[key])):
+                raise ConfigError(f"{type(self).__name__}: {key} must be >= 0, got {group[key]}")
+
+    def _params(self) -> list[Tensor]:
+        return [p for group in self.param_groups for p in group["params"]]
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget the gradients (``backward()`` accumulates into ``.grad``)."""
+        for p in self._params():
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad = np.zeros_like(p.data)
+
+    def step(self) -> None:
+        """Update every parameter that has a gradient."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    self._update(p, p.grad, self.state.setdefault(id(p), {}), group)
+
+    def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    # ----------------------------------------------------------------- state
+    def state_dict(self) -> dict[str, Any]:
+        """``{"param_groups": [hyper-parameters...], "state": {"0": {...}, ...}}``: the
+        per-parameter state is keyed by the parameter's position (a string) and holds copies
+        of ndarrays and plain numbers."""
+        groups = [{k: v for k, v in g.items() if k != "params"} | {"n_params": len(g["params"])}
+                  for g in self.param_groups]
+        state = {}
+        for i, p in enumerate(self._params()):
+            if id(p) in self.state:
+                state[str(i)] = {k: (v.copy() if isinstance(v, np.ndarray) else v)
+                                 for k, v in self.state[id(p)].items()}
+        return {"param_groups": groups, "state": state}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore hyper-parameters and per-parameter state saved by :meth:`state_dict`."""
+        groups = state_dict.get("param_groups")
+        if not isinstance(groups, list) or len(groups) != len(self.param_groups):
+            raise ModelFileError(f"optimiser state has {len(groups or [])} parameter groups, "
+                                 f"this {type(self).__name__} has {len(self.param_groups)}")
+        for saved, group in zip(groups, self.param_groups):
+            if saved.get("n_params", len(group["params"])) != len(group["params"]):
+                raise ModelFileError(f"optimiser state is for {saved['n_params']} parameters, "
+                                     f"this group has {len(group['params'])}")
+        params = self._params()
+        new_state: dict[int, dict[str, Any]] = {}
+        for key, entry in state_dict.get("state", {}).items():
+            i = int(key)
+            if not 0 <= i < len(params):
+                raise ModelFileError(f"optimiser state names parameter {i}, "
+                                     f"there are {len(params)}")
+            restored = {}
+            for name, value in entry.items():
+                if isinstance(value, np.ndarray) and value.ndim:
+                    if value.shape != params[i].shape:
+                        raise ModelFileError(f"optimiser state {name!r} of parameter {i} has "
+                                             f"shape {value.shape}, the parameter "
+                                             f"{params[i].shape}")
+                    value = value.astype(params[i].dtype, copy=True)
+                elif isinstance(value, np.ndarray):
+                    value = value.item()
+                restored[name] = value
+            new_state[id(params[i])] = restored
+        for saved, group in zip(groups, self.param_groups):
+            group.update({k: v for k, v in saved.items() if k != "n_params"})
+        self.state = new_state
+
+
+def clip_grad_norm_(params: Iterable[Tensor], max_norm: float) -> float:
+    """Scale all gradients together so their global L2 norm is at most ``max_norm``.
+
+    ``norm = sqrt(sum_p ||g_p||^2)``; if ``norm > max_norm`` every gradient is multiplied by
+    ``max_norm / (norm + 1e-6)`` (PyTorch's rule). Returns the norm before clipping.
+    """
+    grads = [p for p in params if p.grad is not None]
+    total = math.sqrt(sum(float(np.dot(p.grad.ravel(), p.grad.ravel())) for p in grads))
+    coef = max_norm / (total + 1e-6)
+    if coef < 1.0:
+        for p in grads:
+            # Not in place: a gradient array may be shared between parameters.
+            p.grad = p.grad * p.grad.dtype.type(coef)
+    return total

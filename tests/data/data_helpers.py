@@ -1,0 +1,104 @@
+"""Helpers for the data tests: tiny data sets written to disk, and a local HTTP mirror."""
+
+from __future__ import annotations
+
+import http.server
+from pathlib import Path
+
+import numpy as np
+
+from telar.data.csv import write_kaggle_csv
+from telar.data.fashion_mnist import CSV_FILES, IDX_FILES
+from telar.data.idx import write_idx
+
+REAL_DIR = Path("/usr/share/datasets/fashion-mnist")
+
+
+def tiny_arrays(n_train: int = 30, n_test: int = 20, seed: int = 0) -> dict[str, np.ndarray]:
+    """Random uint8 images and labels covering all ten classes."""
+    rng = np.random.default_rng(seed)
+    arrays = {}
+    for split, n in (("train", n_train), ("test", n_test)):
+        arrays[f"{split}_images"] = rng.integers(0, 256, size=(n, 28, 28), dtype=np.uint8)
+        arrays[f"{split}_labels"] = (np.arange(n) % 10).astype(np.uint8)
+        rng.shuffle(arrays[f"{split}_labels"])
+    return arrays
+
+
+def write_tiny_idx(folder: Path, arrays: dict[str, np.ndarray], *, gz: bool = True) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, stem in IDX_FILES.items():
+        write_idx(folder / (f"{stem}.gz" if gz else stem), arrays[name])
+    return folder
+
+
+def write_tiny_csv(folder: Path, arrays: dict[str, np.ndarray]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for split in ("train", "test"):
+        write_kaggle_csv(folder / CSV_FILES[split], arrays[f"{split}_images"],
+                         arrays[f"{split}_labels"])
+    return folder
+
+
+def assert_same_arrays(data, arrays: dict[str, np.ndarray]) -> None:
+    for name, expected in arrays.items():
+        got = getattr(data, name)
+        assert got.dtype == np.uint8
+        np.testing.assert_array_equal(got, expected)
+
+
+class MirrorServer(http.server.ThreadingHTTPServer):
+    """A tiny HTTP mirror: ``files`` by name, a ``behaviour`` per name, Range support."""
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), MirrorHandler)
+        self.files: dict[str, bytes] = {}
+        # name -> "ok" | "500" | "drop_once" (send half, then hang up, the first time)
+        self.behaviour: dict[str, str] = {}
+        self.ranges = True  # honour Range requests (206) or always send the whole file
+        self.requests: list[tuple[str, str | None]] = []
+        self.dropped: set[str] = set()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/"
+
+
+class MirrorHandler(http.server.BaseHTTPRequestHandler):
+    server: MirrorServer
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        name = self.path.lstrip("/")
+        range_header = self.headers.get("Range")
+        self.server.requests.append((name, range_header))
+        behaviour = self.server.behaviour.get(name, "ok")
+        if behaviour == "500":
+            self.send_error(500, "Internal Server Error")
+            return
+        body = self.server.files.get(name)
+        if body is None:
+            self.send_error(404, "Not Found")
+            return
+        start = 0
+        if range_header and self.server.ranges:
+            start = int(range_header.split("=")[1].split("-")[0])
+            if start >= len(body):
+                self.send_error(416, "Range Not Satisfiable")
+                return
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
+        else:
+            self.send_response(200)
+        self.send_header("Content-Length", str(len(body) - start))
+        self.end_headers()
+        rest = body[start:]
+        if behaviour == "drop_once" and name not in self.server.dropped:
+            self.server.dropped.add(name)
+            self.wfile.write(rest[: len(rest) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        self.wfile.write(rest)
+
+    def log_message(self, *args) -> None:
+        pass

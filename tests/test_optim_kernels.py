@@ -1,0 +1,106 @@
+"""In-place optimiser kernels against steps computed by hand (and PyTorch when installed)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from telar.optim.kernels import adam_update_, flush_tiny_, rmsprop_update_, sgd_update_
+from telar.seed import SeedAdam
+
+
+def test_adam_two_steps_match_a_hand_computed_update():
+    lr, b1, b2, eps = 0.01, 0.9, 0.999, 1e-8
+    p = np.array([1.0, -2.0, 0.5])
+    m, v = np.zeros(3), np.zeros(3)
+    g1, g2 = np.array([0.3, -0.1, 0.0]), np.array([0.1, 0.2, -0.4])
+    adam_update_(p, g1, m, v, 1, lr, b1, b2, eps)
+    adam_update_(p, g2, m, v, 2, lr, b1, b2, eps)
+    # by hand: moments, bias correction, step, for t = 1 then t = 2
+    exp_p = np.array([1.0, -2.0, 0.5])
+    mm, vv = np.zeros(3), np.zeros(3)
+    for t, g in ((1, g1), (2, g2)):
+        mm = b1 * mm + (1 - b1) * g
+        vv = b2 * vv + (1 - b2) * g * g
+        m_hat, v_hat = mm / (1 - b1**t), vv / (1 - b2**t)
+        exp_p = exp_p - lr * m_hat / (np.sqrt(v_hat) + eps)
+    np.testing.assert_allclose(p, exp_p, rtol=1e-12)
+    np.testing.assert_allclose(m, mm, rtol=1e-12)
+    np.testing.assert_allclose(v, vv, rtol=1e-12)
+
+
+def test_adam_leaves_the_gradient_untouched_and_allocates_into_scratch():
+    p, g = np.ones(4, np.float32), np.full(4, 0.5, np.float32)
+    m, v, s = np.zeros_like(p), np.zeros_like(p), np.empty_like(p)
+    adam_update_(p, g, m, v, 1, 0.1, scratch=s)
+    np.testing.assert_array_equal(g, 0.5)
+    np.testing.assert_allclose(p, 0.9, rtol=1e-6)
+    with pytest.raises(ValueError, match="from 1"):
+        adam_update_(p, g, m, v, 0, 0.1)
+
+
+def test_adam_kernel_matches_torch_adam_and_adamw_over_several_steps():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    grads = rng.standard_normal((5, 6))
+    for wd, decoupled, cls in ((0.0, False, torch.optim.Adam), (0.1, False, torch.optim.Adam),
+                               (0.1, True, torch.optim.AdamW)):
+        p = rng.standard_normal(6)
+        tp = torch.tensor(p.copy(), requires_grad=True)
+        opt = cls([tp], lr=0.05, weight_decay=wd)
+        m, v = np.zeros(6), np.zeros(6)
+        for t, g in enumerate(grads, start=1):
+            adam_update_(p, g, m, v, t, 0.05, weight_decay=wd, decoupled=decoupled)
+            tp.grad = torch.tensor(g)
+            opt.step()
+        np.testing.assert_allclose(p, tp.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_sgd_with_momentum_and_nesterov_match_hand_computed_steps():
+    g1, g2 = np.array([1.0, -2.0]), np.array([0.5, 0.5])
+    for nesterov in (False, True):
+        p, vel = np.array([0.0, 1.0]), np.zeros(2)
+        sgd_update_(p, g1, 0.1, momentum=0.9, velocity=vel, nesterov=nesterov)
+        sgd_update_(p, g2, 0.1, momentum=0.9, velocity=vel, nesterov=nesterov)
+        b1 = g1
+        b2 = 0.9 * b1 + g2
+        if nesterov:
+            expected = np.array([0.0, 1.0]) - 0.1 * (g1 + 0.9 * b1) - 0.1 * (g2 + 0.9 * b2)
+        else:
+            expected = np.array([0.0, 1.0]) - 0.1 * b1 - 0.1 * b2
+        np.testing.assert_allclose(p, expected, rtol=1e-12)
+    with pytest.raises(ValueError, match="velocity"):
+        sgd_update_(p, g1, 0.1, momentum=0.9)
+
+
+def test_rmsprop_matches_a_hand_computed_step():
+    p, g, s = np.array([1.0, 1.0]), np.array([0.2, -0.3]), np.array([0.01, 0.0])
+    rmsprop_update_(p, g, s, lr=0.01, alpha=0.9, eps=1e-8)
+    s_exp = 0.9 * np.array([0.01, 0.0]) + 0.1 * g**2
+    np.testing.assert_allclose(s, s_exp, rtol=1e-12)
+    np.testing.assert_allclose(p, 1.0 - 0.01 * g / (np.sqrt(s_exp) + 1e-8), rtol=1e-12)
+
+
+def test_flush_tiny_zeroes_only_values_below_the_threshold():
+    a = np.array([1e-38, -1e-31, 1e-29, -2.0, 0.0, 5e-45], np.float32)
+    flush_tiny_(a, scratch=np.empty_like(a))
+    np.testing.assert_array_equal(a, np.array([0, 0, 1e-29, -2.0, 0, 0], np.float32))
+
+
+def test_seed_adam_keeps_decayed_moments_out_of_the_subnormal_range():
+    params, grads = np.zeros(3, np.float32), np.array([1e-3, 0, 0], np.float32)
+    adam = SeedAdam(params, grads, lr=1e-3, flush_every=8)
+    adam.step()
+    grads[...] = 0  # m = 1e-4 * 0.9**k: subnormal (< 1.18e-38) for k in ~740..900
+    for _ in range(800):
+        adam.step()
+    tiny = np.finfo(np.float32).tiny
+    assert not ((adam.m != 0) & (np.abs(adam.m) < tiny)).any()
+    assert adam.m[0] == 0 and adam.v[0] > 0  # v decays slower and is still normal
+
+
+def test_seed_adam_refuses_a_non_positive_learning_rate():
+    from telar.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="learning rate"):
+        SeedAdam(np.zeros(2), np.zeros(2), lr=0)
