@@ -15,16 +15,59 @@ from typing import Any
 import numpy as np
 
 from telar.seed import SeedLearner
-from telar.train.config import MANUAL_ENGINE_FIXED, TrainConfig
+from telar.train.config import TrainConfig
 from telar.train.module_learner import ModuleLearner
 
 
+class _LrGroups:
+    """What ``telar.optim.lr_scheduler`` needs of an optimiser: ``param_groups[i]["lr"]``."""
+
+    def __init__(self, lr: float) -> None:
+        self.param_groups: list[dict[str, Any]] = [{"lr": lr}]
+
+
 class ReportLearner(SeedLearner):
-    """The seed learner plus what the run needs: its lr, and weights-only model arrays."""
+    """The seed learner plus what a run needs: a learning-rate schedule (the schedules of
+    ``telar.optim`` drive the hand-written Adam's ``lr`` through :class:`_LrGroups`), the lr for
+    the logs, and weights-only model arrays."""
+
+    scheduler: Any = None
+    schedule_every: str = "epoch"
+    lr_groups: _LrGroups | None = None
+
+    def attach_schedule(self, scheduler: Any, every: str, groups: _LrGroups) -> None:
+        self.scheduler, self.schedule_every, self.lr_groups = scheduler, every, groups
+
+    def train_step(self, x: np.ndarray, y: np.ndarray) -> tuple[float, int]:
+        if self.lr_groups is not None:
+            self.adam.lr = self.lr_groups.param_groups[0]["lr"]
+        result = super().train_step(x, y)
+        if self.scheduler is not None and self.schedule_every == "batch":
+            self.scheduler.step()
+        return result
+
+    def schedule_step(self, val_loss: float | None) -> None:
+        if self.scheduler is None or self.schedule_every == "batch":
+            return
+        self.scheduler.step(val_loss) if self.schedule_every == "plateau" \
+            else self.scheduler.step()
 
     @property
     def lr(self) -> float:
+        if self.lr_groups is not None:
+            return float(self.lr_groups.param_groups[0]["lr"])
         return float(self.adam.lr)
+
+    def state_json(self) -> dict[str, Any]:
+        if self.scheduler is None:
+            return {}
+        return {"scheduler": self.scheduler.state_dict(),
+                "lr_groups": self.lr_groups.param_groups if self.lr_groups else None}
+
+    def load_state_json(self, state: dict[str, Any]) -> None:
+        if self.scheduler is not None and state.get("scheduler") is not None:
+            self.scheduler.load_state_dict(state["scheduler"])
+            self.lr_groups.param_groups = [dict(g) for g in state["lr_groups"]]
 
     def num_parameters(self) -> int:
         return int(self.network.num_parameters)
@@ -34,8 +77,9 @@ class ReportLearner(SeedLearner):
 
 
 def is_report_network(config: TrainConfig) -> bool:
-    """True when the configuration is a plain ReLU network with the report's init and Adam."""
-    return all(getattr(config, k) == v for k, v in MANUAL_ENGINE_FIXED.items())
+    """True when the network is the report's kind: plain ReLU layers, the report's init."""
+    return (config.activation == "relu" and config.init == "xavier_report"
+            and not config.dropout and not config.batch_norm)
 
 
 def build_learner(config: TrainConfig, *, n_inputs: int, n_classes: int,
@@ -43,8 +87,13 @@ def build_learner(config: TrainConfig, *, n_inputs: int, n_classes: int,
     """The learner ``config`` describes, for ``n_train`` training samples."""
     sizes = [n_inputs, *config.hidden, n_classes]
     if config.engine == "manual":
-        return ReportLearner.from_spec({"kind": "seed", "sizes": sizes}, seed=config.seed,
-                                       lr=config.lr)
+        learner = ReportLearner.from_spec({"kind": "seed", "sizes": sizes}, seed=config.seed,
+                                          lr=config.lr)
+        groups = _LrGroups(config.lr)
+        scheduler, every = build_schedule(config, groups, n_train)
+        if scheduler is not None:
+            learner.attach_schedule(scheduler, every, groups)
+        return learner
     return build_module_learner(config, n_inputs=n_inputs, n_classes=n_classes,
                                 n_train=n_train)
 

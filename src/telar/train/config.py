@@ -63,10 +63,12 @@ class TrainConfig:
 
 PRESETS: dict[str, dict[str, Any]] = {
     # The report's network (784-64-32-16-10, ReLU, the report's Xavier init), trained the way
-    # issue 3 asks: mini-batches of 128, Adam at 1e-3, 10 epochs, hand-written backprop.
+    # issue 3 asks: mini-batches of 128, Adam at 1e-3, 10 epochs, hand-written backprop. The
+    # lr follows a cosine from 1e-3 down to 0 over the 10 epochs: at a constant 1e-3 the last
+    # epochs bounce around 86.4-87.5% test accuracy; the decay settles them (~87.6%).
     "seed": {"engine": "manual", "epochs": 10, "batch_size": 128, "lr": 1e-3,
              "hidden": [64, 32, 16], "activation": "relu", "init": "xavier_report",
-             "optimizer": "adam"},
+             "optimizer": "adam", "schedule": "cosine"},
     # The best dense network we found in 10 minutes on 2 cores (see the README's results).
     "mlp": {"engine": "autograd", "epochs": 30, "batch_size": 128, "lr": 1e-3,
             "hidden": [1024, 512], "activation": "relu", "init": "he_normal",
@@ -214,7 +216,7 @@ def _show(value: Any) -> str:
 
 MANUAL_ENGINE_FIXED = {"activation": "relu", "init": "xavier_report", "dropout": 0.0,
                        "batch_norm": False, "optimizer": "adam", "weight_decay": 0.0,
-                       "schedule": "none", "label_smoothing": 0.0, "clip_grad": 0.0}
+                       "label_smoothing": 0.0, "clip_grad": 0.0}
 
 
 def build_config(cli: Mapping[str, Any], *, config_file: str | Path | None = None) -> TrainConfig:
@@ -234,18 +236,18 @@ def build_config(cli: Mapping[str, Any], *, config_file: str | Path | None = Non
     for name, value in cli.items():
         values[name] = coerce(name, value)
     config = TrainConfig(**values)
-    check_combination(config, explicit=set(cli) | set(file_values))
+    check_combination(config, explicit=set(cli))
     return config
 
 
 def check_combination(config: TrainConfig, explicit: set[str]) -> None:
-    """Options that are each fine but do not go together."""
+    """Options that are each fine but do not go together (``explicit``: given as options)."""
     if config.engine == "manual":
         for name, fixed in MANUAL_ENGINE_FIXED.items():
             if getattr(config, name) != fixed:
                 raise ConfigError(
                     f"--engine manual trains only the report's network (ReLU, its Xavier init, "
-                    f"Adam, no regularisation or schedule); it cannot take "
+                    f"Adam, no regularisation); it cannot take "
                     f"{OPTION_NAMES[name]} {_show(getattr(config, name))} (use --engine autograd)")
     if config.early_stop and not config.val_split:
         raise ConfigError(f"--early-stop {config.early_stop} needs a validation set: add "

@@ -146,7 +146,8 @@ def train_run(config: TrainConfig, out: Path, *, resume: bool = False,
     stream.write(f"training {config.preset} ({config.engine} engine) on {data.source}: "
                  f"{len(data.x_train)} train, {len(data.x_eval)} {data.eval_name} images; "
                  f"run folder {out}\n")
-    with stop_on_sigint(trainer):
+    # A diverging run is reported by the NaN guard in one line, without NumPy's warnings.
+    with stop_on_sigint(trainer), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         trainer.fit()
     return finish_run(config, out, trainer, data)
 
