@@ -2,7 +2,10 @@
 # Make sure Fashion-MNIST is somewhere telar looks. On Debian/Ubuntu the package
 # dataset-fashion-mnist installs the four IDX files in /usr/share/datasets/fashion-mnist.
 DIR=/usr/share/datasets/fashion-mnist
-if [ -f "$DIR/train-images-idx3-ubyte.gz" ] || [ -n "${TELAR_DATA:-}" ]; then
+# telar downloads into its user cache, t10k-labels last: its presence means a complete set.
+CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/telar/fashion-mnist"
+if [ -f "$DIR/train-images-idx3-ubyte.gz" ] || [ -n "${TELAR_DATA:-}" ] \
+   || [ -f "$CACHE/t10k-labels-idx1-ubyte.gz" ]; then
     exit 0
 fi
 if command -v apt-get >/dev/null 2>&1; then

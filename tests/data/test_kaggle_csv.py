@@ -116,6 +116,12 @@ def test_line_numbers_count_blank_lines_and_crlf(tmp_path, small):
         read_kaggle_csv(path)
 
 
+def test_bad_label_on_the_first_line_is_not_mistaken_for_a_header(tmp_path, small):
+    path, _ = broken_file(tmp_path, small, 0, good_row({0: "Coat"}), header=False)
+    with pytest.raises(DataError, match=rf"{path}, line 1: label is not an integer: 'Coat'"):
+        read_kaggle_csv(path)
+
+
 def test_first_bad_line_is_reported_when_several_are_bad(tmp_path, small):
     images, labels = small
     lines = rows_text(labels, images).splitlines()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -67,3 +69,23 @@ def test_real_set_loads_from_the_npy_cache_the_second_time(tmp_path):
     second = load_fashion_mnist(folder, download=False)
     assert not first.from_cache and second.from_cache and second.checksums_ok
     np.testing.assert_array_equal(second.train_images, first.train_images)
+
+
+def test_cli_download_then_info_uses_the_user_cache(mirror, monkeypatch, isolated_data_env):
+    for stem in IDX_FILES.values():
+        mirror.files[f"{stem}.gz"] = (REAL_DIR / f"{stem}.gz").read_bytes()
+    monkeypatch.setenv("TELAR_MIRROR", mirror.url)
+
+    def telar(*args):
+        return subprocess.run([sys.executable, "-m", "telar", *args], capture_output=True,
+                              text=True, timeout=300)
+
+    result = telar("data", "download")
+    assert result.returncode == 0, result.stderr
+    cache_dir = isolated_data_env["cache"] / "fashion-mnist"
+    assert sorted(p.name for p in cache_dir.iterdir()) == sorted(
+        f"{stem}.gz" for stem in IDX_FILES.values())
+    info = telar("data", "info", "--no-download")
+    assert info.returncode == 0, info.stderr
+    assert f"source:     {cache_dir} (user cache, IDX)" in info.stdout
+    assert "checksums:  OK" in info.stdout

@@ -1,6 +1,6 @@
 """Fashion-MNIST as CSV in Kaggle's layout: ``label,pixel1,…,pixel784``, one image per row.
 
-Accepted: with or without the header line (any header whose first field is not a number),
+Accepted: with or without the header line (any first line with no integer field),
 LF or CRLF line ends, blank lines (a trailing one included). Each data row holds a label
 0–9 and 784 pixel values 0–255.
 
@@ -39,8 +39,8 @@ def _column_name(index: int) -> str:
 
 
 def _is_header(first_line: bytes) -> bool:
-    first_field = first_line.split(b",", 1)[0]
-    return _INT.fullmatch(first_field) is None
+    """A header has no integer field; a data row with a bad label still has integer pixels."""
+    return not any(_INT.fullmatch(field) for field in first_line.split(b","))
 
 
 def read_kaggle_csv(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray]:

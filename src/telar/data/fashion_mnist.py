@@ -93,10 +93,11 @@ def download_dir() -> Path:
     return cache.cache_root() / "fashion-mnist"
 
 
-def find_in_folder(folder: Path, where: str) -> Source | None:
+def find_in_folder(folder: Path, where: str, *, partial_ok: bool = False) -> Source | None:
     """The IDX files (preferred) or the two Kaggle CSVs in ``folder``; ``None`` if neither.
 
-    A folder holding only some of the four IDX files is an error naming the missing ones.
+    A folder holding only some of the four IDX files is an error naming the missing ones,
+    unless ``partial_ok`` (the download folder, where a later download completes the set).
     """
     found: dict[str, Path] = {}
     for name, stem in IDX_FILES.items():
@@ -109,7 +110,7 @@ def find_in_folder(folder: Path, where: str) -> Source | None:
     csvs = {name: folder / fname for name, fname in CSV_FILES.items()}
     if all(p.is_file() for p in csvs.values()):
         return Source("csv", csvs, where)
-    if found:
+    if found and not partial_ok:
         missing = ", ".join(f"{IDX_FILES[n]}[.gz]" for n in IDX_FILES if n not in found)
         raise DataError(f"{folder}: incomplete Fashion-MNIST IDX set, missing {missing}")
     return None
@@ -140,8 +141,10 @@ def find_source(data_dir: str | os.PathLike[str] | None = None, *,
         return _explicit_folder(Path(data_dir), "--data")
     if os.environ.get(DATA_ENV):
         return _explicit_folder(Path(os.environ[DATA_ENV]), DATA_ENV)
-    for folder, where in ((download_dir(), "user cache"), (system_dir(), "system package")):
-        if folder.is_dir() and (source := find_in_folder(folder, where)) is not None:
+    for folder, where, partial_ok in ((download_dir(), "user cache", True),
+                                      (system_dir(), "system package", False)):
+        if folder.is_dir() and (source := find_in_folder(folder, where,
+                                                         partial_ok=partial_ok)) is not None:
             return source
     return None
 

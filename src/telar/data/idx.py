@@ -17,6 +17,7 @@ naming the file and what is wrong.
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import zlib
 from pathlib import Path
@@ -84,7 +85,7 @@ def parse_idx(data: bytes, name: str | os.PathLike[str] = "<bytes>") -> np.ndarr
                         f"bytes, the file has {len(data)}")
     dims = tuple(int(d) for d in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
     dtype = IDX_DTYPES[code]
-    expected = int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
+    expected = math.prod(dims) * dtype.itemsize  # exact: no int64 overflow on bogus dims
     actual = len(data) - header_len
     if actual != expected:
         shape = " x ".join(map(str, dims))

@@ -151,3 +151,15 @@ def test_loader_with_a_broken_mirror_lists_the_options(mirror, monkeypatch):
     message = str(info.value)
     assert "download failed" in message and "HTTP error 404" in message
     assert "--data DIR" in message and "dataset-fashion-mnist" in message
+
+
+def test_an_interrupted_download_in_the_cache_is_completed_not_reported_as_incomplete(
+        mirror, monkeypatch, isolated_data_env):
+    arrays = put_tiny_set(mirror, monkeypatch)
+    cache_dir = isolated_data_env["cache"] / "fashion-mnist"
+    cache_dir.mkdir(parents=True)
+    first = f"{IDX_FILES['train_images']}.gz"
+    (cache_dir / first).write_bytes(mirror.files[first])
+    data = load_fashion_mnist(progress=False)
+    assert_same_arrays(data, arrays)
+    assert first not in [name for name, _ in mirror.requests]  # kept, not fetched again
