@@ -147,7 +147,7 @@ def main(argv=None) -> int:
            for mode in ("mini-batch", "full-batch")}
     print(f"\nThe report's network (784-64-32-16-10), Adam, {x.shape[0]} images, "
           f"median of {e} epochs")
-    print(f"| mode | implementation | s/epoch (median) | min | vs PyTorch |")
+    print("| mode | implementation | s/epoch (median) | min | vs PyTorch |")
     print("|---|---|---:|---:|---:|")
     for mode, name, t in rows:
         print(f"| {mode} | {name} | {medians[(mode, name)]:.3f} | {min(t):.3f} | "

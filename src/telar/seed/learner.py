@@ -88,7 +88,8 @@ class SeedLearner:
         for key, dst in targets:
             src = np.asarray(state[key])
             if src.shape != dst.shape:
-                raise ModelFileError(f"state array {key} has shape {src.shape}, expected {dst.shape}")
+                raise ModelFileError(
+                    f"state array {key} has shape {src.shape}, expected {dst.shape}")
         for key, dst in targets:
             dst[...] = state[key]
         if "adam_t" in state:
