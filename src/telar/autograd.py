@@ -165,7 +165,7 @@ class Tensor:
             g = grads.pop(id(node), None)
             if g is None:
                 continue
-            for parent, pg in zip(node._parents, node._backward(g)):  # type: ignore[misc]
+            for parent, pg in zip(node._parents, node._backward(g), strict=True):  # type: ignore[misc]
                 if pg is None or not parent.requires_grad:
                     continue
                 if parent._backward is None:  # leaf: accumulate into .grad

@@ -24,8 +24,22 @@ from telar.backend import xp
 Axis = int | tuple[int, ...] | None
 
 
-def _as_tensor(value: Any) -> Tensor:
-    return value if isinstance(value, Tensor) else constant(xp.asarray(value))
+def _as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
+    """``value`` as a Tensor; a Python number takes the dtype of ``like`` (as NumPy's own
+    scalars do), so ``float32_tensor * 0.5`` stays float32."""
+    if isinstance(value, Tensor):
+        return value
+    if like is not None and isinstance(value, (int, float)) and \
+            xp.issubdtype(like.data.dtype, xp.floating):
+        return constant(xp.asarray(value, dtype=like.data.dtype))
+    return constant(xp.asarray(value))
+
+
+def _operands(a: Any, b: Any) -> tuple[Tensor, Tensor]:
+    if isinstance(a, Tensor):
+        return a, _as_tensor(b, a)
+    return _as_tensor(a, b if isinstance(b, Tensor) else None), b if isinstance(b, Tensor) \
+        else _as_tensor(b)
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -41,7 +55,7 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 # --------------------------------------------------------------------------- arithmetic
 def add(a: Any, b: Any) -> Tensor:
     """``a + b`` (broadcasting); ``da = g``, ``db = g``, each summed over broadcast axes."""
-    a, b = _as_tensor(a), _as_tensor(b)
+    a, b = _operands(a, b)
     sa, sb = a.data.shape, b.data.shape
 
     def backward(g: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
@@ -53,7 +67,7 @@ def add(a: Any, b: Any) -> Tensor:
 
 def sub(a: Any, b: Any) -> Tensor:
     """``a - b``; ``da = g``, ``db = -g``."""
-    a, b = _as_tensor(a), _as_tensor(b)
+    a, b = _operands(a, b)
     sa, sb = a.data.shape, b.data.shape
 
     def backward(g: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
@@ -65,7 +79,7 @@ def sub(a: Any, b: Any) -> Tensor:
 
 def mul(a: Any, b: Any) -> Tensor:
     """``a * b``; ``da = g * b``, ``db = g * a``."""
-    a, b = _as_tensor(a), _as_tensor(b)
+    a, b = _operands(a, b)
     ad, bd = a.data, b.data
 
     def backward(g: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
@@ -77,7 +91,7 @@ def mul(a: Any, b: Any) -> Tensor:
 
 def div(a: Any, b: Any) -> Tensor:
     """``a / b``; ``da = g / b``, ``db = -g * a / b**2 = -g * out / b``."""
-    a, b = _as_tensor(a), _as_tensor(b)
+    a, b = _operands(a, b)
     ad, bd = a.data, b.data
     out = ad / bd
 
@@ -95,7 +109,7 @@ def neg(a: Tensor) -> Tensor:
 
 def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 - the operator's name
     """``a ** b``; ``da = g * b * a**(b-1)``, ``db = g * a**b * log(a)`` (needs ``a > 0``)."""
-    a, b = _as_tensor(a), _as_tensor(b)
+    a, b = _operands(a, b)
     ad, bd = a.data, b.data
     out = ad ** bd
 
@@ -109,7 +123,7 @@ def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 - the operator's name
 
 def matmul(a: Any, b: Any) -> Tensor:
     """``a @ b`` (NumPy rules, batch dims broadcast); ``da = g @ b^T``, ``db = a^T @ g``."""
-    a, b = _as_tensor(a), _as_tensor(b)
+    a, b = _operands(a, b)
     ad, bd = a.data, b.data
 
     def backward(g: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
@@ -229,7 +243,7 @@ def reshape(x: Tensor, shape: Sequence[int]) -> Tensor:
 
 
 def transpose(x: Tensor, axes: Sequence[int] | None = None) -> Tensor:
-    """Permute the axes (reverse them when ``axes`` is None); ``dx`` uses the inverse permutation."""
+    """Permute the axes (reverse them if ``axes`` is None); ``dx`` uses the inverse order."""
     inverse = None if axes is None else tuple(np.argsort(axes))
     return make_result(xp.transpose(x.data, axes), (x,), lambda g: (xp.transpose(g, inverse),))
 
@@ -274,7 +288,7 @@ def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
 
     def backward(g: np.ndarray) -> list[np.ndarray | None]:
         pieces = xp.split(g, cuts, axis=axis)
-        return [piece if p.requires_grad else None for p, piece in zip(parts, pieces)]
+        return [piece if p.requires_grad else None for p, piece in zip(parts, pieces, strict=True)]
 
     return make_result(xp.concatenate([p.data for p in parts], axis=axis), parts, backward)
 

@@ -99,7 +99,7 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Sequence[Tensor], eps: float = 
     rng = np.random.default_rng(seed)
     report = GradcheckReport()
     with no_grad():
-        for name, t, a_grad in zip(names, targets, analytic):
+        for name, t, a_grad in zip(names, targets, analytic, strict=True):
             flat = t.data.reshape(-1)  # a view: perturbing it perturbs the tensor
             if t.data.size and not np.shares_memory(flat, t.data):
                 raise ValueError(f"{name}: gradcheck needs contiguous tensors")

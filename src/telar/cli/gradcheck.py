@@ -33,7 +33,7 @@ def _sizes(text: str) -> list[int]:
     try:
         sizes = [int(s) for s in text.split(",") if s.strip()]
     except ValueError:
-        raise ConfigError(f"--hidden takes comma-separated sizes like 32,16, got {text!r}") from None
+        raise ConfigError(f"--hidden takes sizes like 32,16, got {text!r}") from None
     if any(s < 1 for s in sizes):
         raise ConfigError(f"--hidden sizes must be positive, got {text!r}")
     return sizes
@@ -56,7 +56,7 @@ def check_model(spec: dict[str, Any], *, batch: int, label_smoothing: float, see
         model.generator.bit_generator.state = start
         return cross_entropy(model(x), y, label_smoothing=label_smoothing)
 
-    names, params = zip(*model.named_parameters())
+    names, params = zip(*model.named_parameters(), strict=True)
     return gradcheck(lambda: loss(), [], wrt=params, names=names, eps=eps, atol=atol, rtol=rtol,
                      max_entries=max_entries, seed=seed)
 

@@ -1,7 +1,7 @@
 """``telar.nn``: modules, layers, activations, initialisers (PyTorch's names)."""
 
 from telar.nn import functional, init
-from telar.nn.activation import ELU, GELU, ACTIVATIONS, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from telar.nn.activation import ACTIVATIONS, ELU, GELU, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from telar.nn.build import build_mlp, normalise_spec
 from telar.nn.layers import BatchNorm1d, Dropout, Flatten, Linear, Sequential
 from telar.nn.module import Module, Parameter

@@ -39,7 +39,8 @@ def normalise_spec(spec: dict[str, Any]) -> dict[str, Any]:
         raise ConfigError(f"network spec has a value of the wrong type: {exc}") from None
     if full["input_size"] < 1 or full["classes"] < 2 or any(h < 1 for h in full["hidden"]):
         raise ConfigError(f"network sizes must be positive (and classes >= 2): input "
-                          f"{full['input_size']}, hidden {full['hidden']}, classes {full['classes']}")
+                          f"{full['input_size']}, hidden {full['hidden']}, "
+                          f"classes {full['classes']}")
     if full["activation"] not in ACTIVATIONS:
         raise ConfigError(f"unknown activation {full['activation']!r}; choose one of "
                           f"{', '.join(ACTIVATIONS)}")

@@ -2,5 +2,14 @@
 
 from telar.functional import *  # noqa: F403
 from telar.functional import (  # noqa: F401  (names star-import would skip or shadow)
-    batch_norm, cross_entropy, dropout, gelu, linear, log_softmax, max, relu, softmax, sum,
+    batch_norm,
+    cross_entropy,
+    dropout,
+    gelu,
+    linear,
+    log_softmax,
+    max,
+    relu,
+    softmax,
+    sum,
 )

@@ -1,4 +1,4 @@
-"""Layers: ``Linear``, ``Dropout``, ``BatchNorm1d``, ``Flatten`` and the ``Sequential`` container."""
+"""Layers: ``Linear``, ``Dropout``, ``BatchNorm1d``, ``Flatten``, and ``Sequential``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""``telar.optim``: optimisers, gradient clipping and learning-rate schedules."""
+"""``telar.optim``: optimisers, gradient clipping and learning-rate schedules.
+
+``telar.optim.kernels`` holds the in-place ndarray update kernels they share with the
+hand-written seed network.
+"""
 
 from telar.optim import lr_scheduler
 from telar.optim.adam import Adam, AdamW

@@ -8,7 +8,6 @@ decoupled (``p *= 1 - lr wd`` before the update), as in Loshchilov & Hutter.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -16,30 +15,11 @@ import numpy as np
 
 from telar.autograd import Tensor
 from telar.errors import ConfigError
+from telar.optim.kernels import adam_update_, flush_tiny_
 from telar.optim.optimizer import Optimizer
 
-
-def _adam_update_inline(param: np.ndarray, grad: np.ndarray, m: np.ndarray, v: np.ndarray,
-                        step: int, lr: float, beta1: float, beta2: float, eps: float) -> None:
-    """One Adam step on ndarrays, in place, with at most two temporaries."""
-    m *= beta1
-    m += (1 - beta1) * grad
-    v *= beta2
-    tmp = grad * grad
-    tmp *= 1 - beta2
-    v += tmp
-    denom = np.sqrt(v, out=tmp)
-    denom *= 1 / math.sqrt(1 - beta2 ** step)
-    denom += eps
-    np.divide(m, denom, out=denom)
-    denom *= lr / (1 - beta1 ** step)
-    param -= denom
-
-
-try:  # the seed branch's kernel, the hot path, when it is there
-    from telar.optim.kernels import adam_update_ as _adam_update
-except ImportError:  # pragma: no cover - before the merge
-    _adam_update = _adam_update_inline
+#: Steps between flushes of tiny moments to zero (see ``telar.optim.kernels.flush_tiny_``).
+FLUSH_EVERY = 64
 
 
 class Adam(Optimizer):
@@ -56,6 +36,7 @@ class Adam(Optimizer):
             raise ConfigError(f"Adam eps must be >= 0, got {eps}")
         super().__init__(params, {"lr": lr, "betas": tuple(betas), "eps": eps,
                                   "weight_decay": weight_decay})
+        self._scratch: dict[int, np.ndarray] = {}  # per-parameter work space, not state
 
     def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> None:
@@ -64,15 +45,17 @@ class Adam(Optimizer):
             state["exp_avg"] = np.zeros_like(p.data)
             state["exp_avg_sq"] = np.zeros_like(p.data)
         state["step"] += 1
-        lr, wd = group["lr"], group["weight_decay"]
-        if wd:
-            if self.decoupled:
-                p.data *= 1 - lr * wd
-            else:
-                grad = grad + wd * p.data
         beta1, beta2 = group["betas"]
-        _adam_update(p.data, grad, state["exp_avg"], state["exp_avg_sq"], state["step"], lr,
-                     beta1, beta2, group["eps"])
+        scratch = self._scratch.get(id(p))
+        if scratch is None or scratch.shape != p.data.shape or scratch.dtype != p.data.dtype:
+            scratch = self._scratch[id(p)] = np.empty_like(p.data)
+        adam_update_(p.data, grad, state["exp_avg"], state["exp_avg_sq"], state["step"],
+                     group["lr"], beta1, beta2, group["eps"], weight_decay=group["weight_decay"],
+                     decoupled=self.decoupled, scratch=scratch)
+        if state["step"] % FLUSH_EVERY == 0:
+            # Moments of always-zero gradients decay into subnormal floats, ~100x slower.
+            flush_tiny_(state["exp_avg"], scratch=scratch)
+            flush_tiny_(state["exp_avg_sq"], scratch=scratch)
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         super().load_state_dict(state_dict)

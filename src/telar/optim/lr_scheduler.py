@@ -27,7 +27,7 @@ class LRScheduler:
         raise NotImplementedError
 
     def _apply(self) -> None:
-        for group, base in zip(self.optimizer.param_groups, self.base_lrs):
+        for group, base in zip(self.optimizer.param_groups, self.base_lrs, strict=True):
             group["lr"] = self.lr_at(base, self.last_epoch)
 
     def step(self) -> None:

@@ -83,7 +83,7 @@ class Optimizer:
         if not isinstance(groups, list) or len(groups) != len(self.param_groups):
             raise ModelFileError(f"optimiser state has {len(groups or [])} parameter groups, "
                                  f"this {type(self).__name__} has {len(self.param_groups)}")
-        for saved, group in zip(groups, self.param_groups):
+        for saved, group in zip(groups, self.param_groups, strict=True):
             if saved.get("n_params", len(group["params"])) != len(group["params"]):
                 raise ModelFileError(f"optimiser state is for {saved['n_params']} parameters, "
                                      f"this group has {len(group['params'])}")
@@ -106,7 +106,7 @@ class Optimizer:
                     value = value.item()
                 restored[name] = value
             new_state[id(params[i])] = restored
-        for saved, group in zip(groups, self.param_groups):
+        for saved, group in zip(groups, self.param_groups, strict=True):
             group.update({k: v for k, v in saved.items() if k != "n_params"})
         self.state = new_state
 
