@@ -42,13 +42,36 @@ VALUE_OPTIONS: list[tuple[str, str]] = [
     ("--label-smoothing", "label smoothing in [0, 1)"),
     ("--augment", "batch augmentation: " + " | ".join(AUGMENTS)),
     ("--val-split", "fraction of the training set held out for validation (0: none)"),
-    ("--early-stop", "PATIENCE: stop after this many epochs without a better validation loss "
+    ("--early-stop", "stop after this many epochs without a better validation loss "
                      "and restore the best weights (needs --val-split)"),
     ("--clip-grad", "clip gradients to this global L2 norm (0: off)"),
-    ("--data", "DIR holding the data set (IDX or Kaggle CSV files)"),
+    ("--data", "folder holding the data set (IDX or Kaggle CSV files)"),
     ("--train-csv", "Kaggle-layout training CSV (with --test-csv)"),
     ("--test-csv", "Kaggle-layout test CSV (with --train-csv)"),
 ]
+METAVARS = {"--preset": "NAME",
+            "--engine": "NAME",
+            "--epochs": "N",
+            "--batch-size": "N",
+            "--lr": "LR",
+            "--seed": "N",
+            "--hidden": "SIZES",
+            "--activation": "NAME",
+            "--init": "NAME",
+            "--dropout": "P",
+            "--optimizer": "NAME",
+            "--momentum": "M",
+            "--weight-decay": "WD",
+            "--schedule": "NAME",
+            "--warmup": "EPOCHS",
+            "--label-smoothing": "EPS",
+            "--augment": "NAME",
+            "--val-split": "FRACTION",
+            "--early-stop": "PATIENCE",
+            "--clip-grad": "NORM",
+            "--data": "DIR",
+            "--train-csv": "FILE",
+            "--test-csv": "FILE"}
 FLAG_OPTIONS: list[tuple[str, str]] = [
     ("--full-batch", "one update per epoch over the whole training set (the report's way)"),
     ("--batch-norm", "batch normalisation after each hidden linear layer"),
@@ -61,11 +84,11 @@ def register(subparsers: Any) -> None:
         description="Train a classifier on Fashion-MNIST. Writes config.toml, metrics.csv, "
                     "checkpoint.npz, model.npz, summary.json and figures/ to the run folder.")
     for option, help_text in VALUE_OPTIONS:
-        parser.add_argument(option, default=argparse.SUPPRESS, metavar="VALUE",
+        parser.add_argument(option, default=argparse.SUPPRESS, metavar=METAVARS[option],
                             help=help_text)
     for option, help_text in FLAG_OPTIONS:
-        parser.add_argument(option, action="store_true", default=argparse.SUPPRESS,
-                            help=help_text)
+        parser.add_argument(option, action=argparse.BooleanOptionalAction,
+                            default=argparse.SUPPRESS, help=help_text)
     parser.add_argument("--config", metavar="FILE", help="read settings from a TOML file "
                         "(e.g. a run's config.toml); options given here override it")
     parser.add_argument("--out", metavar="DIR", help="run folder (default: runs/<time>-<preset>)")
