@@ -25,9 +25,11 @@ def runs(tmp_path_factory):
     data = write_synthetic_fmnist(root / "data")
     common = ["train", "--no-progress", "--data", str(data), "--epochs", "2",
               "--batch-size", "32", "--lr", "0.005"]
-    assert main([*common, "--hidden", "16", "--out", str(root / "seed")]) == 0
-    assert main([*common, "--preset", "mlp", "--hidden", "32", "--warmup", "0",
-                 "--out", str(root / "mlp")]) == 0
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(root / "cache"))
+        assert main([*common, "--hidden", "16", "--out", str(root / "seed")]) == 0
+        assert main([*common, "--preset", "mlp", "--hidden", "32", "--warmup", "0",
+                     "--out", str(root / "mlp")]) == 0
     return {"seed": root / "seed", "mlp": root / "mlp", "data": data}
 
 

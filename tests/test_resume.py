@@ -36,6 +36,20 @@ def data_dir(tmp_path_factory):
     return write_synthetic_fmnist(tmp_path_factory.mktemp("fmnist"), n_train=400, n_test=100)
 
 
+EPOCHS = 6
+
+
+@pytest.fixture(scope="module")
+def reference(data_dir, tmp_path_factory):
+    """The same run, never interrupted."""
+    root = tmp_path_factory.mktemp("reference")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(root / "cache"))
+        argv = ["train", "--no-progress", *settings(data_dir, EPOCHS), "--out", str(root / "run")]
+        assert main(argv) == 0
+    return root / "run"
+
+
 @pytest.fixture()
 def env(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
@@ -71,12 +85,8 @@ def metrics_without_seconds(run: Path) -> list[str]:
 
 
 def test_runs_killed_with_sigkill_at_random_moments_resume_to_the_same_weights(
-        tmp_path, data_dir, env):
-    epochs = 8
-    reference = tmp_path / "reference"
-    assert main(["train", "--no-progress", *settings(data_dir, epochs),
-                 "--out", str(reference)]) == 0
-
+        tmp_path, data_dir, env, reference):
+    epochs = EPOCHS
     run = tmp_path / "killed"
     rng = np.random.default_rng(2024)
     process = start([*settings(data_dir, epochs), "--out", str(run)], env)
@@ -97,12 +107,8 @@ def test_runs_killed_with_sigkill_at_random_moments_resume_to_the_same_weights(
 
 
 def test_ctrl_c_saves_a_checkpoint_says_how_to_resume_and_resumes_exactly(
-        tmp_path, data_dir, env):
-    epochs = 3
-    reference = tmp_path / "reference"
-    assert main(["train", "--no-progress", *settings(data_dir, epochs),
-                 "--out", str(reference)]) == 0
-
+        tmp_path, data_dir, env, reference):
+    epochs = EPOCHS
     run = tmp_path / "interrupted"
     process = start([*settings(data_dir, epochs), "--out", str(run)], env)
     assert wait_for(run / "checkpoint.npz", process)

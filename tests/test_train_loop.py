@@ -49,6 +49,12 @@ def test_batches_cover_every_sample_once_and_shuffle_differently_each_epoch():
     assert not np.array_equal(np.concatenate(first), np.concatenate(second))
 
 
+def test_a_last_batch_of_one_sample_joins_the_batch_before_it():
+    batches = batch_order(65, 32, seed=0, epoch=0)
+    assert [len(b) for b in batches] == [32, 33]
+    assert sorted(np.concatenate(batches).tolist()) == list(range(65))
+
+
 def test_full_batch_is_one_batch_in_order():
     (batch,) = batch_order(50, None, seed=3, epoch=4)
     assert batch.tolist() == list(range(50))

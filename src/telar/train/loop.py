@@ -97,12 +97,16 @@ def epoch_generators(seed: int, epoch: int) -> tuple[np.random.Generator, np.ran
 def batch_order(n: int, batch_size: int | None, seed: int, epoch: int) -> list[np.ndarray]:
     """The index batches of one epoch: a seeded permutation cut in ``batch_size`` pieces.
 
-    ``batch_size=None`` is full batch: one batch of every sample, in order.
+    ``batch_size=None`` is full batch: one batch of every sample, in order. A last batch of a
+    single sample joins the one before it (batch normalisation needs two samples).
     """
     if batch_size is None or batch_size >= n:
         return [np.arange(n)]
     order = epoch_generators(seed, epoch)[0].permutation(n)
-    return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+    batches = [order[i:i + batch_size] for i in range(0, n, batch_size)]
+    if len(batches) > 1 and len(batches[-1]) == 1:
+        batches[-2:] = [np.concatenate(batches[-2:])]
+    return batches
 
 
 class Trainer:
