@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from telar.cli import main
 
 pytestmark = pytest.mark.realdata
