@@ -3,9 +3,10 @@
 Network: 784-1024-512-10, Linear (no bias) -> BatchNorm1d -> ReLU -> Dropout(0.3) per hidden
 layer, AdamW (lr 1e-3, weight decay 1e-4), label smoothing 0.1, batch 128, on 60,000 real
 Fashion-MNIST images (no augmentation, so only the engines are timed). Both sides draw a fresh
-seeded permutation per epoch and gather each batch. telar runs with 1 and with all BLAS
-threads; PyTorch with its default thread count. Median seconds per epoch over several epochs;
-ratios against PyTorch. The machine is shared: run it more than once.
+seeded permutation per epoch and gather each batch. Each runs with one thread and with all
+threads (PyTorch's default count); ratios are against PyTorch's default. Median seconds per
+epoch over several epochs. The machine is shared, and threads that wait for a busy core slow
+down a lot: run it more than once.
 
     PYTHONPATH=src python benchmarks/bench_mlp.py [--epochs 3] [--data DIR]
 """
@@ -49,10 +50,11 @@ def telar_epoch_times(x, y, epochs: int, threads: int | None) -> list[float]:
     return times
 
 
-def torch_epoch_times(x, y, epochs: int) -> list[float]:
+def torch_epoch_times(x, y, epochs: int, threads: int) -> list[float]:
     import torch
     from torch import nn
 
+    torch.set_num_threads(threads)
     torch.manual_seed(0)
     sizes = [784, *map(int, HIDDEN.split(","))]
     layers: list[nn.Module] = []
@@ -87,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     x, y, _, _ = load_benchmark_data(args.data)
     import torch
     threads = torch.get_num_threads()
-    rows = [(f"PyTorch CPU ({threads} threads)", torch_epoch_times(x, y, args.epochs)),
+    rows = [(f"PyTorch CPU ({threads} threads)", torch_epoch_times(x, y, args.epochs, threads)),
+            ("PyTorch CPU (1 thread)", torch_epoch_times(x, y, args.epochs, 1)),
             ("telar autograd (1 BLAS thread)", telar_epoch_times(x, y, args.epochs, 1)),
             ("telar autograd (all BLAS threads)", telar_epoch_times(x, y, args.epochs, None))]
     ref = statistics.median(rows[0][1])
