@@ -94,6 +94,15 @@ def epoch_generators(seed: int, epoch: int) -> tuple[np.random.Generator, np.ran
             np.random.default_rng(np.random.SeedSequence([seed, epoch, 1])))
 
 
+def default_batch_context(batch_size: int | None) -> Callable[[], Any]:
+    """BLAS threads for the batches: one for small batches (their products are too small for
+    threads to pay off, and threads that wait for a busy core are far slower), all for big
+    ones. See :mod:`telar.seed.threads`."""
+    from telar.seed.threads import blas_threads, threads_for_batch
+    threads = None if batch_size is None else threads_for_batch(batch_size)
+    return lambda: blas_threads(threads)
+
+
 def batch_order(n: int, batch_size: int | None, seed: int, epoch: int) -> list[np.ndarray]:
     """The index batches of one epoch: a seeded permutation cut in ``batch_size`` pieces.
 
@@ -114,7 +123,7 @@ class Trainer:
 
     ``eval_name`` names the evaluation columns (``val`` or ``test``). ``augment``, if given,
     maps ``(x_batch, generator) -> x_batch`` and draws from the dropout generator.
-    ``batch_context`` wraps the batches of each epoch (e.g. a BLAS thread limit).
+    ``batch_context`` wraps the batches of each epoch (default: :func:`default_batch_context`).
     """
 
     def __init__(self, learner: Learner, train: tuple[np.ndarray, np.ndarray],
@@ -125,7 +134,7 @@ class Trainer:
                  batch_context: Callable[[], contextlib.AbstractContextManager] | None = None,
                  ) -> None:
         self.learner = learner
-        self.batch_context = batch_context or contextlib.nullcontext
+        self.batch_context = batch_context or default_batch_context(batch_size)
         self.x, self.y = train
         self.eval_set = eval_set
         self.eval_name = eval_name

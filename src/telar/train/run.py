@@ -107,13 +107,6 @@ def build_callbacks(config: TrainConfig, out: Path, *, stream: TextIO,
     return callbacks
 
 
-def _batch_threads(config: TrainConfig) -> Any:
-    from telar.seed.threads import blas_threads, threads_for_batch
-    size = None if config.full_batch else config.batch_size
-    threads = threads_for_batch(size) if size is not None else None
-    return lambda: blas_threads(threads)
-
-
 def train_run(config: TrainConfig, out: Path, *, resume: bool = False,
               stream: TextIO | None = None, progress: bool | None = None) -> dict[str, Any]:
     """Train as ``config`` says into the folder ``out``; return the summary.
@@ -134,8 +127,7 @@ def train_run(config: TrainConfig, out: Path, *, resume: bool = False,
                       epochs=config.epochs,
                       batch_size=None if config.full_batch else config.batch_size,
                       seed=config.seed, callbacks=callbacks, eval_name=data.eval_name,
-                      augment=make_augment(config.augment),
-                      batch_context=_batch_threads(config))
+                      augment=make_augment(config.augment))
     out.mkdir(parents=True, exist_ok=True)
     if resume:
         restore_training_checkpoint(out / CHECKPOINT, trainer)
