@@ -4,8 +4,11 @@ Mini-batch epoch: 784-64-32-16-10 ReLU, Adam lr 1e-3, batch 128, a fresh seeded 
 per epoch and a per-batch gather (both sides), 60,000 real Fashion-MNIST images as float32.
 Full-batch epoch: one forward/backward/Adam step on all 60,000 images (the report's epoch).
 PyTorch starts from the same initial weights. Each peer runs several epochs; the table gives
-the median seconds per epoch and the ratio to PyTorch. The BLAS/torch thread counts used are
-printed with the table.
+the median seconds per epoch and the ratio to PyTorch. Mini-batch rows use one thread on
+every side (telar's BLAS, PyTorch, scikit-learn's BLAS): at batch 128 a second thread does not
+pay (measured on an idle machine: PyTorch 1.055 s with 1 thread vs 1.071 s with 2) and
+PyTorch's spinning OpenMP threads collapse when other jobs share the cores. Full-batch rows
+use all threads unless ``--full-threads`` says otherwise.
 
     PYTHONPATH=src python benchmarks/bench_seed.py [--epochs 5] [--data DIR]
 """
@@ -123,28 +126,43 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--data", default=None)
+    parser.add_argument("--full-threads", type=int, default=None, metavar="N",
+                        help="threads for the full-batch rows, telar and PyTorch (default: "
+                             "all); 1 on a machine where other jobs hold the cores")
+    parser.add_argument("--torch-default-threads", action="store_true",
+                        help="add a mini-batch row with PyTorch's default thread count (its "
+                             "OpenMP threads spin-wait and collapse when the cores are shared)")
     args = parser.parse_args(argv)
     x, y, _, _ = load_benchmark_data(args.data)
+    print(f"seconds per epoch, {args.epochs} epochs each:", flush=True)
     import torch
 
     default_threads = torch.get_num_threads()
     e = args.epochs
     rows = []
+
+    def done(mode, name, times):
+        rows.append((mode, name, times))
+        print(f"  {mode:10s} {name:30s} " + " ".join(f"{t:.3f}" for t in times), flush=True)
+
+    full = args.full_threads or default_threads
+    torch_mini = "PyTorch CPU (1 thread)"
+    torch_full = f"PyTorch CPU ({full} threads)"
     with blas_threads(1):
-        rows.append(("mini-batch", "telar (1 BLAS thread)", telar_minibatch(x, y, e)))
-    rows.append(("mini-batch", f"PyTorch CPU ({default_threads} threads)",
-                 torch_minibatch(x, y, e, default_threads)))
-    rows.append(("mini-batch", "PyTorch CPU (1 thread)", torch_minibatch(x, y, e, 1)))
-    rows.append(("mini-batch", "scikit-learn MLPClassifier", sklearn_minibatch(x, y, e)))
-    with blas_threads(None):
-        rows.append(("full-batch", "telar (all BLAS threads)", telar_fullbatch(x, y, e)))
-    rows.append(("full-batch", f"PyTorch CPU ({default_threads} threads)",
-                 torch_fullbatch(x, y, e, default_threads)))
+        done("mini-batch", "telar (1 BLAS thread)", telar_minibatch(x, y, e))
+        done("mini-batch", "scikit-learn MLPClassifier", sklearn_minibatch(x, y, e))
+    done("mini-batch", torch_mini, torch_minibatch(x, y, e, 1))
+    if args.torch_default_threads:
+        done("mini-batch", f"PyTorch CPU ({default_threads} threads)",
+             torch_minibatch(x, y, e, default_threads))
+    with blas_threads(args.full_threads):
+        done("full-batch", f"telar ({full} BLAS threads)", telar_fullbatch(x, y, e))
+    done("full-batch", torch_full, torch_fullbatch(x, y, e, full))
     torch.set_num_threads(default_threads)
 
     medians = {(mode, name): statistics.median(t) for mode, name, t in rows}
-    ref = {mode: medians[(mode, f"PyTorch CPU ({default_threads} threads)")]
-           for mode in ("mini-batch", "full-batch")}
+    ref = {"mini-batch": medians[("mini-batch", torch_mini)],
+           "full-batch": medians[("full-batch", torch_full)]}
     print(f"\nThe report's network (784-64-32-16-10), Adam, {x.shape[0]} images, "
           f"median of {e} epochs")
     print("| mode | implementation | s/epoch (median) | min | vs PyTorch |")

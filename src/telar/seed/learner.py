@@ -8,6 +8,7 @@ The generic training loop drives any "learner" through these calls:
 * ``logits(x) -> ndarray (n, classes)``: a fresh array, evaluated in chunks (no update).
 * ``state_arrays() -> dict[str, ndarray]``: everything to resume exactly (weights, biases,
   Adam ``m``/``v``/``t``, learning rate); ``load_state_arrays(d)`` restores it (shapes checked).
+* ``lr`` (read/write) and ``num_parameters``.
 * ``spec() -> dict``: JSON-able architecture, ``{"kind": "seed", "sizes": [...]}``; with
   ``SeedLearner.from_spec(spec)`` it rebuilds an untrained learner of the same shape.
 
@@ -45,6 +46,19 @@ class SeedLearner:
             raise ModelFileError(f"not a seed-network spec: kind={spec.get('kind')!r}")
         net = SeedNetwork(spec["sizes"], seed=seed, dtype=dtype)
         return cls(net, SeedAdam(net.params, net.grads, lr=lr))
+
+    @property
+    def num_parameters(self) -> int:
+        return self.network.num_parameters
+
+    @property
+    def lr(self) -> float:
+        """Adam's learning rate; set it to schedule (``learner.lr = 5e-4``)."""
+        return self.adam.lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self.adam.lr = float(value)
 
     def spec(self) -> dict[str, Any]:
         return {"kind": "seed", "sizes": list(self.network.sizes)}
