@@ -407,7 +407,7 @@ def cross_entropy(logits: Tensor, target: Any, label_smoothing: float = 0.0,
         raise ValueError(f"cross_entropy expects logits of shape (N, C), got {z.shape}")
     n, c = z.shape
     y = xp.asarray(target.data if isinstance(target, Tensor) else target)
-    if y.shape != (n,) or not xp.issubdtype(y.dtype, xp.integer):
+    if y.shape != (n,) or y.dtype.kind not in "iu":
         raise ValueError(f"cross_entropy expects integer targets of shape ({n},), "
                          f"got {y.dtype} {y.shape}")
     if n and (y.min() < 0 or y.max() >= c):

@@ -112,7 +112,7 @@ class Sequential(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         for layer in self._layers:
-            x = layer(x)
+            x = layer.forward(x)  # forward directly: one Python call fewer per layer
         return x
 
     def __getitem__(self, i: int) -> Module:
