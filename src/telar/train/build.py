@@ -69,9 +69,6 @@ class ReportLearner(SeedLearner):
             self.scheduler.load_state_dict(state["scheduler"])
             self.lr_groups.param_groups = [dict(g) for g in state["lr_groups"]]
 
-    def num_parameters(self) -> int:
-        return int(self.network.num_parameters)
-
     def model_arrays(self) -> dict[str, np.ndarray]:
         return {k: v for k, v in self.state_arrays().items() if k.startswith(("weight", "bias"))}
 
