@@ -1,0 +1,295 @@
+"""Model files and checkpoints: NumPy ``.npz`` arrays + JSON metadata, never pickle.
+
+One layout for both kinds of file. A telar file is an uncompressed ``.npz`` (a zip of
+``.npy`` members) that holds
+
+- ``__telar__``: a ``uint8`` array, the UTF-8 bytes of the JSON metadata;
+- one member per array (names such as ``model/0.weight``, ``optim/state/0/exp_avg``).
+
+The metadata says what the file is and lists every array with its shape, dtype and SHA-256::
+
+    {"format": "telar-model", "format_version": 1, "telar_version": "0.1.0",
+     "arrays": {"model/0.weight": {"shape": [64, 784], "dtype": "float32", "sha256": "…"}},
+     …the payload: architecture, class names, preprocessing (model) or epoch, RNG and
+      optimiser state (checkpoint)…}
+
+Keeping the metadata inside the archive makes a file one unit, written atomically (temporary
+file, then rename). ``save_model`` also writes a readable copy beside it (``model.json``);
+telar never reads that copy back.
+
+Loading uses ``np.load(..., allow_pickle=False)`` and ``json.loads`` only, so it never runs code
+from the file. A file that is missing, empty, not an ``.npz``, truncated, corrupt (bad zip, bad
+CRC, an array whose bytes do not match its SHA-256), of another format or format version, or that
+holds an object (pickled) array is refused with a :class:`~telar.errors.ModelFileError` that names
+the file and the reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from telar import __version__
+from telar.atomic import atomic_write, atomic_write_text
+from telar.errors import ModelFileError
+
+FORMAT_VERSION = 1
+MODEL_FORMAT = "telar-model"
+CHECKPOINT_FORMAT = "telar-checkpoint"
+META_KEY = "__telar__"
+_ZIP_MAGIC = b"PK\x03\x04"
+_ALLOWED_KINDS = "biuf"  # bool, signed/unsigned integers, floats: nothing that can hold objects
+
+
+def _sha256(array: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
+
+
+def _jsonable(obj: Any) -> Any:
+    """NumPy scalars to Python ones, tuples to lists, so ``json.dumps`` takes the metadata."""
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    return obj
+
+
+def save_telar_file(path: str | Path, fmt: str, meta: dict[str, Any],
+                    arrays: dict[str, np.ndarray]) -> None:
+    """Write ``arrays`` and ``meta`` as a telar file of format ``fmt``, atomically."""
+    if META_KEY in arrays:
+        raise ValueError(f"array name {META_KEY!r} is reserved for the metadata")
+    clean: dict[str, np.ndarray] = {}
+    manifest: dict[str, dict[str, Any]] = {}
+    for name, value in arrays.items():
+        array = np.asarray(value)
+        if array.dtype.kind not in _ALLOWED_KINDS:
+            raise ValueError(f"array {name!r} has dtype {array.dtype}; only numbers are stored")
+        clean[name] = array
+        manifest[name] = {"shape": list(array.shape), "dtype": array.dtype.str,
+                          "sha256": _sha256(array)}
+    full_meta = {"format": fmt, "format_version": FORMAT_VERSION,
+                 "telar_version": __version__, **_jsonable(meta), "arrays": manifest}
+    payload = json.dumps(full_meta, sort_keys=True).encode("utf-8")
+    clean[META_KEY] = np.frombuffer(payload, dtype=np.uint8)
+    with atomic_write(path, "wb") as f:
+        np.savez(f, **clean)
+
+
+def _refuse(path: Path, reason: str) -> ModelFileError:
+    return ModelFileError(f"{path}: {reason}")
+
+
+def load_telar_file(path: str | Path, fmt: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Read a telar file of format ``fmt``: ``(metadata, arrays)``, or raise ModelFileError."""
+    path = Path(path)
+    if not path.exists():
+        raise _refuse(path, "no such file")
+    if not path.is_file():
+        raise _refuse(path, "not a file")
+    with open(path, "rb") as f:
+        head = f.read(4)
+    if not head:
+        raise _refuse(path, "the file is empty")
+    if head != _ZIP_MAGIC:
+        raise _refuse(path, f"not a telar {_kind(fmt)} file (not an .npz archive)")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            names = list(npz.files)
+            if META_KEY not in names:
+                raise _refuse(path, f"not a telar {_kind(fmt)} file (no telar metadata in it)")
+            meta = _parse_meta(path, npz[META_KEY])
+            _check_format(path, meta, fmt)
+            arrays = {name: _read_member(path, npz, name) for name in names if name != META_KEY}
+    except ModelFileError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError) as exc:
+        raise _refuse(path, f"corrupt or truncated file ({_short(exc)})") from None
+    _check_manifest(path, meta, arrays)
+    return meta, arrays
+
+
+def _kind(fmt: str) -> str:
+    return fmt.removeprefix("telar-")
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _parse_meta(path: Path, raw: np.ndarray) -> dict[str, Any]:
+    if raw.dtype != np.uint8 or raw.ndim != 1:
+        raise _refuse(path, "corrupt telar metadata (not a byte array)")
+    try:
+        meta = json.loads(raw.tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _refuse(path, f"corrupt telar metadata ({_short(exc)})") from None
+    if not isinstance(meta, dict):
+        raise _refuse(path, "corrupt telar metadata (not a JSON object)")
+    return meta
+
+
+def _check_format(path: Path, meta: dict[str, Any], fmt: str) -> None:
+    found = meta.get("format")
+    if found != fmt:
+        if isinstance(found, str) and found.startswith("telar-"):
+            raise _refuse(path, f"is a {found} file, not a {fmt} file")
+        raise _refuse(path, f"not a telar {_kind(fmt)} file (format {found!r})")
+    version = meta.get("format_version")
+    if version != FORMAT_VERSION:
+        raise _refuse(path, f"{fmt} format version {version!r}; this telar "
+                            f"({__version__}) reads version {FORMAT_VERSION}")
+    if not isinstance(meta.get("arrays"), dict):
+        raise _refuse(path, "corrupt telar metadata (no array list)")
+
+
+def _read_member(path: Path, npz: Any, name: str) -> np.ndarray:
+    try:
+        array = npz[name]
+    except ValueError as exc:
+        if "pickle" in str(exc):
+            raise _refuse(path, f"array {name!r} holds pickled Python objects; "
+                                "telar never loads those") from None
+        raise
+    if not isinstance(array, np.ndarray) or array.dtype.kind not in _ALLOWED_KINDS:
+        raise _refuse(path, f"array {name!r} has dtype {getattr(array, 'dtype', '?')}; "
+                            "telar files hold numbers only")
+    return array
+
+
+def _check_manifest(path: Path, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+    manifest: dict[str, Any] = meta["arrays"]
+    missing = sorted(set(manifest) - set(arrays))
+    extra = sorted(set(arrays) - set(manifest))
+    if missing:
+        raise _refuse(path, f"corrupt file: array {missing[0]!r} is missing")
+    if extra:
+        raise _refuse(path, f"unexpected array {extra[0]!r} not listed in the metadata")
+    for name, entry in manifest.items():
+        array = arrays[name]
+        if not isinstance(entry, dict):
+            raise _refuse(path, f"corrupt telar metadata for array {name!r}")
+        if list(array.shape) != entry.get("shape") or array.dtype.str != entry.get("dtype"):
+            raise _refuse(path, f"corrupt file: array {name!r} is {array.dtype.str}"
+                                f"{list(array.shape)}, the metadata says "
+                                f"{entry.get('dtype')}{entry.get('shape')}")
+        if _sha256(array) != entry.get("sha256"):
+            raise _refuse(path, f"corrupt file: the bytes of array {name!r} do not match "
+                                "their checksum")
+
+
+# --- model files -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ModelFile:
+    """A loaded model file: the architecture to rebuild, its arrays, and how inputs are prepared.
+
+    ``architecture`` is JSON (e.g. ``{"kind": "mlp", …}`` for ``telar.nn.build_mlp``);
+    ``arrays`` are the weights by name; ``preprocessing`` says how raw images become inputs
+    (``{"input_shape": [28, 28], "scale": 1/255, "flatten": true, "dtype": "float32"}``).
+    """
+
+    path: Path
+    architecture: dict[str, Any]
+    arrays: dict[str, np.ndarray]
+    class_names: tuple[str, ...]
+    preprocessing: dict[str, Any]
+    meta: dict[str, Any]
+
+
+def save_model(path: str | Path, *, architecture: dict[str, Any], arrays: dict[str, np.ndarray],
+               class_names: tuple[str, ...] | list[str], preprocessing: dict[str, Any],
+               extra: dict[str, Any] | None = None, sidecar: bool = True) -> None:
+    """Write a model file (``.npz`` + embedded JSON) and, if ``sidecar``, a ``.json`` copy."""
+    meta = {"architecture": architecture, "class_names": list(class_names),
+            "preprocessing": preprocessing, **(extra or {})}
+    save_telar_file(path, MODEL_FORMAT, meta, arrays)
+    if sidecar:
+        readable = {"format": MODEL_FORMAT, "format_version": FORMAT_VERSION,
+                    "note": "a readable copy of the metadata inside the .npz; telar ignores it",
+                    **_jsonable(meta)}
+        atomic_write_text(Path(path).with_suffix(".json"), json.dumps(readable, indent=2) + "\n")
+
+
+def load_model(path: str | Path) -> ModelFile:
+    """Load and check a model file; raise ModelFileError naming the file and the reason."""
+    path = Path(path)
+    meta, arrays = load_telar_file(path, MODEL_FORMAT)
+    architecture = meta.get("architecture")
+    class_names = meta.get("class_names")
+    preprocessing = meta.get("preprocessing")
+    if not isinstance(architecture, dict):
+        raise _refuse(path, "corrupt telar metadata (no architecture)")
+    if not (isinstance(class_names, list) and all(isinstance(c, str) for c in class_names)):
+        raise _refuse(path, "corrupt telar metadata (no class names)")
+    if not isinstance(preprocessing, dict):
+        raise _refuse(path, "corrupt telar metadata (no preprocessing)")
+    return ModelFile(path, architecture, arrays, tuple(class_names), preprocessing, meta)
+
+
+# --- checkpoints ---------------------------------------------------------------------------------
+
+def save_checkpoint(path: str | Path, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+    """Write a training checkpoint (see :mod:`telar.train.checkpointing` for what goes in)."""
+    save_telar_file(path, CHECKPOINT_FORMAT, meta, arrays)
+
+
+def load_checkpoint(path: str | Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Read a training checkpoint; raise ModelFileError naming the file and the reason."""
+    return load_telar_file(path, CHECKPOINT_FORMAT)
+
+
+# --- nested state (optimiser and schedule state dicts) ----------------------------------------
+
+def split_state(tree: Any, prefix: str, arrays: dict[str, np.ndarray]) -> Any:
+    """Move the arrays of a nested dict/list into ``arrays`` (keys ``prefix/path``).
+
+    Returns the JSON part, with ``{"__array__": key}`` where each array was. The inverse is
+    :func:`join_state`. Used to store PyTorch-style optimiser state dicts without pickle.
+    """
+    if isinstance(tree, np.ndarray):
+        arrays[prefix] = tree
+        return {"__array__": prefix}
+    if hasattr(tree, "data") and isinstance(tree.data, np.ndarray) \
+            and not isinstance(tree, dict | list | tuple):
+        arrays[prefix] = tree.data  # a Tensor: keep its values
+        return {"__array__": prefix}
+    if isinstance(tree, dict):
+        if any(not isinstance(k, str | int) for k in tree):
+            raise TypeError(f"state keys must be str or int at {prefix!r}")
+        # JSON object keys are strings; remember which were ints so join_state gives them back.
+        return {"__dict__": [[k, split_state(v, f"{prefix}/{k}", arrays)]
+                             for k, v in tree.items()]}
+    if isinstance(tree, list | tuple):
+        out = [split_state(v, f"{prefix}/{i}", arrays) for i, v in enumerate(tree)]
+        return {"__tuple__": out} if isinstance(tree, tuple) else out
+    if isinstance(tree, np.generic):
+        return tree.item()
+    if tree is None or isinstance(tree, bool | int | float | str):
+        return tree
+    raise TypeError(f"cannot store a {type(tree).__name__} at {prefix!r} in a checkpoint")
+
+
+def join_state(tree: Any, arrays: dict[str, np.ndarray]) -> Any:
+    """Inverse of :func:`split_state`."""
+    if isinstance(tree, dict):
+        if set(tree) == {"__array__"}:
+            return arrays[tree["__array__"]]
+        if set(tree) == {"__tuple__"}:
+            return tuple(join_state(v, arrays) for v in tree["__tuple__"])
+        if set(tree) == {"__dict__"}:
+            return {k: join_state(v, arrays) for k, v in tree["__dict__"]}
+        return {k: join_state(v, arrays) for k, v in tree.items()}
+    if isinstance(tree, list):
+        return [join_state(v, arrays) for v in tree]
+    return tree

@@ -1,0 +1,136 @@
+"""``telar train``: train a network on Fashion-MNIST into a run folder.
+
+Options override a ``--config`` file, which overrides the ``--preset``. Every value is checked
+before any data is read; a bad one is a one-line error naming the option and the value.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from telar.train.config import (
+    ACTIVATIONS,
+    AUGMENTS,
+    ENGINES,
+    INITS,
+    OPTIMIZERS,
+    PRESETS,
+    SCHEDULES,
+)
+
+# (option, help). Values are read as text and checked by telar.train.config (one-line errors).
+VALUE_OPTIONS: list[tuple[str, str]] = [
+    ("--preset", f"{' | '.join(PRESETS)}: the report's network (default) or the best dense one"),
+    ("--engine", f"{' | '.join(ENGINES)}: hand-written backprop (report's network only) or "
+                 "autodiff"),
+    ("--epochs", "number of epochs"),
+    ("--batch-size", "mini-batch size"),
+    ("--lr", "learning rate"),
+    ("--seed", "random seed (weights, shuffling, dropout, split)"),
+    ("--hidden", "hidden layer sizes, e.g. 64,32,16"),
+    ("--activation", " | ".join(ACTIVATIONS)),
+    ("--init", "weight initialiser: " + " | ".join(INITS)),
+    ("--dropout", "dropout probability after each hidden layer, in [0, 1)"),
+    ("--optimizer", " | ".join(OPTIMIZERS)),
+    ("--momentum", "momentum for sgd / rmsprop"),
+    ("--weight-decay", "weight decay (L2 for sgd/rmsprop/adam, decoupled for adamw)"),
+    ("--schedule", "learning-rate schedule: " + " | ".join(SCHEDULES)),
+    ("--warmup", "warm-up epochs for --schedule cosine"),
+    ("--label-smoothing", "label smoothing in [0, 1)"),
+    ("--augment", "batch augmentation: " + " | ".join(AUGMENTS)),
+    ("--val-split", "fraction of the training set held out for validation (0: none)"),
+    ("--early-stop", "stop after this many epochs without a better validation loss "
+                     "and restore the best weights (needs --val-split)"),
+    ("--clip-grad", "clip gradients to this global L2 norm (0: off)"),
+    ("--data", "folder holding the data set (IDX or Kaggle CSV files)"),
+    ("--train-csv", "Kaggle-layout training CSV (with --test-csv)"),
+    ("--test-csv", "Kaggle-layout test CSV (with --train-csv)"),
+]
+METAVARS = {"--preset": "NAME",
+            "--engine": "NAME",
+            "--epochs": "N",
+            "--batch-size": "N",
+            "--lr": "LR",
+            "--seed": "N",
+            "--hidden": "SIZES",
+            "--activation": "NAME",
+            "--init": "NAME",
+            "--dropout": "P",
+            "--optimizer": "NAME",
+            "--momentum": "M",
+            "--weight-decay": "WD",
+            "--schedule": "NAME",
+            "--warmup": "EPOCHS",
+            "--label-smoothing": "EPS",
+            "--augment": "NAME",
+            "--val-split": "FRACTION",
+            "--early-stop": "PATIENCE",
+            "--clip-grad": "NORM",
+            "--data": "DIR",
+            "--train-csv": "FILE",
+            "--test-csv": "FILE"}
+FLAG_OPTIONS: list[tuple[str, str]] = [
+    ("--full-batch", "one update per epoch over the whole training set (the report's way)"),
+    ("--batch-norm", "batch normalisation after each hidden linear layer"),
+]
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "train", help="train a network and write a run folder",
+        description="Train a classifier on Fashion-MNIST. Writes config.toml, metrics.csv, "
+                    "checkpoint.npz, model.npz, summary.json and figures/ to the run folder.")
+    for option, help_text in VALUE_OPTIONS:
+        parser.add_argument(option, default=argparse.SUPPRESS, metavar=METAVARS[option],
+                            help=help_text)
+    for option, help_text in FLAG_OPTIONS:
+        parser.add_argument(option, action=argparse.BooleanOptionalAction,
+                            default=argparse.SUPPRESS, help=help_text)
+    parser.add_argument("--config", metavar="FILE", help="read settings from a TOML file "
+                        "(e.g. a run's config.toml); options given here override it")
+    parser.add_argument("--out", metavar="DIR", help="run folder (default: runs/<time>-<preset>)")
+    parser.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from "
+                        "its checkpoint (takes no other option)")
+    parser.add_argument("--no-progress", action="store_true",
+                        help="no progress bar (epoch lines only)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from telar.train.config import build_config
+    from telar.train.loop import TrainingInterrupted
+    from telar.train.run import new_run_dir, resume_config, train_run
+
+    given = {name: value for name, value in vars(args).items()
+             if name not in ("command", "func", "config", "out", "resume", "no_progress")}
+    progress = False if args.no_progress else None
+    if args.resume:
+        if given or args.config or args.out:
+            extra = sorted(["--" + n.replace("_", "-") for n in given]
+                           + (["--config"] if args.config else [])
+                           + (["--out"] if args.out else []))
+            from telar.errors import ConfigError
+            raise ConfigError(f"--resume continues a run with its own settings; it takes no "
+                              f"{', '.join(extra)}")
+        out = Path(args.resume)
+        config = resume_config(out)
+    else:
+        config = build_config(given, config_file=args.config)
+        out = Path(args.out) if args.out else new_run_dir(config)
+    try:
+        summary = train_run(config, out, resume=bool(args.resume), progress=progress)
+    except TrainingInterrupted as stop:
+        sys.stderr.write(f"telar: {stop}; checkpoint saved in {out / 'checkpoint.npz'}. "
+                         f"Continue with: telar train --resume {out}\n")
+        return 130
+    print(summary_line(summary, out))
+    return 0
+
+
+def summary_line(summary: dict[str, Any], out: Path) -> str:
+    return (f"test accuracy {summary['test_accuracy']:.4f}, test loss {summary['test_loss']:.4f} "
+            f"after {summary['epochs']} epochs in {summary['train_seconds']:.1f} s "
+            f"({summary['parameters']:,} parameters); results in {out}/")

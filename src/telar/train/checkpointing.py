@@ -1,0 +1,62 @@
+"""What a training checkpoint holds, and how a trainer is put back from one.
+
+Arrays: ``learner/<name>`` (every array of ``learner.state_arrays()``: weights, optimiser
+moments, batch-norm statistics) and the arrays of callback states (``callbacks/<key>/…``, e.g.
+early stopping's best weights). JSON: the :class:`~telar.train.loop.TrainState` (epoch, batch,
+running sums, history, the dropout generator's ``bit_generator.state`` inside an epoch), the
+seed, the learner's non-array state (``state_json()``: optimiser step counts, schedule state),
+the callbacks' other state, and whatever the caller adds (the run's configuration).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from telar.checkpoint import join_state, load_checkpoint, save_checkpoint, split_state
+from telar.errors import ModelFileError
+from telar.train.loop import Trainer, TrainState
+
+
+def _callback_key(index: int, callback: object) -> str:
+    return f"{index}-{type(callback).__name__}"
+
+
+def save_training_checkpoint(path: str | Path, trainer: Trainer,
+                             extra_meta: dict[str, Any] | None = None) -> None:
+    """Write everything needed to continue ``trainer`` bitwise, atomically."""
+    arrays = {f"learner/{k}": v for k, v in trainer.learner.state_arrays().items()}
+    state_json = getattr(trainer.learner, "state_json", None)
+    learner_json = split_state(state_json(), "learner_json", arrays) if state_json else None
+    callbacks = {}
+    for i, cb in enumerate(trainer.callbacks):
+        state = cb.state_dict()
+        if state:
+            key = _callback_key(i, cb)
+            callbacks[key] = split_state(state, f"callbacks/{key}", arrays)
+    meta = {"seed": trainer.seed, "train_state": trainer.state.to_json(),
+            "learner_json": learner_json, "callbacks": callbacks, **(extra_meta or {})}
+    save_checkpoint(path, meta, arrays)
+
+
+def restore_training_checkpoint(path: str | Path, trainer: Trainer,
+                                meta: dict[str, Any] | None = None,
+                                arrays: dict[str, Any] | None = None) -> None:
+    """Put ``trainer`` (its learner, state and callbacks) back as the checkpoint left it."""
+    if meta is None or arrays is None:
+        meta, arrays = load_checkpoint(path)
+    try:
+        learner_arrays = {k.removeprefix("learner/"): v for k, v in arrays.items()
+                          if k.startswith("learner/")}
+        trainer.learner.load_state_arrays(learner_arrays)
+        if meta.get("learner_json") is not None:
+            trainer.learner.load_state_json(join_state(meta["learner_json"], arrays))
+        for i, cb in enumerate(trainer.callbacks):
+            key = _callback_key(i, cb)
+            if key in meta.get("callbacks", {}):
+                cb.load_state_dict(join_state(meta["callbacks"][key], arrays))
+        epochs = trainer.state.epochs
+        trainer.state = TrainState.from_json(meta["train_state"])
+        trainer.state.epochs = epochs
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelFileError(f"{path}: checkpoint does not fit this run ({exc})") from None
