@@ -15,6 +15,7 @@ import matplotlib
 matplotlib.use("Agg")  # no display needed; must precede any pyplot import elsewhere
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from telar.atomic import atomic_write_bytes  # noqa: E402
 
@@ -45,6 +46,7 @@ def plot_curves(
     for name, values in series.items():
         ax.plot(epochs, values, label=name, marker=marker, markersize=3)
     ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole: no 2.5 ticks
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
