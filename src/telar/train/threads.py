@@ -22,7 +22,7 @@ MIN_FLOPS_FOR_THREADS = 50e6
 
 
 def matmul_flops(batch_size: int, layer_sizes: list[tuple[int, int]]) -> float:
-    """FLOPs of the largest forward product ``(batch, n_in) @ (n_in, n_out)``: ``2 b n_in n_out``."""
+    """FLOPs of the largest forward product ``(b, n_in) @ (n_in, n_out)``: ``2 b n_in n_out``."""
     return max((2.0 * batch_size * n_in * n_out for n_in, n_out in layer_sizes), default=0.0)
 
 
