@@ -11,8 +11,10 @@ epoch and a per-batch gather, on the 60,000 real Fashion-MNIST training images (
 
 Peers run in this one process, interleaved epoch by epoch (so a busy neighbour slows them
 alike); the table gives the median seconds per epoch and the ratios. Mini-batch matrices are
-small, so the telar engines run BLAS on one thread for batches up to 1024 (the policy of
-``telar.seed.threads``); PyTorch runs with its default threads (and, for reference, one).
+small, so the hand-written engine runs BLAS on one thread for batches up to 1024 (the policy
+of ``telar.seed.threads``); the autodiff engine uses the training loop's policy, by the FLOPs
+of its largest product (``telar.train.threads``: one thread for the report's network, all for
+the mlp preset's); PyTorch runs with its default threads (and, for reference, one).
 
     PYTHONPATH=src python benchmarks/bench_autograd.py [--epochs 3] [--data DIR]
         [--torch-threads default,1] [--skip-wide]
@@ -35,7 +37,8 @@ from _data import load_benchmark_data  # noqa: E402
 import telar  # noqa: E402
 from telar import nn, optim  # noqa: E402
 from telar.functional import cross_entropy  # noqa: E402
-from telar.seed.threads import blas_threads, threads_for_batch  # noqa: E402
+from telar.seed.threads import blas_threads  # noqa: E402
+from telar.train.threads import matmul_flops, threads_for_flops  # noqa: E402
 
 BATCH = 128
 LR = 1e-3
@@ -49,11 +52,13 @@ def autograd_epoch(model: nn.Module, opt: optim.Optimizer, x: np.ndarray, y: np.
     """One shuffled mini-batch epoch with the autodiff engine (the loop a user writes)."""
     xb = np.empty((BATCH, x.shape[1]), x.dtype)
     yb = np.empty(BATCH, y.dtype)
+    sizes = [(m.in_features, m.out_features) for m in model.modules() if isinstance(m, nn.Linear)]
+    threads = threads_for_flops(matmul_flops(BATCH, sizes))  # the training loop's policy
 
     def epoch() -> None:
         model.train()
         order = rng.permutation(x.shape[0])
-        with blas_threads(threads_for_batch(BATCH)):
+        with blas_threads(threads):
             for start in range(0, x.shape[0], BATCH):
                 idx = order[start:start + BATCH]
                 k = idx.shape[0]

@@ -456,8 +456,11 @@ def dropout(x: Tensor, p: float, training: bool, rng: np.random.Generator) -> Te
     if p == 1.0:
         mask = xp.zeros(xd.shape, dtype=dtype)
     else:
-        keep = rng.random(xd.shape, dtype=xp.float32 if dtype == xp.float32 else xp.float64) >= p
-        mask = keep * dtype.type(1.0 / (1.0 - p))
+        draws = rng.random(xd.shape, dtype=xp.float32 if dtype == xp.float32 else xp.float64)
+        keep = draws >= p
+        # The mask `keep / (1 - p)` overwrites the draws (same dtype): one allocation fewer.
+        mask = xp.multiply(keep, dtype.type(1.0 / (1.0 - p)),
+                           out=draws if draws.dtype == dtype else None)
     return make_result(xd * mask, (x,), lambda g: (g * mask,))
 
 
@@ -492,26 +495,35 @@ def batch_norm(x: Tensor, weight: Tensor | None, bias: Tensor | None,
         centred = xd - running_mean
         var = running_var
     inv_std = 1.0 / xp.sqrt(var + eps)
-    xhat = centred * inv_std
+    centred *= inv_std  # `centred` is a fresh array used only here: scale it in place
+    xhat = centred
     gamma = None if weight is None else weight.data
     out = xhat * gamma if gamma is not None else xhat.copy()
     if bias is not None:
         out += bias.data
 
     def backward(g: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        # dbeta = sum(g) and dgamma = sum(g xhat) over the batch; with dxhat = g gamma, the
+        # sums in dx are sum(dxhat) = gamma dbeta and sum(dxhat xhat) = gamma dgamma, so
+        #   dx = gamma inv_std / N * (N g - dbeta - xhat dgamma)
+        # (5 passes over the (N, C) arrays instead of 9).
+        g_sum = g.sum(axis=0)
+        g_xhat_sum = (g * xhat).sum(axis=0)
         gx = None
         if x.requires_grad:
-            dxhat = g * gamma if gamma is not None else g
+            scale = inv_std if gamma is None else gamma * inv_std
             if use_batch:
-                gx = (inv_std / n) * (n * dxhat - dxhat.sum(axis=0)
-                                      - xhat * (dxhat * xhat).sum(axis=0))
+                scale = scale / n
+                gx = g * (n * scale)
+                gx -= xhat * (g_xhat_sum * scale)
+                gx -= g_sum * scale
             else:
-                gx = dxhat * inv_std
+                gx = g * scale
         grads: list[np.ndarray | None] = [gx]
         if weight is not None:
-            grads.append((g * xhat).sum(axis=0) if weight.requires_grad else None)
+            grads.append(g_xhat_sum if weight.requires_grad else None)
         if bias is not None:
-            grads.append(g.sum(axis=0) if bias.requires_grad else None)
+            grads.append(g_sum if bias.requires_grad else None)
         return grads
 
     parents = tuple(t for t in (x, weight, bias) if t is not None)

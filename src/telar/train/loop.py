@@ -94,12 +94,21 @@ def epoch_generators(seed: int, epoch: int) -> tuple[np.random.Generator, np.ran
             np.random.default_rng(np.random.SeedSequence([seed, epoch, 1])))
 
 
-def default_batch_context(batch_size: int | None) -> Callable[[], Any]:
-    """BLAS threads for the batches: one for small batches (their products are too small for
-    threads to pay off, and threads that wait for a busy core are far slower), all for big
-    ones. See :mod:`telar.seed.threads`."""
+def default_batch_context(batch_size: int | None, learner: Any = None) -> Callable[[], Any]:
+    """BLAS threads for the batches. A learner that reports the layer sizes of its products
+    (``matmul_layer_sizes()``) gets threads by the size of its largest product per batch
+    (:mod:`telar.train.threads`); otherwise one thread for batches up to 1024 (their products
+    are too small for threads to pay off, and threads that wait for a busy core are far
+    slower) and all for bigger ones (:mod:`telar.seed.threads`)."""
     from telar.seed.threads import blas_threads, threads_for_batch
-    threads = None if batch_size is None else threads_for_batch(batch_size)
+    from telar.train.threads import matmul_flops, threads_for_flops
+    sizes = getattr(learner, "matmul_layer_sizes", None)
+    if batch_size is None:
+        threads = None
+    elif sizes is not None:
+        threads = threads_for_flops(matmul_flops(batch_size, sizes()))
+    else:
+        threads = threads_for_batch(batch_size)
     return lambda: blas_threads(threads)
 
 
@@ -134,7 +143,7 @@ class Trainer:
                  batch_context: Callable[[], contextlib.AbstractContextManager] | None = None,
                  ) -> None:
         self.learner = learner
-        self.batch_context = batch_context or default_batch_context(batch_size)
+        self.batch_context = batch_context or default_batch_context(batch_size, learner)
         self.x, self.y = train
         self.eval_set = eval_set
         self.eval_name = eval_name

@@ -18,7 +18,7 @@ import numpy as np
 
 from telar import functional as F
 from telar.autograd import Tensor, no_grad
-from telar.nn import Dropout, Module
+from telar.nn import Dropout, Linear, Module
 
 
 class ModuleLearner:
@@ -72,6 +72,12 @@ class ModuleLearner:
         for module in self.model.modules():
             if isinstance(module, Dropout):
                 module.generator = rng
+
+    def matmul_layer_sizes(self) -> list[tuple[int, int]]:
+        """``(in_features, out_features)`` of every Linear layer: the loop sizes BLAS threads
+        by the largest product (:func:`telar.train.threads.threads_for_flops`)."""
+        return [(m.in_features, m.out_features) for m in self.model.modules()
+                if isinstance(m, Linear)]
 
     @property
     def lr(self) -> float:
