@@ -64,10 +64,7 @@ class SeedLearner:
         return {"kind": "seed", "sizes": list(self.network.sizes)}
 
     def train_step(self, x: np.ndarray, y: np.ndarray) -> tuple[float, int]:
-        net = self.network
-        buf = net._forward(x)
-        n_correct = int(np.count_nonzero(buf.acts[-1].argmax(axis=1) == y))
-        loss = net._backward(y)
+        loss, n_correct = self.network.train_gradients(x, y)
         self.adam.step()
         return loss, n_correct
 
