@@ -137,7 +137,6 @@ class SeedNetwork:
         rng = np.random.default_rng(seed)
         for w, (n_in, n_out) in zip(self.weights, shapes, strict=True):
             w[...] = rng.standard_normal((n_in, n_out)) * np.sqrt(2.0 / (n_in + n_out))
-        self._zero = self.dtype.type(0)
         self._buffers: dict[int, _Buffers] = {}
         self._block_buffers: list[_Buffers] = []  # one set per worker thread
         self._partials: np.ndarray | None = None  # (blocks, params): per-block gradients
