@@ -8,7 +8,8 @@ the median seconds per epoch and the ratio to PyTorch. Mini-batch rows use one t
 every side (telar's BLAS, PyTorch, scikit-learn's BLAS): at batch 128 a second thread does not
 pay (measured on an idle machine: PyTorch 1.055 s with 1 thread vs 1.071 s with 2) and
 PyTorch's spinning OpenMP threads collapse when other jobs share the cores. Full-batch rows
-use all threads unless ``--full-threads`` says otherwise.
+use all threads unless ``--full-threads`` says otherwise (telar: row blocks on that many
+threads, each with one BLAS thread).
 
     PYTHONPATH=src python benchmarks/bench_seed.py [--epochs 5] [--data DIR]
 """
@@ -50,9 +51,10 @@ def telar_minibatch(x, y, epochs):
     return time_epochs(lambda: minibatch_epoch(learner, x, y, BATCH, rng), epochs)
 
 
-def telar_fullbatch(x, y, epochs):
+def telar_fullbatch(x, y, epochs, threads=None):
     net = SeedNetwork(seed=0)
     learner = SeedLearner(net, SeedAdam(net.params, net.grads, lr=LR))
+    learner.workers = threads  # row-block threads, each with one BLAS thread
     return time_epochs(lambda: full_batch_epoch(learner, x, y), epochs)
 
 
@@ -155,8 +157,7 @@ def main(argv=None) -> int:
     if args.torch_default_threads:
         done("mini-batch", f"PyTorch CPU ({default_threads} threads)",
              torch_minibatch(x, y, e, default_threads))
-    with blas_threads(args.full_threads):
-        done("full-batch", f"telar ({full} BLAS threads)", telar_fullbatch(x, y, e))
+    done("full-batch", f"telar ({full} threads)", telar_fullbatch(x, y, e, args.full_threads))
     done("full-batch", torch_full, torch_fullbatch(x, y, e, full))
     torch.set_num_threads(default_threads)
 

@@ -209,6 +209,30 @@ def test_learner_refuses_state_of_another_shape():
         SeedLearner.from_spec({"kind": "mlp", "sizes": [7, 3]})
 
 
+@pytest.mark.parametrize("naive", [False, True])
+def test_a_large_batch_in_row_blocks_gives_the_whole_batch_gradient_loss_and_count(
+    monkeypatch, naive
+):
+    import telar.seed.network as network
+
+    x, y = small_problem(n=50)
+    whole = SeedNetwork((7, 5, 4, 3), seed=0, dtype=np.float64, naive_softmax=naive)
+    loss, gw, gb = whole.loss_and_gradients(x, y)
+    expected_grads = whole.grads.copy()
+    expected_correct = int((whole.predict(x) == y).sum())
+    monkeypatch.setattr(network, "BLOCK_ROWS", 16)  # blocks of 16, 16, 16 and 2 rows
+    results = []
+    for workers in (1, 2, 3):
+        net = SeedNetwork((7, 5, 4, 3), seed=0, dtype=np.float64, naive_softmax=naive)
+        got_loss, got_correct = net.train_gradients(x, y, workers=workers)
+        assert got_loss == pytest.approx(loss, rel=1e-12)
+        assert got_correct == expected_correct
+        np.testing.assert_allclose(net.grads, expected_grads, rtol=1e-10, atol=1e-15)
+        results.append(net.grads.copy())
+    # the blocks' shares are added in block order, so the thread count changes no bit
+    assert all(np.array_equal(results[0], r) for r in results[1:])
+
+
 def test_learner_train_step_counts_correct_predictions_before_the_update():
     learner = SeedLearner.from_spec({"kind": "seed", "sizes": [7, 5, 3]}, seed=0)
     x, y = small_problem(n=20, sizes=(7, 5, 3))

@@ -35,6 +35,8 @@ class SeedLearner:
 
     def __init__(self, network: SeedNetwork, adam: SeedAdam | None = None) -> None:
         self.network = network
+        #: threads for the row blocks of a large batch (None: one per core)
+        self.workers: int | None = None
         self.adam = adam if adam is not None else SeedAdam(network.params, network.grads)
         if self.adam.params is not network.params:
             raise ValueError("the Adam must update this network's own params array")
@@ -64,10 +66,7 @@ class SeedLearner:
         return {"kind": "seed", "sizes": list(self.network.sizes)}
 
     def train_step(self, x: np.ndarray, y: np.ndarray) -> tuple[float, int]:
-        net = self.network
-        buf = net._forward(x)
-        n_correct = int(np.count_nonzero(buf.acts[-1].argmax(axis=1) == y))
-        loss = net._backward(y)
+        loss, n_correct = self.network.train_gradients(x, y, workers=self.workers)
         self.adam.step()
         return loss, n_correct
 

@@ -2,20 +2,21 @@
 
 Measured on the 2-core machines: a batch of 128 makes matrices too small for OpenBLAS's
 threads to pay off (1 thread: 0.45 s per epoch, 2 threads: 0.48-0.54 s, and several seconds
-when another process holds the second core), while a full-batch product of 60,000 rows runs
-~1.6x faster on 2 threads. Hence mini-batch training pins BLAS to one thread and full-batch
-training uses all of them. ``threadpoolctl`` ships with scikit-learn.
+when another process holds the second core). A full batch of 60,000 rows is split by the
+network itself into row blocks that two Python threads process side by side
+(:data:`telar.seed.network.BLOCK_ROWS`), each block's products too small for BLAS threads
+again. Hence training pins BLAS to one thread whatever the batch size.
+``threadpoolctl`` ships with scikit-learn.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import os
 from collections.abc import Iterator
 
-from threadpoolctl import threadpool_limits
-
-#: Batches at or below this size run with one BLAS thread.
-SMALL_BATCH = 1024
+from threadpoolctl import ThreadpoolController
 
 
 @contextlib.contextmanager
@@ -24,10 +25,25 @@ def blas_threads(n: int | None) -> Iterator[None]:
     if n is None:
         yield
         return
-    with threadpool_limits(limits=n, user_api="blas"):
+    with _controller().limit(limits=n, user_api="blas"):
         yield
 
 
+@functools.cache
+def _controller() -> ThreadpoolController:
+    # Finding the loaded BLAS libraries takes ~0.4 ms; a full-batch epoch enters
+    # blas_threads once per 0.1 s epoch, so the controller is found once and kept.
+    return ThreadpoolController()
+
+
+def cores() -> int:
+    """CPU cores this process may run on: the number of threads for row blocks."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def threads_for_batch(batch_size: int) -> int | None:
-    """1 for small batches, ``None`` (all threads) for large ones."""
-    return 1 if batch_size <= SMALL_BATCH else None
+    """BLAS threads for a training step on ``batch_size`` rows: 1 (see the module doc)."""
+    return 1
