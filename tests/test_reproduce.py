@@ -162,3 +162,40 @@ def test_reproduce_names_the_missing_data_folder(tmp_path, capsys, monkeypatch):
               "--out", str(tmp_path / "o")])
     assert exc.value.code == 2
     assert "nowhere" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("block_rows", [None, 16])
+def test_largest_logit_is_tracked_whether_or_not_the_batch_is_split_in_row_blocks(
+        monkeypatch, block_rows):
+    # The real training set (60,000 rows) goes through the row-block path; a toy set only
+    # does so when the block is made smaller than the batch.
+    import telar.seed.network as network
+    if block_rows:
+        monkeypatch.setattr(network, "BLOCK_ROWS", block_rows)
+    train, test = toy(), toy(40, seed=1)
+    run = run_full_batch(train, test, [3], lr=1e-2, sizes=SIZES)
+    net = SeedNetwork(SIZES, seed=0)
+    learner = SeedLearner(net, SeedAdam(net.params, net.grads, lr=1e-2))
+    expected = 0.0
+    for _ in range(3):  # the logits of each update's forward pass, before the update
+        expected = max(expected, float(np.abs(net.forward(train.x)).max()))
+        full_batch_epoch(learner, train.x, train.y)
+    assert expected > 0
+    assert run.max_abs_logit == pytest.approx(expected, rel=1e-5)
+
+
+@pytest.mark.realdata
+def test_reproduce_on_the_real_data_learns_and_reports_each_mark(real_data, tmp_path):
+    # More rows than one row block: the path every full `telar reproduce` takes.
+    from telar.errors import DataError
+    try:
+        status = main(["reproduce", "--epochs", "1,10", "--limit", "6000", "--lr", "1e-2",
+                       "--high-lrs", "none", "--out", str(tmp_path / "rep"), "--no-progress"])
+    except DataError as exc:  # pragma: no cover - only without the data set
+        pytest.skip(str(exc))
+    assert status == 0
+    doc = json.loads((tmp_path / "rep" / "reproduce.json").read_text())
+    first, last = doc["marks"]
+    assert doc["config"]["train_images"] == 6000
+    assert last["train_loss"] < first["train_loss"] < 2.5
+    assert last["test_accuracy"] > 0.5  # ten classes: chance is 0.1

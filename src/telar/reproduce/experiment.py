@@ -98,6 +98,7 @@ def run_full_batch(
     """
     marks = sorted(set(int(m) for m in marks))
     net = SeedNetwork(sizes, seed=seed, dtype=dtype, naive_softmax=naive_softmax)
+    net.track_max_logit = True
     learner = SeedLearner(net, SeedAdam(net.params, net.grads, lr=lr))
     x = train.x.astype(dtype, copy=False)
     tx = test.x.astype(dtype, copy=False)
@@ -113,8 +114,7 @@ def run_full_batch(
             if epoch < last:  # forward at the same parameters, then update
                 loss, correct = learner.train_step(x, train.y)
                 acc = correct / len(train.y)
-                top = float(np.nanmax(np.abs(net._buf.acts[-1]), initial=0.0))
-                result.max_abs_logit = max(result.max_abs_logit, top)
+                result.max_abs_logit = max(result.max_abs_logit, net.last_max_abs_logit)
             else:  # after the last update: one forward for the final train figures
                 loss, acc, _ = _loss_and_accuracy(net, train_split)
             result.train_loss.append(float(loss))

@@ -85,6 +85,12 @@ class _Buffers:
         return cut
 
 
+def _max_abs(a: np.ndarray) -> float:
+    """Largest ``|a|`` ignoring NaN (0 for an all-NaN array)."""
+    with np.errstate(invalid="ignore"):
+        return float(np.nanmax(np.abs(a), initial=0.0))
+
+
 class SeedNetwork:
     """A dense ReLU network with softmax-cross-entropy and hand-written backprop.
 
@@ -142,6 +148,10 @@ class SeedNetwork:
         self._partials: np.ndarray | None = None  # (blocks, params): per-block gradients
         self._x: np.ndarray | None = None
         self._buf: _Buffers | None = None
+        # Off the hot path unless asked for: `telar reproduce` watches the logits' range to
+        # see whether the naive softmax could overflow.
+        self.track_max_logit: bool = False
+        self.last_max_abs_logit: float = 0.0
         self.last_loss: float = float("nan")
 
     @staticmethod
@@ -282,6 +292,8 @@ class SeedNetwork:
         if x.shape[0] <= BLOCK_ROWS:
             buf = self._forward(x)
             n_correct = int(np.count_nonzero(buf.acts[-1].argmax(axis=1) == y))
+            if self.track_max_logit:
+                self.last_max_abs_logit = _max_abs(buf.acts[-1])
             return self._backward(y), n_correct
         return self._blocked_gradients(x, np.asarray(y), workers or cores())
 
@@ -301,6 +313,7 @@ class SeedNetwork:
             self._block_buffers.append(_Buffers(self.sizes, BLOCK_ROWS, self.dtype))
         losses = np.zeros(blocks)  # per block: sum of the rows' losses
         correct = np.zeros(blocks, np.int64)
+        max_abs_logit = np.zeros(blocks)
 
         def work(worker: int) -> None:
             for j in range(worker, blocks, workers):  # alternate blocks
@@ -313,6 +326,8 @@ class SeedNetwork:
                 buf = buf if k == BLOCK_ROWS else buf.first(k)
                 self._forward_rows(xs, buf)
                 correct[j] = np.count_nonzero(buf.acts[-1].argmax(axis=1) == ys)
+                if self.track_max_logit:
+                    max_abs_logit[j] = _max_abs(buf.acts[-1])
                 grad_w, grad_b = self._views(self._partials[j], self._shapes)
                 losses[j] = self._backprop(xs, ys, buf, grad_w, grad_b, n) * k
 
@@ -327,6 +342,8 @@ class SeedNetwork:
         np.sum(self._partials, axis=0, out=self.grads)  # block order: deterministic
         self._x = self._buf = None  # no whole-batch activations are kept
         self.last_loss = float(losses.sum() / n)
+        if self.track_max_logit:
+            self.last_max_abs_logit = float(max_abs_logit.max())
         return self.last_loss, int(correct.sum())
 
     def loss(self, x: np.ndarray, y: np.ndarray) -> float:
