@@ -198,4 +198,4 @@ def test_reproduce_on_the_real_data_learns_and_reports_each_mark(real_data, tmp_
     first, last = doc["marks"]
     assert doc["config"]["train_images"] == 6000
     assert last["train_loss"] < first["train_loss"] < 2.5
-    assert last["test_accuracy"] > 0.5  # ten classes: chance is 0.1
+    assert last["test_accuracy"] > 0.35  # ten classes: chance is 0.1
