@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from telar.atomic import atomic_write
+from telar.data.files import reading
 from telar.errors import DataError
 
 N_PIXELS = 784
@@ -84,17 +85,10 @@ def read_kaggle_csv(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarra
 
 def _read_first_line(path: Path) -> tuple[bytes, bool]:
     """The first non-blank line and whether it is a header; errors for missing/empty files."""
-    try:
-        with open(path, "rb") as f:
-            for line in f:
-                if line.strip():
-                    return line.rstrip(b"\r\n"), _is_header(line)
-    except FileNotFoundError:
-        raise DataError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise DataError(f"{path}: is a folder, not a CSV file") from None
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    with reading(path, "a CSV file"), open(path, "rb") as f:
+        for line in f:
+            if line.strip():
+                return line.rstrip(b"\r\n"), _is_header(line)
     raise DataError(f"{path}: empty file (no header, no image rows)")
 
 

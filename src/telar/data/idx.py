@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from telar.atomic import atomic_write
+from telar.data.files import reading
 from telar.errors import DataError
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -44,14 +45,8 @@ _CODE_BY_KIND = {(dt.kind, dt.itemsize): code for code, dt in IDX_DTYPES.items()
 def read_idx_bytes(path: str | os.PathLike[str]) -> bytes:
     """Return the IDX payload of ``path``, decompressed when the file is gzip (by magic bytes)."""
     path = Path(path)
-    try:
+    with reading(path, "an IDX file"):
         data = path.read_bytes()
-    except FileNotFoundError:
-        raise DataError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise DataError(f"{path}: is a folder, not an IDX file") from None
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read: {exc.strerror or exc}") from None
     if data[:2] == GZIP_MAGIC:
         try:
             data = gzip.decompress(data)
