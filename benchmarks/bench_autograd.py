@@ -11,10 +11,9 @@ epoch and a per-batch gather, on the 60,000 real Fashion-MNIST training images (
 
 Peers run in this one process, interleaved epoch by epoch (so a busy neighbour slows them
 alike); the table gives the median seconds per epoch and the ratios. Mini-batch matrices are
-small, so the hand-written engine runs BLAS on one thread for batches up to 1024 (the policy
-of ``telar.seed.threads``); the autodiff engine uses the training loop's policy, by the FLOPs
-of its largest product (``telar.train.threads``: one thread for the report's network, all for
-the mlp preset's); PyTorch runs with its default threads (and, for reference, one).
+small, so both telar engines use the training loop's policy, by the FLOPs of the largest
+product (``telar.threads``: one thread for the report's network, all for the mlp preset's);
+PyTorch runs with its default threads (and, for reference, one).
 
     PYTHONPATH=src python benchmarks/bench_autograd.py [--epochs 3] [--data DIR]
         [--torch-threads default,1] [--skip-wide]
@@ -37,8 +36,7 @@ from _data import load_benchmark_data  # noqa: E402
 import telar  # noqa: E402
 from telar import nn, optim  # noqa: E402
 from telar.functional import cross_entropy  # noqa: E402
-from telar.seed.threads import blas_threads  # noqa: E402
-from telar.train.threads import matmul_flops, threads_for_flops  # noqa: E402
+from telar.threads import blas_threads, matmul_flops, threads_for_flops  # noqa: E402
 
 BATCH = 128
 LR = 1e-3

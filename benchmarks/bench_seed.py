@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _data import load_benchmark_data  # noqa: E402
 
 from telar.seed import SeedAdam, SeedLearner, SeedNetwork, full_batch_epoch, minibatch_epoch
-from telar.seed.threads import blas_threads
+from telar.threads import blas_threads
 
 BATCH = 128
 LR = 1e-3

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from threadpoolctl import threadpool_info
 
 from telar import nn, optim
+from telar.seed import SeedLearner, SeedNetwork, network
+from telar.threads import MIN_FLOPS_FOR_THREADS, matmul_flops, threads_for_flops
 from telar.train.loop import default_batch_context
 from telar.train.module_learner import ModuleLearner
-from telar.train.threads import MIN_FLOPS_FOR_THREADS, matmul_flops, threads_for_flops
 
 MLP_PRESET = [(784, 1024), (1024, 512), (512, 10)]
 REPORT_NETWORK = [(784, 64), (64, 32), (32, 16), (16, 10)]
@@ -46,9 +48,35 @@ def test_the_loop_pins_blas_to_one_thread_only_for_small_products():
         assert all(n == 1 for n in blas_thread_counts())
     with default_batch_context(128, SizedLearner(MLP_PRESET))():
         assert blas_thread_counts() == before
-    # A learner that does not report its sizes keeps the batch-size rule (1 thread <= 1024).
+    # A learner that does not report its sizes keeps the default.
     with default_batch_context(128, object())():
+        assert blas_thread_counts() == before
+
+
+def test_the_report_network_learner_gets_one_blas_thread_in_the_loop():
+    learner = SeedLearner(SeedNetwork(seed=0))
+    assert learner.matmul_layer_sizes() == REPORT_NETWORK
+    with default_batch_context(128, learner)():
         assert all(n == 1 for n in blas_thread_counts())
+
+
+def test_row_blocks_run_on_one_blas_thread_whatever_the_caller_set(monkeypatch):
+    # The blocks' own threads are the parallelism; BLAS threads in each would oversubscribe.
+    if max(blas_thread_counts(), default=1) < 2:
+        pytest.skip("BLAS has one thread here: nothing to pin")
+    monkeypatch.setattr(network, "BLOCK_ROWS", 16)
+    net = SeedNetwork((12, 6, 3), seed=0)
+    seen: list[int] = []
+    forward_rows = net._forward_rows
+
+    def recording(x, buf):
+        seen.extend(blas_thread_counts())
+        return forward_rows(x, buf)
+
+    monkeypatch.setattr(net, "_forward_rows", recording)
+    x = np.random.default_rng(0).standard_normal((50, 12)).astype(np.float32)
+    net.train_gradients(x, np.arange(50) % 3, workers=2)
+    assert seen and all(n == 1 for n in seen)
 
 
 def test_module_learner_reports_the_sizes_of_its_linear_layers():

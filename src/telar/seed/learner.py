@@ -65,6 +65,12 @@ class SeedLearner:
     def spec(self) -> dict[str, Any]:
         return {"kind": "seed", "sizes": list(self.network.sizes)}
 
+    def matmul_layer_sizes(self) -> list[tuple[int, int]]:
+        """``(n_in, n_out)`` of each layer: the loop sizes BLAS threads by the largest product
+        (:func:`telar.threads.threads_for_layers`)."""
+        sizes = self.network.sizes
+        return list(zip(sizes[:-1], sizes[1:], strict=True))
+
     def train_step(self, x: np.ndarray, y: np.ndarray) -> tuple[float, int]:
         loss, n_correct = self.network.train_gradients(x, y, workers=self.workers)
         self.adam.step()

@@ -5,13 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from telar.seed.learner import SeedLearner
-from telar.seed.threads import blas_threads, threads_for_batch
+from telar.threads import blas_threads, threads_for_layers
 
 
 def full_batch_epoch(learner: SeedLearner, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """One update on all of ``x`` (the report's epoch). Returns (loss, accuracy) before it."""
-    with blas_threads(threads_for_batch(x.shape[0])):
-        loss, correct = learner.train_step(x, y)
+    loss, correct = learner.train_step(x, y)  # a large batch sets its own threads (row blocks)
     return loss, correct / x.shape[0]
 
 
@@ -26,15 +25,15 @@ def minibatch_epoch(
 
     Each batch is gathered with ``np.take(..., out=, mode="clip")`` into a reused buffer
     (``mode="raise"`` would buffer the output again; indices come from a permutation, so they
-    are always in range). BLAS runs on one thread for small batches
-    (:mod:`telar.seed.threads`). Returns the sample-weighted mean training loss and the
+    are always in range). BLAS threads follow the size of the products (:mod:`telar.threads`:
+    one thread for the report's network). Returns the sample-weighted mean training loss and the
     accuracy, both measured before each update.
     """
     n = x.shape[0]
     order = rng.permutation(n)
     xb = np.empty((batch_size, x.shape[1]), x.dtype)
     yb = np.empty(batch_size, y.dtype)
-    with blas_threads(threads_for_batch(batch_size)):
+    with blas_threads(threads_for_layers(batch_size, learner.matmul_layer_sizes())):
         total_loss, total_correct = _run_batches(learner, x, y, order, xb, yb)
     return total_loss / n, total_correct / n
 

@@ -48,7 +48,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from telar.errors import ConfigError
-from telar.seed.threads import cores
+from telar.threads import blas_threads, cores
 
 REPORT_SIZES: tuple[int, ...] = (784, 64, 32, 16, 10)
 
@@ -331,14 +331,17 @@ class SeedNetwork:
                 grad_w, grad_b = self._views(self._partials[j], self._shapes)
                 losses[j] = self._backprop(xs, ys, buf, grad_w, grad_b, n) * k
 
-        if workers <= 1:
-            work(0)
-        else:
-            with ThreadPoolExecutor(workers - 1) as pool:
-                others = [pool.submit(work, w) for w in range(1, workers)]
+        # The row-block threads are the parallelism: BLAS threads inside them would only
+        # fight them for the cores, whoever called us.
+        with blas_threads(1):
+            if workers <= 1:
                 work(0)
-                for f in others:
-                    f.result()
+            else:
+                with ThreadPoolExecutor(workers - 1) as pool:
+                    others = [pool.submit(work, w) for w in range(1, workers)]
+                    work(0)
+                    for f in others:
+                        f.result()
         np.sum(self._partials, axis=0, out=self.grads)  # block order: deterministic
         self._x = self._buf = None  # no whole-batch activations are kept
         self.last_loss = float(losses.sum() / n)

@@ -95,20 +95,13 @@ def epoch_generators(seed: int, epoch: int) -> tuple[np.random.Generator, np.ran
 
 
 def default_batch_context(batch_size: int | None, learner: Any = None) -> Callable[[], Any]:
-    """BLAS threads for the batches. A learner that reports the layer sizes of its products
+    """BLAS threads for the batches: a learner that reports the layer sizes of its products
     (``matmul_layer_sizes()``) gets threads by the size of its largest product per batch
-    (:mod:`telar.train.threads`); otherwise one thread for batches up to 1024 (their products
-    are too small for threads to pay off, and threads that wait for a busy core are far
-    slower) and all for bigger ones (:mod:`telar.seed.threads`)."""
-    from telar.seed.threads import blas_threads, threads_for_batch
-    from telar.train.threads import matmul_flops, threads_for_flops
+    (:mod:`telar.threads`); a full batch, or a learner that doesn't say, keeps the default."""
+    from telar.threads import blas_threads, threads_for_layers
     sizes = getattr(learner, "matmul_layer_sizes", None)
-    if batch_size is None:
-        threads = None
-    elif sizes is not None:
-        threads = threads_for_flops(matmul_flops(batch_size, sizes()))
-    else:
-        threads = threads_for_batch(batch_size)
+    threads = None if batch_size is None or sizes is None else threads_for_layers(
+        batch_size, sizes())
     return lambda: blas_threads(threads)
 
 

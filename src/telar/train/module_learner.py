@@ -75,7 +75,7 @@ class ModuleLearner:
 
     def matmul_layer_sizes(self) -> list[tuple[int, int]]:
         """``(in_features, out_features)`` of every Linear layer: the loop sizes BLAS threads
-        by the largest product (:func:`telar.train.threads.threads_for_flops`)."""
+        by the largest product (:func:`telar.threads.threads_for_flops`)."""
         return [(m.in_features, m.out_features) for m in self.model.modules()
                 if isinstance(m, Linear)]
 

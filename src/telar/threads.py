@@ -1,0 +1,72 @@
+"""How many BLAS threads a training step gets, decided by the size of its matrix products.
+
+A product of ``(n, k) @ (k, m)`` costs ``2 n k m`` floating-point operations. OpenBLAS's
+threads only pay off when a product is big enough to hide the cost of waking and joining
+them, and threads that wait for a core another process holds are far slower still.
+Measured on the 2-core machines (float32, 1 vs 2 threads):
+
+- the report's network, batch 128: its largest product ``128 x 784 x 64`` is 12.8 MFLOP;
+  an epoch took 0.45 s on 1 thread and 0.48-0.54 s on 2 (several seconds when another
+  process held the second core);
+- the ``mlp`` preset, batch 128: ``128 x 784 x 1024`` (205 MFLOP) took 2.86 ms on 1 thread and
+  1.49 ms on 2; ``128 x 1024 x 512`` (134 MFLOP) 1.86 ms and 1.01 ms; a whole epoch 9.7 s on
+  1 thread, 7.3 s on 2.
+
+So a network whose largest product per batch reaches :data:`MIN_FLOPS_FOR_THREADS` (between
+the two measured points) trains with all BLAS threads, a smaller one with one. The report's
+network on a full batch splits the rows into blocks that Python threads process side by side
+(:meth:`telar.seed.SeedNetwork.train_gradients`), each block with one BLAS thread.
+``threadpoolctl`` ships with scikit-learn.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+from collections.abc import Iterator
+
+from threadpoolctl import ThreadpoolController
+
+#: Largest product per batch (in FLOPs) from which all BLAS threads are used.
+MIN_FLOPS_FOR_THREADS = 50e6
+
+
+def matmul_flops(batch_size: int, layer_sizes: list[tuple[int, int]]) -> float:
+    """FLOPs of the largest forward product ``(b, n_in) @ (n_in, n_out)``: ``2 b n_in n_out``."""
+    return max((2.0 * batch_size * n_in * n_out for n_in, n_out in layer_sizes), default=0.0)
+
+
+def threads_for_flops(flops: float) -> int | None:
+    """1 BLAS thread below :data:`MIN_FLOPS_FOR_THREADS`, ``None`` (all threads) from it."""
+    return None if flops >= MIN_FLOPS_FOR_THREADS else 1
+
+
+def threads_for_layers(batch_size: int, layer_sizes: list[tuple[int, int]]) -> int | None:
+    """BLAS threads for a step on ``batch_size`` rows through dense layers of these sizes."""
+    return threads_for_flops(matmul_flops(batch_size, layer_sizes))
+
+
+@contextlib.contextmanager
+def blas_threads(n: int | None) -> Iterator[None]:
+    """Limit BLAS to ``n`` threads inside the block (``None``: leave the default)."""
+    if n is None:
+        yield
+        return
+    with _controller().limit(limits=n, user_api="blas"):
+        yield
+
+
+@functools.cache
+def _controller() -> ThreadpoolController:
+    # Finding the loaded BLAS libraries takes ~0.4 ms; a full-batch epoch enters
+    # blas_threads once per 0.1 s epoch, so the controller is found once and kept.
+    return ThreadpoolController()
+
+
+def cores() -> int:
+    """CPU cores this process may run on: the number of threads for row blocks."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
