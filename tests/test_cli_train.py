@@ -49,10 +49,11 @@ def one_line_error(capsys, argv, *, progress_lines=False):
                                  "got 'adagrad'"),
     (["--activation", "swish"], "--activation: expected one of"),
     (["--schedule", "linear"], "--schedule: expected one of"),
-    (["--preset", "huge"], "--preset: expected one of seed, mlp, got 'huge'"),
+    (["--preset", "huge"], "--preset: expected one of report, mlp, got 'huge'"),
     (["--val-split", "1.5"], "--val-split: expected a number in [0, 1), got 1.5"),
     (["--early-stop", "3"], "--early-stop 3 needs a validation set"),
-    (["--engine", "manual", "--dropout", "0.2"], "--engine manual trains only the report's"),
+    (["--engine", "manual", "--dropout", "0.2"],
+         "--engine handwritten trains only the report's kind of network"),
     (["--optimizer", "adam", "--momentum", "0.9", "--engine", "autograd"],
      "--momentum applies to --optimizer sgd or rmsprop"),
     (["--schedule", "plateau", "--engine", "autograd"], "--schedule plateau watches"),
@@ -100,7 +101,7 @@ def test_a_run_writes_the_whole_run_folder(tmp_path, data_dir, capsys):
     assert [r["epoch"] for r in rows] == ["1", "2", "3"]
     assert float(rows[-1]["test_accuracy"]) == pytest.approx(summary["test_accuracy"])
     model = load_model(out / "model.npz")
-    assert model.architecture == {"kind": "seed", "sizes": [784, 32, 16, 10]}
+    assert model.architecture == {"kind": "handwritten", "sizes": [784, 32, 16, 10]}
     assert model.class_names[9] == "Ankle boot"
     for name in ("loss.png", "accuracy.png", "confusion_matrix.png"):
         assert (out / "figures" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

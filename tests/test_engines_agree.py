@@ -2,7 +2,7 @@
 
 Same weights, same batch, float64: every weight and bias gradient agrees to a relative error
 below 1e-9. The first test ties the engine to the report's equations written out here; the
-second ties it to ``telar.seed.SeedNetwork``, the report's network as the project ships it.
+second ties it to ``telar.handwritten.HandwrittenNetwork``, the hand-written engine.
 """
 
 from __future__ import annotations
@@ -74,10 +74,10 @@ def test_autodiff_gives_the_reports_handwritten_gradients(seed):
 
 
 def test_autodiff_gives_the_seed_networks_gradients():
-    seed_module = pytest.importorskip("telar.seed")
-    net = seed_module.SeedNetwork(SIZES, seed=3, dtype=np.float64)
+    seed_module = pytest.importorskip("telar.handwritten")
+    net = seed_module.HandwrittenNetwork(SIZES, seed=3, dtype=np.float64)
     _, _, x, y = batch_and_weights(4)
-    # SeedNetwork keeps W as (n_in, n_out), the report's x @ W layout.
+    # HandwrittenNetwork keeps W as (n_in, n_out), the report's x @ W layout.
     weights = [np.array(w, dtype=np.float64) for w in net.weights]
     biases = [np.array(b, dtype=np.float64).reshape(-1) for b in net.biases]
     assert [w.shape for w in weights] == list(zip(SIZES, SIZES[1:], strict=False))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from telar import metrics
+from telar import evaluation as metrics
 from telar.report import figures
 
 NAMES = ("cat", "dog", "owl")

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from synthetic_fmnist import write_synthetic_fmnist
 
 FIXTURES = Path(__file__).parent / "fixtures" / "v1-runs"

@@ -234,11 +234,14 @@ def test_optimiser_state_survives_npz_and_json_without_pickle(tmp_path):
         for p in params:
             p.grad = rng.normal(size=p.shape).astype(np.float32)
         opt.step()
-    arrays, meta = optim.split_state(opt.state_dict())
+    from telar.checkpoint import join_state, split_state
+
+    arrays: dict[str, np.ndarray] = {}
+    meta = split_state(opt.state_dict(), "optim", arrays)
     np.savez(tmp_path / "opt.npz", **arrays)
     (tmp_path / "opt.json").write_text(json.dumps(meta))
     with np.load(tmp_path / "opt.npz", allow_pickle=False) as saved:
-        restored = optim.join_state(dict(saved), json.loads((tmp_path / "opt.json").read_text()))
+        restored = join_state(json.loads((tmp_path / "opt.json").read_text()), dict(saved))
     copies = [nn.Parameter(p.data.copy()) for p in params]
     other = optim.AdamW(copies, lr=0.5)
     other.load_state_dict(restored)

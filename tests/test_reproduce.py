@@ -9,9 +9,11 @@ import numpy as np
 import pytest
 
 from telar.cli import main
+from telar.handwritten import HandwrittenNetwork
+from telar.optim import Adam
 from telar.reproduce.claims import check_high_lr, check_marks
 from telar.reproduce.experiment import MarkState, Split, epoch_flops, run_full_batch
-from telar.seed import SeedAdam, SeedLearner, SeedNetwork, full_batch_epoch
+from telar.train import HandwrittenLearner
 
 SIZES = (12, 6, 5, 4, 3)
 
@@ -27,14 +29,15 @@ def test_mark_figures_are_those_of_the_network_after_that_many_updates():
     train, test = toy(), toy(40, seed=1)
     run = run_full_batch(train, test, [2, 5], lr=1e-2, sizes=SIZES)
     assert len(run.train_loss) == 6 and sorted(run.marks) == [2, 5]
-    net = SeedNetwork(SIZES, seed=0)
-    learner = SeedLearner(net, SeedAdam(net.params, net.grads, lr=1e-2))
+    net = HandwrittenNetwork(SIZES, seed=0)
+    learner = HandwrittenLearner(net)
+    learner.attach_optimizer(Adam([learner.parameter], lr=1e-2))
     for e in range(6):
         assert run.train_loss[e] == pytest.approx(net.loss(train.x, train.y), rel=1e-5)
         assert run.test_loss[e] == pytest.approx(net.loss(test.x, test.y), rel=1e-5)
         assert run.test_accuracy[e] == pytest.approx(np.mean(net.predict(test.x) == test.y))
         if e < 5:
-            full_batch_epoch(learner, train.x, train.y)
+            learner.train_step(train.x, train.y)
     state = run.marks[5]
     assert state.train_loss == run.train_loss[5]
     assert np.trace(state.test_confusion) / len(test.y) == pytest.approx(state.test_accuracy)
@@ -169,17 +172,18 @@ def test_largest_logit_is_tracked_whether_or_not_the_batch_is_split_in_row_block
         monkeypatch, block_rows):
     # The real training set (60,000 rows) goes through the row-block path; a toy set only
     # does so when the block is made smaller than the batch.
-    import telar.seed.network as network
+    import telar.handwritten.network as network
     if block_rows:
         monkeypatch.setattr(network, "BLOCK_ROWS", block_rows)
     train, test = toy(), toy(40, seed=1)
     run = run_full_batch(train, test, [3], lr=1e-2, sizes=SIZES)
-    net = SeedNetwork(SIZES, seed=0)
-    learner = SeedLearner(net, SeedAdam(net.params, net.grads, lr=1e-2))
+    net = HandwrittenNetwork(SIZES, seed=0)
+    learner = HandwrittenLearner(net)
+    learner.attach_optimizer(Adam([learner.parameter], lr=1e-2))
     expected = 0.0
     for _ in range(3):  # the logits of each update's forward pass, before the update
         expected = max(expected, float(np.abs(net.forward(train.x)).max()))
-        full_batch_epoch(learner, train.x, train.y)
+        learner.train_step(train.x, train.y)
     assert expected > 0
     assert run.max_abs_logit == pytest.approx(expected, rel=1e-5)
 

@@ -76,7 +76,7 @@ class RaiseLrAt(Callback):
 
     def on_epoch_begin(self, trainer):
         if trainer.state.epoch + 1 == self.epoch:
-            trainer.learner.lr = 1e6
+            trainer.learner.rate = 1e6
 
 
 def test_nan_guard_stops_a_diverging_run_and_keeps_the_last_good_checkpoint(tmp_path):

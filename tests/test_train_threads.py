@@ -7,10 +7,10 @@ import pytest
 from threadpoolctl import threadpool_info
 
 from telar import nn, optim
-from telar.seed import SeedLearner, SeedNetwork, network
+from telar.handwritten import HandwrittenNetwork, network
 from telar.threads import MIN_FLOPS_FOR_THREADS, matmul_flops, threads_for_flops
+from telar.train import HandwrittenLearner, Learner, ModuleLearner
 from telar.train.loop import default_batch_context
-from telar.train.module_learner import ModuleLearner
 
 MLP_PRESET = [(784, 1024), (1024, 512), (512, 10)]
 REPORT_NETWORK = [(784, 64), (64, 32), (32, 16), (16, 10)]
@@ -49,12 +49,12 @@ def test_the_loop_pins_blas_to_one_thread_only_for_small_products():
     with default_batch_context(128, SizedLearner(MLP_PRESET))():
         assert blas_thread_counts() == before
     # A learner that does not report its sizes keeps the default.
-    with default_batch_context(128, object())():
+    with default_batch_context(128, Learner())():
         assert blas_thread_counts() == before
 
 
 def test_the_report_network_learner_gets_one_blas_thread_in_the_loop():
-    learner = SeedLearner(SeedNetwork(seed=0))
+    learner = HandwrittenLearner(HandwrittenNetwork(seed=0))
     assert learner.matmul_layer_sizes() == REPORT_NETWORK
     with default_batch_context(128, learner)():
         assert all(n == 1 for n in blas_thread_counts())
@@ -65,7 +65,7 @@ def test_row_blocks_run_on_one_blas_thread_whatever_the_caller_set(monkeypatch):
     if max(blas_thread_counts(), default=1) < 2:
         pytest.skip("BLAS has one thread here: nothing to pin")
     monkeypatch.setattr(network, "BLOCK_ROWS", 16)
-    net = SeedNetwork((12, 6, 3), seed=0)
+    net = HandwrittenNetwork((12, 6, 3), seed=0)
     seen: list[int] = []
     forward_rows = net._forward_rows
 

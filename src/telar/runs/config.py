@@ -18,12 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from telar.errors import ConfigError
+from telar.nn.activation import ACTIVATIONS as ACTIVATION_REGISTRY
+from telar.nn.init import INITIALISERS
+from telar.optim.registry import OPTIMIZERS as OPTIMIZER_REGISTRY
+from telar.optim.registry import SCHEDULE_CHOICES, SCHEDULES
+from telar.runs.presets import ENGINE_ALIASES, ENGINES, PRESET_ALIASES, PRESETS
 
-ACTIVATIONS = ("relu", "leaky_relu", "elu", "gelu", "tanh", "sigmoid")
-INITS = ("xavier_report", "xavier_uniform", "he_normal", "he_uniform", "pytorch")
-OPTIMIZERS = ("sgd", "rmsprop", "adam", "adamw")
-SCHEDULES = ("none", "step", "exponential", "cosine", "plateau")
-ENGINES = ("manual", "autograd")
+# The choices of each option come from the registries that declare them.
+ACTIVATIONS = tuple(ACTIVATION_REGISTRY)
+INITS = tuple(INITIALISERS)
+OPTIMIZERS = tuple(OPTIMIZER_REGISTRY)
 AUGMENTS = ("none", "shift", "flip", "shift+flip")
 
 
@@ -31,8 +35,8 @@ AUGMENTS = ("none", "shift", "flip", "shift+flip")
 class TrainConfig:
     """Everything a training run depends on. ``0`` / ``""`` mean "off" / "not given"."""
 
-    preset: str = "seed"
-    engine: str = "manual"
+    preset: str = "report"
+    engine: str = "handwritten"
     epochs: int = 10
     batch_size: int = 128
     full_batch: bool = False
@@ -60,26 +64,6 @@ class TrainConfig:
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
-
-PRESETS: dict[str, dict[str, Any]] = {
-    # The report's network (784-64-32-16-10, ReLU, the report's Xavier init), trained as
-    # issue 3 asks: mini-batches of 128, Adam, 10 epochs, hand-written backprop. Measured
-    # test accuracy after 10 epochs (seeds 0-4): Adam at a constant 1e-3, 86.4-87.5%; 1e-3
-    # decayed by a cosine to 0, 87.3-87.6%; 2e-3 decayed by a cosine, 87.7-88.1%. The preset
-    # takes the last, the only one that clears 87.5% for every seed we tried.
-    "seed": {"engine": "manual", "epochs": 10, "batch_size": 128, "lr": 2e-3,
-             "hidden": [64, 32, 16], "activation": "relu", "init": "xavier_report",
-             "optimizer": "adam", "schedule": "cosine"},
-    # The best dense network we found for 10 minutes on 2 cores: 784-1024-512-10 with batch
-    # norm and dropout 0.3, AdamW with a 1-epoch warm-up then cosine decay, label smoothing
-    # 0.1, 20 epochs: 90.78% test accuracy in 276 s of training (seed 0). Tried and dropped:
-    # random 2-px shifts (86.3% after 7 of 20 epochs, far behind) and mirror flips (25
-    # epochs: 90.61%, in 429 s).
-    "mlp": {"engine": "autograd", "epochs": 20, "batch_size": 128, "lr": 1e-3,
-            "hidden": [1024, 512], "activation": "relu", "init": "he_normal",
-            "dropout": 0.3, "batch_norm": True, "optimizer": "adamw", "weight_decay": 1e-4,
-            "schedule": "cosine", "warmup": 1, "label_smoothing": 0.1, "augment": "none"},
-}
 
 # Options a user may set, with the command-line spelling used in messages.
 OPTION_NAMES = {f.name: "--" + f.name.replace("_", "-") for f in dataclasses.fields(TrainConfig)}
@@ -118,6 +102,11 @@ def _in(choices: tuple[str, ...]) -> Callable[[Any], str | None]:
     return lambda v: None if v in choices else f"expected one of {', '.join(choices)}"
 
 
+def _renamed(aliases: dict[str, str]) -> Callable[[str], str]:
+    """Text -> text with an old name replaced by today's (``seed`` -> ``report``)."""
+    return lambda text: aliases.get(text.strip(), text.strip())
+
+
 def _range(low: float, high: float, *, low_open: bool = False,
            high_open: bool = True) -> Callable[[Any], str | None]:
     def check(v: float) -> str | None:
@@ -150,8 +139,8 @@ def _non_negative(v: float) -> str | None:
 
 # field -> (parse text, Python type(s), check typed value -> message or None)
 FIELD_RULES: dict[str, tuple[Callable[[str], Any], Any, Callable[[Any], str | None]]] = {
-    "preset": (str, str, _in(tuple(PRESETS))),
-    "engine": (str, str, _in(ENGINES)),
+    "preset": (_renamed(PRESET_ALIASES), str, _in(tuple(PRESETS))),
+    "engine": (_renamed(ENGINE_ALIASES), str, _in(ENGINES)),
     "epochs": (_int, int, _at_least(1)),
     "batch_size": (_int, int, _at_least(1)),
     "full_batch": (_bool, bool, lambda v: None),
@@ -165,7 +154,7 @@ FIELD_RULES: dict[str, tuple[Callable[[str], Any], Any, Callable[[Any], str | No
     "optimizer": (str, str, _in(OPTIMIZERS)),
     "momentum": (_float, float, _range(0, 1)),
     "weight_decay": (_float, float, _non_negative),
-    "schedule": (str, str, _in(SCHEDULES)),
+    "schedule": (str, str, _in(SCHEDULE_CHOICES)),
     "warmup": (_int, int, _at_least(0)),
     "label_smoothing": (_float, float, _range(0, 1)),
     "augment": (str, str, _in(AUGMENTS)),
@@ -187,7 +176,7 @@ def coerce(name: str, value: Any, source: str = "command line") -> Any:
     """Turn ``value`` (text from the command line, or a TOML value) into the field's type."""
     parse, kind, check = FIELD_RULES[name]
     where = _where(name, source)
-    if isinstance(value, str) and kind is not str:
+    if isinstance(value, str) and (kind is not str or parse is not str):
         try:
             value = parse(value)
         except ValueError:
@@ -219,9 +208,10 @@ def _show(value: Any) -> str:
 
 # --- putting a configuration together ---------------------------------------------------------
 
-MANUAL_ENGINE_FIXED = {"activation": "relu", "init": "xavier_report", "dropout": 0.0,
-                       "batch_norm": False, "optimizer": "adam", "weight_decay": 0.0,
-                       "label_smoothing": 0.0, "clip_grad": 0.0}
+# What the hand-written engine can train: the report's kind of network (any optimiser and
+# schedule of the registry, since both engines share telar.optim).
+HANDWRITTEN_ENGINE_FIXED = {"activation": "relu", "init": "xavier_report", "dropout": 0.0,
+                            "batch_norm": False, "label_smoothing": 0.0, "clip_grad": 0.0}
 
 
 def build_config(cli: Mapping[str, Any], *, config_file: str | Path | None = None) -> TrainConfig:
@@ -234,7 +224,7 @@ def build_config(cli: Mapping[str, Any], *, config_file: str | Path | None = Non
         file_values = read_config_file(config_file)
     source = str(config_file) if config_file is not None else ""
     preset = coerce("preset", cli["preset"]) if "preset" in cli else \
-        coerce("preset", file_values.get("preset", "seed"), source or "command line")
+        coerce("preset", file_values.get("preset", "report"), source or "command line")
     values: dict[str, Any] = {**TrainConfig().to_dict(), **PRESETS[preset], "preset": preset}
     for name, value in file_values.items():
         values[name] = coerce(name, value, source)
@@ -247,27 +237,30 @@ def build_config(cli: Mapping[str, Any], *, config_file: str | Path | None = Non
 
 def check_combination(config: TrainConfig, explicit: set[str]) -> None:
     """Options that are each fine but do not go together (``explicit``: given as options)."""
-    if config.engine == "manual":
-        for name, fixed in MANUAL_ENGINE_FIXED.items():
+    if config.engine == "handwritten":
+        for name, fixed in HANDWRITTEN_ENGINE_FIXED.items():
             if getattr(config, name) != fixed:
                 raise ConfigError(
-                    f"--engine manual trains only the report's network (ReLU, its Xavier init, "
-                    f"Adam, no regularisation); it cannot take "
+                    f"--engine handwritten trains only the report's kind of network (ReLU, its "
+                    f"Xavier init, no regularisation); it cannot take "
                     f"{OPTION_NAMES[name]} {_show(getattr(config, name))} (use --engine autograd)")
     if config.early_stop and not config.val_split:
         raise ConfigError(f"--early-stop {config.early_stop} needs a validation set: add "
                           "--val-split (e.g. 0.1); stopping on the test set would be cheating")
-    if config.schedule == "plateau" and not config.val_split:
-        raise ConfigError("--schedule plateau watches the validation loss: add --val-split "
-                          "(e.g. 0.1)")
-    if config.warmup and config.schedule != "cosine":
-        raise ConfigError(f"--warmup {config.warmup} applies to --schedule cosine only, "
+    schedule = SCHEDULES.get(config.schedule)
+    if schedule is not None and schedule.needs_validation and not config.val_split:
+        raise ConfigError(f"--schedule {config.schedule} watches the validation loss: add "
+                          "--val-split (e.g. 0.1)")
+    if config.warmup and not (schedule is not None and schedule.takes_warmup):
+        with_warmup = " or ".join(n for n, e in SCHEDULES.items() if e.takes_warmup)
+        raise ConfigError(f"--warmup {config.warmup} applies to --schedule {with_warmup} only, "
                           f"not {config.schedule!r}")
-    if config.warmup >= config.epochs and config.schedule == "cosine" and config.warmup:
+    if config.warmup and config.warmup >= config.epochs:
         raise ConfigError(f"--warmup {config.warmup}: must be fewer than --epochs "
                           f"{config.epochs}")
-    if "momentum" in explicit and config.optimizer not in ("sgd", "rmsprop"):
-        raise ConfigError(f"--momentum applies to --optimizer sgd or rmsprop, "
+    if "momentum" in explicit and not OPTIMIZER_REGISTRY[config.optimizer].takes_momentum:
+        with_momentum = [n for n, e in OPTIMIZER_REGISTRY.items() if e.takes_momentum]
+        raise ConfigError(f"--momentum applies to --optimizer {' or '.join(with_momentum)}, "
                           f"not {config.optimizer!r}")
     if config.data and (config.train_csv or config.test_csv):
         raise ConfigError("give either --data DIR or --train-csv/--test-csv, not both")

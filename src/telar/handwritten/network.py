@@ -29,8 +29,8 @@ of streaming 15 MB arrays through memory once per elementwise pass, its input ro
 from cache a second time for ``dW``, and two threads work on alternate blocks (NumPy releases
 the GIL inside BLAS and ufuncs), each with a single-threaded BLAS.
 
-Speed. All weights and biases live in one flat array :attr:`SeedNetwork.params` (and the
-gradients in one flat :attr:`SeedNetwork.grads`); ``weights[l]`` and ``biases[l]`` are views
+Speed. All weights and biases live in one flat array :attr:`HandwrittenNetwork.params` (and the
+gradients in one flat :attr:`HandwrittenNetwork.grads`); ``weights[l]`` and ``biases[l]`` are views
 into it. An optimiser step is therefore one kernel call over one array. Activations and
 deltas are preallocated per batch size and written with ``out=``; the hot path allocates only
 a few tiny arrays per batch.
@@ -91,7 +91,7 @@ def _max_abs(a: np.ndarray) -> float:
         return float(np.nanmax(np.abs(a), initial=0.0))
 
 
-class SeedNetwork:
+class HandwrittenNetwork:
     """A dense ReLU network with softmax-cross-entropy and hand-written backprop.
 
     Parameters
@@ -108,7 +108,7 @@ class SeedNetwork:
         ``(sizes[l], sizes[l+1])``. Modify them in place (``w[...] = ...``) to keep the views.
     grad_weights, grad_biases : the same views into ``grads``.
 
-    >>> net = SeedNetwork((4, 3, 2), seed=0, dtype=np.float64)
+    >>> net = HandwrittenNetwork((4, 3, 2), seed=0, dtype=np.float64)
     >>> x = np.ones((5, 4)); y = np.array([0, 1, 1, 0, 1])
     >>> loss, gw, gb = net.loss_and_gradients(x, y)
     >>> [g.shape for g in gw], round(float(loss), 3) > 0
@@ -357,3 +357,34 @@ class SeedNetwork:
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Predicted class per row (argmax of the logits)."""
         return self._forward(x).acts[-1].argmax(axis=1)
+
+    def logits(self, x: np.ndarray, chunk: int = 10000) -> np.ndarray:
+        """Logits of ``x``, a fresh array, computed ``chunk`` rows at a time (no update)."""
+        out = np.empty((x.shape[0], self.sizes[-1]), self.dtype)
+        for i in range(0, x.shape[0], chunk):
+            out[i : i + chunk] = self._forward(x[i : i + chunk]).acts[-1]
+        return out
+
+    # ----------------------------------------------------------------- arrays
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Copies of the weights and biases: ``weight0``, ``bias0``, ``weight1``, ..."""
+        out: dict[str, np.ndarray] = {}
+        for l, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
+            out[f"weight{l}"], out[f"bias{l}"] = w.copy(), b.copy()
+        return out
+
+    def load_arrays(self, arrays: dict[str, np.ndarray]) -> None:
+        """Set the weights and biases from :meth:`arrays`' layout (every shape checked first)."""
+        from telar.errors import ModelFileError
+
+        targets = [(f"weight{l}", w) for l, w in enumerate(self.weights)]
+        targets += [(f"bias{l}", b) for l, b in enumerate(self.biases)]
+        missing = [key for key, _ in targets if key not in arrays]
+        if missing:
+            raise ModelFileError(f"hand-written network state lacks {', '.join(missing)}")
+        for key, dst in targets:
+            if np.shape(arrays[key]) != dst.shape:
+                raise ModelFileError(f"state array {key} has shape {np.shape(arrays[key])}, "
+                                     f"expected {dst.shape}")
+        for key, dst in targets:
+            dst[...] = arrays[key]  # in place: weights are views into params
