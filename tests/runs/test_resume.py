@@ -22,7 +22,7 @@ from synthetic_fmnist import write_synthetic_fmnist
 from telar.checkpoint import load_model
 from telar.cli import main
 
-SRC = str(Path(__file__).resolve().parent.parent / "src")
+SRC = str(Path(__file__).resolve().parents[2] / "src")
 
 
 def settings(data_dir: Path, epochs: int) -> list[str]:

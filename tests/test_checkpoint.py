@@ -46,51 +46,77 @@ def refused(path, match):
     assert "\n" not in str(info.value)
 
 
-def test_truncated_model_file_is_refused(tmp_path):
-    path = write_model(tmp_path / "model.npz")
-    data = path.read_bytes()
-    for cut in (len(data) // 2, len(data) - 10, 100):
-        path.write_bytes(data[:cut])
-        refused(path, "corrupt or truncated")
+def truncate(path):
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
 
 
-def test_model_file_with_flipped_bytes_in_an_array_is_refused(tmp_path):
-    path = write_model(tmp_path / "model.npz")
+def flip_a_weight(path):
     data = bytearray(path.read_bytes())
     # The weight values 0..11 as float32: change the bytes of one of them in place.
     at = data.find(np.float32(5).tobytes())
     assert at > 0
     data[at:at + 4] = np.float32(-5).tobytes()
     path.write_bytes(bytes(data))
-    refused(path, "corrupt")
 
 
-def test_model_file_of_another_format_version_is_refused(tmp_path):
-    path = tmp_path / "model.npz"
-    write_model(path)
+def rewrite_members(path, change):
     with np.load(path) as npz:
         members = {k: npz[k] for k in npz.files}
-    meta = json.loads(members[META_KEY].tobytes())
-    meta["format_version"] = 99
-    members[META_KEY] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    change(members)
     np.savez(path, **members)
-    refused(path, "format version 99")
 
 
-def test_npz_with_a_pickled_object_array_is_refused_without_unpickling(tmp_path):
-    path = tmp_path / "model.npz"
-    write_model(path)
-    with np.load(path) as npz:
-        members = {k: npz[k] for k in npz.files}
-    members["evil"] = np.array([{"would": "unpickle"}], dtype=object)
-    np.savez(path, **members)
-    refused(path, "pickled")
+def bump_version(path):
+    def bump(members):
+        meta = json.loads(members[META_KEY].tobytes())
+        meta["format_version"] = 99
+        members[META_KEY] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    rewrite_members(path, bump)
 
 
-def test_file_that_is_not_an_npz_is_refused(tmp_path):
-    path = tmp_path / "model.npz"
+def add_pickled_array(path):
+    rewrite_members(path, lambda m: m.update(evil=np.array([print], dtype=object)))
+
+
+def replace_with_text(path):
     path.write_text("label,pixel1\n1,2\n")
-    refused(path, "not an .npz")
+
+
+CORRUPTIONS = {
+    "truncated": (truncate, "corrupt or truncated"),
+    "flipped bytes in an array": (flip_a_weight, "corrupt"),
+    "another format version": (bump_version, "format version 99"),
+    "a pickled object array": (add_pickled_array, "pickled"),
+    "not an npz at all": (replace_with_text, "not an .npz"),
+}
+
+
+@pytest.mark.parametrize("corruption", sorted(CORRUPTIONS))
+def test_a_corrupt_model_file_is_refused_by_the_loader_and_by_telar_evaluate(
+        corruption, tmp_path, capsys):
+    from telar.cli import main
+
+    path = write_model(tmp_path / "model.npz")
+    corrupt, message = CORRUPTIONS[corruption]
+    corrupt(path)
+    refused(path, message)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["evaluate", str(path)])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("telar: error:") and err.count("\n") == 1
+    assert message in err and str(path) in err
+
+
+def test_every_cut_of_a_model_file_is_refused(tmp_path):
+    path = write_model(tmp_path / "model.npz")
+    data = path.read_bytes()
+    for cut in (len(data) - 10, 100, 5):
+        path.write_bytes(data[:cut])
+        refused(path, "corrupt or truncated|not an .npz")
+
+
+def test_a_numpy_file_is_not_taken_for_a_model(tmp_path):
     np.save(tmp_path / "weights.npy", np.ones(3))
     refused(tmp_path / "weights.npy", "not an .npz")
 
