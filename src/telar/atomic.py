@@ -54,3 +54,18 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     """Write ``data`` to ``path`` atomically."""
     with atomic_write(path, "wb") as f:
         f.write(data)
+
+
+def remove_stale_parts(folder: str | os.PathLike[str]) -> list[Path]:
+    """Delete the temporary files a killed writer left in ``folder`` and its sub-folders.
+
+    Only names :func:`atomic_write` makes (``.NAME.XXXXXXXX.part``) are touched. Call it only
+    while no other process can be writing there (a run holds its folder's lock).
+    """
+    removed = []
+    for path in Path(folder).rglob(".*.part"):
+        if path.is_file() and not path.is_symlink():
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed.append(path)
+    return removed

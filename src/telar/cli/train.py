@@ -88,6 +88,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--config", metavar="FILE", help="read settings from a TOML file "
                         "(e.g. a run's config.toml); options given here override it")
     parser.add_argument("--out", metavar="DIR", help="run folder (default: runs/<time>-<preset>)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="start a new run in --out even if it holds files (they may be "
+                             "replaced); without it a non-empty folder is refused")
     parser.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from "
                         "its checkpoint (takes no other option)")
     parser.add_argument("--no-progress", action="store_true",
@@ -102,7 +105,8 @@ def run(args: argparse.Namespace) -> int:
     from telar.train.loop import TrainingInterrupted
 
     given = {name: value for name, value in vars(args).items()
-             if name not in ("command", "func", "config", "out", "resume", "no_progress")}
+             if name not in ("command", "func", "config", "out", "resume", "no_progress",
+                                 "overwrite")}
     progress = False if args.no_progress else None
     if args.resume:
         if given or args.config or args.out:
@@ -118,7 +122,8 @@ def run(args: argparse.Namespace) -> int:
         config = build_config(given, config_file=args.config)
         out = Path(args.out) if args.out else new_run_dir(config)
     try:
-        summary = train_run(config, out, resume=bool(args.resume), progress=progress)
+        summary = train_run(config, out, resume=bool(args.resume), overwrite=args.overwrite,
+                            progress=progress)
     except TrainingInterrupted as stop:
         sys.stderr.write(f"telar: {stop}; checkpoint saved in {out / 'checkpoint.npz'}. "
                          f"Continue with: telar train --resume {out}\n")

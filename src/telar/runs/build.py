@@ -11,6 +11,7 @@ float rounding.
 from __future__ import annotations
 
 import math
+
 from telar.optim.registry import OPTIMIZERS, RunLength, build_schedule
 from telar.runs.config import TrainConfig
 from telar.train import HandwrittenLearner, Learner, ModuleLearner

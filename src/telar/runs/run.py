@@ -14,7 +14,7 @@ from telar.atomic import atomic_write_text
 from telar.runs.build import build_learner
 from telar.runs.config import TrainConfig, config_toml
 from telar.runs.data import load_run_data
-from telar.runs.folder import CHECKPOINT, check_out_dir
+from telar.runs.folder import CHECKPOINT, claim_run_dir
 from telar.runs.outputs import finish_run
 from telar.train import (
     Checkpointer,
@@ -41,18 +41,24 @@ def build_callbacks(config: TrainConfig, out: Path, *, stream: TextIO,
     return callbacks
 
 
-def train_run(config: TrainConfig, out: Path, *, resume: bool = False,
+def train_run(config: TrainConfig, out: Path, *, resume: bool = False, overwrite: bool = False,
               stream: TextIO | None = None, progress: bool | None = None) -> dict[str, Any]:
     """Train as ``config`` says into the folder ``out``; return the summary.
 
-    With ``resume``, continue from ``out/checkpoint.npz`` (a run that was killed, interrupted or
-    already finished: then only the results are written again).
+    The folder is claimed first (:func:`~telar.runs.folder.claim_run_dir`: locked for the whole
+    run; a new run needs an empty folder unless ``overwrite``). With ``resume``, continue from
+    ``out/checkpoint.npz`` (a run that was killed, interrupted or already finished: then only
+    the results are written again).
     """
+    with claim_run_dir(out, resume=resume, overwrite=overwrite):
+        return _train_in(config, out, resume=resume, stream=stream or sys.stderr,
+                         progress=progress)
+
+
+def _train_in(config: TrainConfig, out: Path, *, resume: bool, stream: TextIO,
+              progress: bool | None) -> dict[str, Any]:
     from telar.data.augment import make_augment
 
-    stream = stream or sys.stderr
-    if not resume:
-        check_out_dir(out)
     data = load_run_data(config)
     learner = build_learner(config, n_inputs=data.x_train.shape[1],
                             n_classes=len(data.class_names), n_train=len(data.x_train))
@@ -62,7 +68,6 @@ def train_run(config: TrainConfig, out: Path, *, resume: bool = False,
                       batch_size=None if config.full_batch else config.batch_size,
                       seed=config.seed, callbacks=callbacks, eval_name=data.eval_name,
                       augment=make_augment(config.augment))
-    out.mkdir(parents=True, exist_ok=True)
     if resume:
         restore_training_checkpoint(out / CHECKPOINT, trainer)
         stream.write(f"resuming {out} at epoch {trainer.state.epoch + 1} "
