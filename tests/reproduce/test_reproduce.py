@@ -145,6 +145,8 @@ def test_reproduce_command_writes_consistent_json_markdown_history_and_figures(
     (["--epochs", "ten"], "comma-separated epochs"),
     (["--high-lrs", "-1"], "learning rates must be positive"),
     (["--limit", "3"], "--limit must be at least 10"),
+    (["--seed", "-5"], "--seed must be an integer >= 0"),
+    (["--lr", "inf"], "--lr must be a positive number"),
 ])
 def test_reproduce_refuses_bad_options_in_one_line(tiny_idx_data, tmp_path, capsys, args,
                                                    message):
@@ -155,6 +157,32 @@ def test_reproduce_refuses_bad_options_in_one_line(tiny_idx_data, tmp_path, caps
     err = capsys.readouterr().err
     assert err.startswith("telar: error:") and message in err and err.count("\n") == 1
     assert not (tmp_path / "o").exists()
+
+
+def test_reproduce_twice_into_one_folder_keeps_the_first_results(tiny_idx_data, tmp_path,
+                                                                 capsys):
+    out = tmp_path / "rep"
+    argv = ["reproduce", "--data", str(tiny_idx_data), "--epochs", "2", "--high-lrs", "none",
+            "--out", str(out), "--no-progress"]
+    assert main(argv) == 0
+    first = (out / "reproduce.json").read_bytes()
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exc:
+        main([*argv, "--seed", "3"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "is not empty" in err and "--overwrite" in err and err.count("\n") == 1
+    assert (out / "reproduce.json").read_bytes() == first
+    assert main([*argv, "--seed", "3", "--overwrite"]) == 0
+    assert json.loads((out / "reproduce.json").read_text())["config"]["seed"] == 3
+
+
+def test_reproduce_out_naming_a_file_is_one_line(tiny_idx_data, tmp_path, capsys):
+    (tmp_path / "file").write_text("mine")
+    with pytest.raises(SystemExit) as exc:
+        main(["reproduce", "--data", str(tiny_idx_data), "--out", str(tmp_path / "file")])
+    assert exc.value.code == 2 and "is not a folder" in capsys.readouterr().err
+    assert (tmp_path / "file").read_text() == "mine"
 
 
 def test_reproduce_names_the_missing_data_folder(tmp_path, capsys, monkeypatch):

@@ -1,4 +1,4 @@
-"""Run folders: claimed before any work, never shared by two runs, never overwriting a user's files."""
+"""Run folders: claimed before any work, never shared by two runs, never overwriting files."""
 
 from __future__ import annotations
 

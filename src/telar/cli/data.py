@@ -42,6 +42,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="output format (csv: Kaggle's label,pixel1..pixel784)")
     export.add_argument("--out", metavar="DIR", type=Path, required=True,
                         help="folder for fashion-mnist_train.csv and fashion-mnist_test.csv")
+    export.add_argument("--overwrite", action="store_true",
+                        help="replace CSV files of those names already in --out")
     export.set_defaults(func=run_export)
     download = commands.add_parser(
         "download", help="download the official IDX files into the user cache",
@@ -72,9 +74,19 @@ def run_info(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
+
     if args.out.exists() and not args.out.is_dir():
         raise DataError(f"--out: {args.out} exists and is not a folder")
+    if not args.overwrite:
+        for name in CSV_FILES.values():
+            if (args.out / name).exists():
+                raise DataError(f"--out: {args.out / name} already exists; pass --overwrite to "
+                                "replace it, or choose another folder")
     data = _load(args)
+    if args.out.is_dir():
+        # Half-written CSVs of an export that was killed (its hidden .part files, up to 90 MB).
+        for stale in args.out.glob(".fashion-mnist_*.csv.*.part"):
+            stale.unlink(missing_ok=True)
     for split, images, labels in (("train", data.train_images, data.train_labels),
                                   ("test", data.test_images, data.test_labels)):
         path = args.out / CSV_FILES[split]

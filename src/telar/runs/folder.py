@@ -31,11 +31,18 @@ LOCK = ".telar.lock"
 
 
 def new_run_dir(config: TrainConfig, base: str | Path = "runs") -> Path:
-    """Create and return a fresh folder ``runs/YYYYmmdd-HHMMSS-<preset>`` (``-2``, ``-3``… if
-    taken). The folder is created here with an exclusive ``mkdir``, so two runs started in the
-    same second cannot both get it."""
-    stem = Path(base) / f"{time.strftime('%Y%m%d-%H%M%S')}-{config.preset}"
-    stem.parent.mkdir(parents=True, exist_ok=True)
+    """Create and return a fresh folder ``runs/YYYYmmdd-HHMMSS-<preset>``."""
+    return fresh_dir(base, f"{time.strftime('%Y%m%d-%H%M%S')}-{config.preset}")
+
+
+def fresh_dir(base: str | Path, name: str) -> Path:
+    """Create and return ``base/name`` (``-2``, ``-3``… if taken). The folder is created here
+    with an exclusive ``mkdir``, so two runs started in the same second cannot both get it."""
+    stem = Path(base) / name
+    try:
+        stem.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"{stem.parent}: cannot create the folder ({exc.strerror})") from None
     for n in range(1, 10_000):
         path = stem if n == 1 else stem.with_name(f"{stem.name}-{n}")
         try:
