@@ -122,4 +122,21 @@ def load_predictor(path: str | Path) -> Predictor:
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelFileError(f"{path}: architecture does not fit its weights "
                              f"({type(exc).__name__}: {exc})") from None
-    return Predictor(model_file, network, logits)
+    predictor = Predictor(model_file, network, logits)
+    _check_input_fits(predictor)
+    return predictor
+
+
+def _check_input_fits(predictor: Predictor) -> None:
+    """One blank image through preprocessing and the network: a file whose preprocessing does
+    not give what the network takes is refused now, not in the middle of a data set."""
+    shape = predictor.model_file.preprocessing.get("input_shape", [28, 28])
+    try:
+        blank = np.zeros((1, *[int(d) for d in shape]), np.uint8)
+        z = predictor.logits(predictor.preprocess(blank))
+    except (TelarError, TypeError, ValueError) as exc:
+        raise ModelFileError(f"{predictor.path}: the network does not take the input its "
+                             f"preprocessing makes ({exc})") from None
+    if z.shape != (1, len(predictor.class_names)):
+        raise ModelFileError(f"{predictor.path}: the network gives {z.shape[-1]} scores for "
+                             f"{len(predictor.class_names)} class names")

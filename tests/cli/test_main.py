@@ -25,3 +25,12 @@ def test_unknown_subcommand_is_one_line_error_with_status_2():
     assert lines[0].startswith("telar: error:")
     assert "no-such-command" in lines[0]
     assert "Traceback" not in result.stderr
+
+
+def test_every_sub_command_prints_its_help():
+    from telar.cli import SUBCOMMAND_MODULES
+
+    for name in SUBCOMMAND_MODULES:
+        result = run_telar(name, "--help")
+        assert result.returncode == 0, (name, result.stderr)
+        assert result.stdout.startswith("usage: telar " + name)

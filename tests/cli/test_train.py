@@ -44,6 +44,11 @@ def one_line_error(capsys, argv, *, progress_lines=False):
     (["--lr", "nan"], "--lr: cannot read 'nan'"),
     (["--hidden", "64,x"], "--hidden: cannot read '64,x'"),
     (["--hidden", "64,0"], "--hidden: layer sizes must be positive integers, got 64,0"),
+    (["--hidden", "100000000"], "--hidden: layer sizes must be at most 65536"),
+    (["--label-smoothing", "5"], "--label-smoothing: expected a number in [0, 1), got 5.0"),
+    (["--seed", "-1"], "--seed: expected an integer >= 0, got -1"),
+    (["--engine", "autograd", "--batch-norm", "--batch-size", "1"],
+     "--batch-norm needs batches of at least 2 images"),
     (["--dropout", "1.0"], "--dropout: expected a number in [0, 1), got 1.0"),
     (["--optimizer", "adagrad"], "--optimizer: expected one of sgd, rmsprop, adam, adamw, "
                                  "got 'adagrad'"),

@@ -40,13 +40,16 @@ def model_path(target: Path) -> Path:
 def run_data_settings(target: Path) -> dict[str, str]:
     """The data settings of the run in ``target`` (a folder), from its config.toml."""
     config = target / "config.toml"
-    if not target.is_dir() or not config.exists():
+    if not target.is_dir() or not config.is_file():
         return {}
     try:
         table = tomllib.loads(config.read_text(encoding="utf-8")).get("train", {})
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return {}  # an unreadable config: use the default data, as for a bare model file
+    if not isinstance(table, dict):
         return {}
-    return {k: table.get(k, "") for k in ("data", "test_csv", "train_csv")}
+    return {k: v for k in ("data", "test_csv", "train_csv")
+            if isinstance(v := table.get(k, ""), str)}
 
 
 def load_test_set(args: argparse.Namespace, target: Path) -> tuple[np.ndarray, np.ndarray, str]:

@@ -104,9 +104,19 @@ class Optimizer:
                     value = value.astype(params[i].dtype, copy=True)
                 elif isinstance(value, np.ndarray):
                     value = value.item()
+                if name == "step" and (isinstance(value, bool) or not isinstance(value, int)
+                                       or value < 0):
+                    raise ModelFileError(f"optimiser state of parameter {i}: step must be a "
+                                         f"count >= 0, got {value!r}")
                 restored[name] = value
             new_state[id(params[i])] = restored
         for saved, group in zip(groups, self.param_groups, strict=True):
+            for key in ("lr", "weight_decay", "momentum", "eps"):
+                value = saved.get(key, 0.0)
+                if isinstance(value, bool) or not isinstance(value, int | float) \
+                        or not math.isfinite(value) or value < 0:
+                    raise ModelFileError(f"optimiser state: {key} must be a finite number "
+                                         f">= 0, got {value!r}")
             group.update({k: v for k, v in saved.items() if k != "n_params"})
         self.state = new_state
 

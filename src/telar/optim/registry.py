@@ -68,7 +68,7 @@ SCHEDULES: dict[str, ScheduleEntry] = {
         "epoch", "x0.1 after each third of the epochs"),
     "exponential": ScheduleEntry(
         lambda opt, run: sched.ExponentialLR(opt, gamma=0.01 ** (1 / run.epochs)),
-        "epoch", "x0.01^(1/epochs) per epoch: the last epoch runs at ~1% of the rate"),
+        "epoch", "x0.01^(1/epochs) per epoch: the last epoch runs at ~1 percent of the rate"),
     "cosine": ScheduleEntry(
         lambda opt, run: sched.CosineWithWarmup(
             opt, warmup_steps=run.warmup_epochs * run.batches_per_epoch,

@@ -123,10 +123,16 @@ def _at_least(low: int) -> Callable[[Any], str | None]:
     return lambda v: None if v >= low else f"expected an integer >= {low}"
 
 
+#: Widest hidden layer accepted: a 784 x 65536 float32 layer is already 205 MB.
+MAX_WIDTH = 65536
+
+
 def _hidden_ok(v: list[int]) -> str | None:
     if not v:
         return "expected at least one hidden layer size, e.g. 64,32,16"
-    return None if all(n >= 1 for n in v) else "layer sizes must be positive integers"
+    if not all(n >= 1 for n in v):
+        return "layer sizes must be positive integers"
+    return None if all(n <= MAX_WIDTH for n in v) else f"layer sizes must be at most {MAX_WIDTH}"
 
 
 def _positive(v: float) -> str | None:
@@ -184,6 +190,8 @@ def coerce(name: str, value: Any, source: str = "command line") -> Any:
                               f"{_kind_name(kind)}") from None
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
+    if kind is float and isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{where}: expected a finite number, got {value}")  # TOML's inf, nan
     if kind is list and isinstance(value, list):
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
             raise ConfigError(f"{where}: expected a list of integers, got {value!r}")
@@ -262,6 +270,9 @@ def check_combination(config: TrainConfig, explicit: set[str]) -> None:
         with_momentum = [n for n, e in OPTIMIZER_REGISTRY.items() if e.takes_momentum]
         raise ConfigError(f"--momentum applies to --optimizer {' or '.join(with_momentum)}, "
                           f"not {config.optimizer!r}")
+    if config.batch_norm and not config.full_batch and config.batch_size < 2:
+        raise ConfigError(f"--batch-norm needs batches of at least 2 images (a batch's variance), "
+                          f"not --batch-size {config.batch_size}")
     if config.data and (config.train_csv or config.test_csv):
         raise ConfigError("give either --data DIR or --train-csv/--test-csv, not both")
     if bool(config.train_csv) != bool(config.test_csv):
@@ -300,6 +311,13 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
             document = tomllib.load(f)
     except FileNotFoundError:
         raise ConfigError(f"--config {path}: no such file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"--config {path}: is a folder, not a TOML file (a run's settings "
+                          f"are in {path}/config.toml)") from None
+    except OSError as exc:
+        raise ConfigError(f"--config {path}: cannot read it ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"--config {path}: not UTF-8 text, so not a TOML file") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
     table = document.get("train", document)
