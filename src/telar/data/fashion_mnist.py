@@ -236,6 +236,8 @@ def _check_split(images: np.ndarray, labels: np.ndarray, images_path: Path,
         hint = " (is it an images file?)" if labels.ndim == 3 else ""
         raise DataError(f"{labels_path}: expected uint8 labels of shape (N,), found "
                         f"{labels.dtype} of shape {labels.shape}{hint}")
+    if len(images) == 0:
+        raise DataError(f"{images_path}: holds 0 images (the header declares an empty array)")
     if len(images) != len(labels):
         raise DataError(f"{labels_path}: {len(labels)} labels for the {len(images)} images "
                         f"of {images_path}")
