@@ -25,7 +25,7 @@ import numpy as np
 
 from telar.data import cache
 from telar.data.csv import read_kaggle_csv
-from telar.data.download import download_files, mirror_url
+from telar.data.download import download_files, mirror_url, size_cap
 from telar.data.idx import read_idx, to_idx_bytes
 from telar.errors import DataError
 
@@ -49,6 +49,15 @@ OFFICIAL_SHA256: dict[str, str] = {
     "train_labels": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
     "test_images": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
     "test_labels": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+}
+
+#: Size in bytes of each official ``.gz`` file on the mirror (Debian's are 24 bytes shorter:
+#: no file name in the gzip header). Downloads are capped near these (see ``size_cap``).
+OFFICIAL_GZ_BYTES: dict[str, int] = {
+    "train_images": 26_421_880,
+    "train_labels": 29_515,
+    "test_images": 4_422_102,
+    "test_labels": 5_148,
 }
 
 DATA_ENV = "TELAR_DATA"
@@ -160,7 +169,9 @@ def nothing_found_message(reason: str) -> str:
 def download_fashion_mnist(*, mirror: str | None = None, progress: bool = True) -> Source:
     """Download the four official IDX files into the user cache and return them as a source."""
     names = {f"{IDX_FILES[n]}.gz": OFFICIAL_SHA256[n] for n in IDX_FILES}
-    paths = download_files(names, download_dir(), mirror=mirror, progress=progress)
+    caps = {f"{IDX_FILES[n]}.gz": size_cap(OFFICIAL_GZ_BYTES[n]) for n in IDX_FILES}
+    paths = download_files(names, download_dir(), mirror=mirror, progress=progress,
+                           max_bytes=caps)
     return Source("idx", {n: paths[f"{IDX_FILES[n]}.gz"] for n in IDX_FILES}, "download")
 
 
