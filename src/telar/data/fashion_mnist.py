@@ -24,9 +24,10 @@ from pathlib import Path
 import numpy as np
 
 from telar.data import cache
-from telar.data.csv import read_kaggle_csv
+from telar.data.csv import MAX_CSV_BYTES, read_kaggle_csv
 from telar.data.download import download_files, mirror_url, size_cap
-from telar.data.idx import read_idx, to_idx_bytes
+from telar.data.files import check_size, file_kind
+from telar.data.idx import MAX_PAYLOAD_BYTES, read_idx, to_idx_bytes
 from telar.errors import DataError
 
 CLASS_NAMES: tuple[str, ...] = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -200,11 +201,17 @@ def load_fashion_mnist(data_dir: str | os.PathLike[str] | None = None, *,
 def load_source(source: Source, *, use_cache: bool = True) -> FashionMNIST:
     """Load ``source`` through the array cache (parsing and checking it on a miss)."""
     files = list(source.files.values())
-    for path in files:
-        if not path.is_file():
-            raise DataError(f"{path}: no such file")
-    key, stamp = cache.source_key(source.kind, files)
+    what = "an IDX file" if source.kind == "idx" else "a CSV file"
+    # No IDX payload telar reads gzips to more than this (stored blocks add 5 bytes per 64 KB).
+    largest = MAX_CSV_BYTES if source.kind == "csv" else MAX_PAYLOAD_BYTES * 101 // 100
+    kinds = [file_kind(path, what) for path in files]
+    for path, kind in zip(files, kinds, strict=True):
+        if kind == "file":
+            check_size(path, what, largest)  # before hashing it for the cache key
+    use_cache = use_cache and "pipe" not in kinds  # a pipe is read once: by the parser
     root = cache.cache_root()
+    if use_cache:
+        key, stamp = cache.source_key(source.kind, files)
     hit = cache.load_arrays(root, key) if use_cache else None
     if hit is not None:
         arrays, meta = hit

@@ -26,7 +26,7 @@ from typing import IO
 import numpy as np
 
 from telar.atomic import atomic_write
-from telar.data.files import reading
+from telar.data.files import file_kind, reading
 from telar.errors import DataError
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -104,9 +104,9 @@ def read_idx_bytes(path: str | os.PathLike[str], *,
     detect trailing data. A gzip stream is decompressed as it is read, never as a whole.
     """
     path = Path(path)
+    file_kind(path, "an IDX file")  # a device such as /dev/zero is refused; a pipe is fine
     with reading(path, "an IDX file"), open(path, "rb") as raw:
-        compressed = raw.read(2) == GZIP_MAGIC
-        raw.seek(0)
+        compressed = raw.peek(2)[:2] == GZIP_MAGIC  # peek: works on a pipe too
         stream: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb") if compressed else raw
         try:
             return _read_payload(stream, path, max_bytes)
