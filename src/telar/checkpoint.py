@@ -187,11 +187,15 @@ def _read_member(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, na
                                           or dtype.str != entry.get("dtype")):
             raise _refuse(path, f"corrupt file: array {name!r} is {dtype.str}{list(shape)}, "
                                 f"the metadata says {entry.get('dtype')}{entry.get('shape')}")
-        data = f.read(n_bytes)
-        if len(data) != n_bytes:
-            raise EOFError(f"array {name!r} ends after {len(data)} of {n_bytes} bytes")
-    array = np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran else "C")
-    return array.copy()  # writable, and its own memory
+        flat = np.empty(math.prod(shape), dtype=dtype)
+        buffer, have = memoryview(flat.view(np.uint8)), 0
+        while have < n_bytes:  # straight into the array: no second copy of a big member
+            chunk = f.read(min(n_bytes - have, 1 << 24))
+            if not chunk:
+                raise EOFError(f"array {name!r} ends after {have} of {n_bytes} bytes")
+            buffer[have:have + len(chunk)] = chunk
+            have += len(chunk)
+    return flat.reshape(shape, order="F" if fortran else "C")
 
 
 def _kind(fmt: str) -> str:
