@@ -84,15 +84,14 @@ def _size_message(dims: tuple[int, ...], dtype: np.dtype) -> str:
 
 def _read_up_to(stream: IO[bytes], n: int) -> bytes:
     """Up to ``n`` bytes of ``stream`` (fewer only at its end), never more in memory."""
-    parts, have = [], 0
-    while have < n:
-        part = stream.read(min(n - have, CHUNK_BYTES))
-        if not part:
-            break
+    data = stream.read(n)
+    if len(data) == n or not data:
+        return data
+    parts, have = [data], len(data)  # a pipe can return short reads: go on
+    while have < n and (part := stream.read(min(n - have, CHUNK_BYTES))):
         parts.append(part)
         have += len(part)
     return b"".join(parts)
-
 
 
 def read_idx_bytes(path: str | os.PathLike[str], *,
