@@ -11,21 +11,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from telar.train.config import (
-    ACTIVATIONS,
-    AUGMENTS,
-    ENGINES,
-    INITS,
-    OPTIMIZERS,
-    PRESETS,
-    SCHEDULES,
-)
+from telar.optim.registry import OPTIMIZERS, SCHEDULES
+from telar.runs.config import ACTIVATIONS, AUGMENTS, INITS
+from telar.runs.presets import ENGINES, PRESETS
 
-# (option, help). Values are read as text and checked by telar.train.config (one-line errors).
+# (option, help). Values are read as text and checked by telar.runs.config (one-line errors).
 VALUE_OPTIONS: list[tuple[str, str]] = [
-    ("--preset", f"{' | '.join(PRESETS)}: the report's network (default) or the best dense one"),
-    ("--engine", f"{' | '.join(ENGINES)}: hand-written backprop (report's network only) or "
-                 "autodiff"),
+    ("--preset", f"{' | '.join(PRESETS)}: the report's network (default) or the best dense one "
+                 "(old name: seed = report)"),
+    ("--engine", f"{' | '.join(ENGINES)}: backprop written by hand (the report's kind of network "
+                 "only) or the autodiff engine (old name: manual = handwritten)"),
     ("--epochs", "number of epochs"),
     ("--batch-size", "mini-batch size"),
     ("--lr", "learning rate"),
@@ -34,10 +29,11 @@ VALUE_OPTIONS: list[tuple[str, str]] = [
     ("--activation", " | ".join(ACTIVATIONS)),
     ("--init", "weight initialiser: " + " | ".join(INITS)),
     ("--dropout", "dropout probability after each hidden layer, in [0, 1)"),
-    ("--optimizer", " | ".join(OPTIMIZERS)),
+    ("--optimizer", "; ".join(f"{name}: {e.help}" for name, e in OPTIMIZERS.items())),
     ("--momentum", "momentum for sgd / rmsprop"),
     ("--weight-decay", "weight decay (L2 for sgd/rmsprop/adam, decoupled for adamw)"),
-    ("--schedule", "learning-rate schedule: " + " | ".join(SCHEDULES)),
+    ("--schedule", "learning-rate schedule: none; "
+                   + "; ".join(f"{name}: {e.help}" for name, e in SCHEDULES.items())),
     ("--warmup", "warm-up epochs for --schedule cosine"),
     ("--label-smoothing", "label smoothing in [0, 1)"),
     ("--augment", "batch augmentation: " + " | ".join(AUGMENTS)),
@@ -100,9 +96,10 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from telar.train.config import build_config
+    from telar.runs.config import build_config
+    from telar.runs.folder import new_run_dir, resume_config
+    from telar.runs.run import train_run
     from telar.train.loop import TrainingInterrupted
-    from telar.train.run import new_run_dir, resume_config, train_run
 
     given = {name: value for name, value in vars(args).items()
              if name not in ("command", "func", "config", "out", "resume", "no_progress")}

@@ -139,38 +139,3 @@ def clip_grad_norm_(params: Iterable[Tensor], max_norm: float) -> float:
             # Not in place: a gradient array may be shared between parameters.
             p.grad = p.grad * p.grad.dtype.type(coef)
     return total
-
-
-def split_state(state: dict[str, Any], prefix: str = "optim") -> tuple[dict[str, np.ndarray],
-                                                                        dict[str, Any]]:
-    """Split an optimiser's ``state_dict()`` into arrays (for ``np.savez``) and JSON metadata.
-
-    Arrays are named ``f"{prefix}.{param index}.{name}"``; everything else (hyper-parameters,
-    step counts) goes into the JSON-able dict. :func:`join_state` puts them back together.
-    """
-    arrays: dict[str, np.ndarray] = {}
-    meta: dict[str, Any] = {"param_groups": state["param_groups"], "state": {}}
-    for index, entry in state["state"].items():
-        scalars = {}
-        for name, value in entry.items():
-            if isinstance(value, np.ndarray):
-                arrays[f"{prefix}.{index}.{name}"] = value
-            else:
-                scalars[name] = value
-        meta["state"][index] = scalars
-    return arrays, meta
-
-
-def join_state(arrays: dict[str, np.ndarray], meta: dict[str, Any],
-               prefix: str = "optim") -> dict[str, Any]:
-    """The inverse of :func:`split_state` (``arrays`` may hold other keys; they are ignored)."""
-    state: dict[str, dict[str, Any]] = {k: dict(v) for k, v in meta["state"].items()}
-    for key in arrays:
-        head, _, rest = key.partition(".")
-        if head != prefix:
-            continue
-        index, _, name = rest.partition(".")
-        if not name:
-            raise ModelFileError(f"optimiser array {key!r} is not named {prefix}.INDEX.NAME")
-        state.setdefault(index, {})[name] = np.asarray(arrays[key])
-    return {"param_groups": meta["param_groups"], "state": state}

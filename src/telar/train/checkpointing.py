@@ -26,8 +26,7 @@ def save_training_checkpoint(path: str | Path, trainer: Trainer,
                              extra_meta: dict[str, Any] | None = None) -> None:
     """Write everything needed to continue ``trainer`` bitwise, atomically."""
     arrays = {f"learner/{k}": v for k, v in trainer.learner.state_arrays().items()}
-    state_json = getattr(trainer.learner, "state_json", None)
-    learner_json = split_state(state_json(), "learner_json", arrays) if state_json else None
+    learner_json = split_state(trainer.learner.state_json(), "learner_json", arrays)
     callbacks = {}
     for i, cb in enumerate(trainer.callbacks):
         state = cb.state_dict()
