@@ -47,6 +47,12 @@ def test_gradcheck_command_exits_1_when_a_backward_rule_is_wrong(capsys, monkeyp
     (["--activation", "swish"], "invalid choice: 'swish'"),
     (["--batch", "1"], "--batch must be at least 2"),
     (["--dropout", "1.5"], "dropout must be in"),
+    (["--eps", "0"], "--eps must be a finite step > 0, got 0.0"),
+    (["--eps", "nan"], "--eps must be a finite step > 0, got nan"),
+    (["--atol", "-1"], "--atol must be a finite tolerance >= 0, got -1.0"),
+    (["--rtol", "inf"], "--rtol must be a finite tolerance >= 0, got inf"),
+    (["--seed", "-1"], "--seed must be >= 0, got -1"),
+    (["--label-smoothing", "5"], "--label-smoothing must be in [0, 1], got 5.0"),
 ])
 def test_gradcheck_command_bad_options_are_one_line_errors(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:

@@ -121,3 +121,14 @@ def test_export_never_replaces_an_existing_csv_without_overwrite(tmp_path):
     assert result.returncode == 0, result.stderr
     assert read_kaggle_csv(out / "fashion-mnist_test.csv")[0].shape[1:] == (28, 28)
     assert not stale.exists()
+
+
+def test_export_on_a_full_disk_is_one_line_naming_the_file_and_leaves_no_part(tmp_path):
+    from bounded import assert_one_line_error as one_line
+    from bounded import telar_bounded
+    folder = write_tiny_idx(tmp_path / "data", tiny_arrays())
+    out = tmp_path / "export"
+    result = telar_bounded("data", "export", "--data", str(folder), "--out", str(out),
+                           file_size=48 << 10)  # the 90 KB training CSV does not fit
+    one_line(result, str(out / "fashion-mnist_train.csv"), "File too large")
+    assert list(out.iterdir()) == []

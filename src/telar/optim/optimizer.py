@@ -34,7 +34,21 @@ class Optimizer:
             full = {**self.defaults, **group, "params": list(group["params"])}
             self._check(full)
             self.param_groups.append(full)
+        self._check_distinct()
         self.state: dict[int, dict[str, Any]] = {}  # keyed by id(param)
+
+    def _check_distinct(self) -> None:
+        """Each parameter once: one listed twice would be moved twice per step."""
+        seen: dict[int, int] = {}
+        for i, p in enumerate(self._params()):
+            if not isinstance(p, Tensor):
+                raise ConfigError(f"{type(self).__name__}: parameter {i} is a "
+                                  f"{type(p).__name__}, not a Tensor")
+            if id(p) in seen:
+                raise ConfigError(f"{type(self).__name__}: parameter {i} is parameter "
+                                  f"{seen[id(p)]} again (shape {tuple(p.shape)}); list each "
+                                  "parameter once, in one group")
+            seen[id(p)] = i
 
     def _check(self, group: dict[str, Any]) -> None:
         for key in ("lr", "weight_decay"):
