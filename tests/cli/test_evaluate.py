@@ -110,3 +110,19 @@ def test_a_model_whose_architecture_does_not_fit_its_weights_is_refused(runs, tm
 
 def test_a_missing_model_is_refused(tmp_path, capsys):
     refused(capsys, tmp_path / "nothing-here", "no such file")
+
+
+def test_class_names_with_control_characters_are_printed_escaped(runs, tmp_path, capsys):
+    from telar.checkpoint import load_model, save_model
+
+    model = load_model(runs["seed"] / "model.npz")
+    names = list(model.class_names)
+    names[0] = "T-shirt\x1b[2J\rowned"
+    path = tmp_path / "model.npz"
+    save_model(path, architecture=model.architecture, arrays=model.arrays, class_names=names,
+               preprocessing=model.preprocessing)
+    capsys.readouterr()
+    assert main(["evaluate", str(path), "--data", str(runs["data"])]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\r" not in out
+    assert "T-shirt\\x1b[2J\\rowned" in out

@@ -17,6 +17,7 @@ import numpy as np
 
 from telar.errors import DataError
 from telar.inference import Predictor
+from telar.text import printable
 
 
 def register(subparsers: Any) -> None:
@@ -102,7 +103,8 @@ def format_report(result: dict[str, Any]) -> str:
               " " * 14 + "".join(f"{s:>8}" for s in short)]
     for name, row in zip(names, result["confusion_matrix"], strict=True):
         lines.append(f"{name:<14}" + "".join(f"{v:>8d}" for v in row))
-    return "\n".join(lines)
+    # Class names and paths come from files: escape their control characters.
+    return "\n".join(printable(line) for line in lines)
 
 
 def run(args: argparse.Namespace) -> int:
