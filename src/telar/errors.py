@@ -20,3 +20,21 @@ class ModelFileError(TelarError):
 
 class ConfigError(TelarError):
     """An option or configuration value is out of range or unknown."""
+
+
+class ImageFileError(TelarError):
+    """A picture given to predict on is missing, not an image, truncated, corrupt or too large."""
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print on one line: control characters (and the surrogates that stand
+    for undecodable bytes in file names) become escapes such as ``\\n``, ``\\x1b``, ``\\udcff``.
+
+    >>> printable("shoe\\n.png")
+    'shoe\\\\n.png'
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape",
+                                                      "backslashreplace").decode("ascii")
+                   for c in text)
