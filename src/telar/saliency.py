@@ -162,7 +162,7 @@ def saliency_png(image: np.ndarray, saliency: np.ndarray, *, title: str | None =
     left.set_title("input the network saw")
     right.imshow(picture, cmap="gray", vmin=0, vmax=255)
     colours = colormaps["RdBu_r"](norm(s))
-    colours[..., 3] = np.clip(np.abs(s) / limit, 0.0, 1.0) ** 0.5  # fade where |s| is small
+    colours[..., 3] = np.clip(np.abs(s) / limit, 0.0, 1.0)  # fade out where |s| is small
     right.imshow(colours)
     bar = fig.colorbar(ScalarMappable(norm, "RdBu_r"), ax=right, fraction=0.046, pad=0.04)
     bar.set_label("d score / d pixel")
