@@ -167,6 +167,7 @@ def save_extras(predictor: Any, result: Prediction, args: argparse.Namespace,
                 names: OutputNames) -> None:
     """``--show-input`` and ``--explain`` files for one picture."""
     from telar.atomic import atomic_write_bytes
+    from telar.errors import printable
     from telar.saliency import input_gradient, save_saliency_png
 
     folder = Path(args.show_input) if args.show_input else Path(".")
@@ -176,7 +177,8 @@ def save_extras(predictor: Any, result: Prediction, args: argparse.Namespace,
         x = predictor.preprocess(result.pixels[None])
         top = result.classes[0]
         saliency, _ = input_gradient(predictor.network, x, [top])
-        title = f"{predictor.class_names[top]} {100 * result.probabilities[0]:.1f}%"
+        title = (f"{printable(os.path.basename(result.name))}: "
+                 f"{predictor.class_names[top]} {100 * result.probabilities[0]:.1f}%")
         save_saliency_png(names(folder, result.name, ".saliency.png"), result.pixels,
                           saliency, title=title)
 
@@ -210,7 +212,7 @@ def format_table(results: list[Prediction], class_names: tuple[str, ...]) -> str
     width = max(4, *(len(s) for s in shown))
     name_width = max(len(n) for n in class_names)
     top = len(results[0].classes)
-    cell = name_width + 8
+    cell = name_width + 9  # "<name> 100.0%  "
     lines = [f"{'file':<{width}}  " + "".join(f"{f'top {k}':<{cell}}"
                                               for k in range(1, top + 1)).rstrip()]
     for name, r in zip(shown, results, strict=True):
