@@ -101,6 +101,7 @@ def test_the_table_lists_every_picture_with_its_top_classes(models, pictures, ca
     assert header.split() == ["file", "top", "1", "top", "2"]
     assert first.startswith(str(pictures / "wide.png")) and "T-shirt/top" in first
     assert second.split()[1] == "Trouser" and second.endswith("%")
+    assert header.index("top 2") == first.index("Trouser")  # columns line up
 
 
 def test_bad_files_are_reported_one_line_each_and_the_rest_still_predicted(
