@@ -261,3 +261,13 @@ def test_pillow_global_settings_are_left_alone(tmp_path):
             load_image(data)
     assert (Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES) == before
     assert os.fspath(tmp_path)  # no files were needed
+
+
+def test_a_large_photo_is_decoded_small_and_gives_the_same_input():
+    big = shoe().resize((2400, 1800), Image.Resampling.NEAREST)  # a 4.3-megapixel photo
+    data = encode(big, "JPEG", quality=95)
+    image = open_image(data)
+    assert max(image.size) == 512 and image.size[0] > image.size[1]
+    pixels = load_image(data)
+    assert box_of(pixels) == box_of(SHOE)
+    assert np.abs(pixels.astype(int) - SHOE).mean() < 4
