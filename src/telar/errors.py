@@ -35,3 +35,7 @@ class FileWriteError(TelarError, OSError):
 
     def __str__(self) -> str:
         return self.message
+
+
+class ImageFileError(TelarError):
+    """A picture given to predict on is missing, not an image, truncated, corrupt or too large."""

@@ -21,7 +21,7 @@ from telar.errors import TelarError
 from telar.text import printable
 
 # Sub-command modules, in the order `telar --help` lists them.
-SUBCOMMAND_MODULES: list[str] = ["data", "train", "evaluate", "reproduce", "gradcheck"]
+SUBCOMMAND_MODULES: list[str] = ["data", "train", "evaluate", "predict", "reproduce", "gradcheck"]
 
 
 class OneLineErrorParser(argparse.ArgumentParser):
