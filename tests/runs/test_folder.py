@@ -118,3 +118,18 @@ def test_a_run_that_diverged_in_its_first_epoch_can_be_started_again(data, tmp_p
     # ... and starting again in the same folder works.
     assert main([*TRAIN, "--data", str(data), "--out", str(out)]) == 0
     assert (out / "model.npz").exists()
+
+
+@pytest.mark.parametrize("where", ["under a file", "a dangling symlink", "under /proc"])
+def test_an_out_folder_that_cannot_be_made_is_one_line(data, tmp_path, capsys, where):
+    if where == "under a file":
+        (tmp_path / "file").write_text("mine")
+        out = tmp_path / "file" / "run"
+    elif where == "a dangling symlink":
+        out = tmp_path / "link"
+        out.symlink_to(tmp_path / "nowhere" / "at-all")
+    else:
+        out = Path("/proc/telar-run")
+    refused(capsys, [*TRAIN, "--data", str(data), "--out", str(out)], str(out))
+    if where == "under a file":
+        assert (tmp_path / "file").read_text() == "mine"
