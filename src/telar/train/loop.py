@@ -10,7 +10,6 @@ batch index, the running sums and the dropout generator's state (``bit_generator
 from __future__ import annotations
 
 import contextlib
-import math
 import signal
 import threading
 import time
@@ -277,10 +276,6 @@ def fit(learner: Learner, train: tuple[np.ndarray, np.ndarray],
     trainer = Trainer(learner, train, eval_set, epochs=epochs, batch_size=batch_size, seed=seed,
                       callbacks=callbacks, eval_name=eval_name, augment=augment, state=state)
     return trainer.fit()
-
-
-def is_finite(value: float) -> bool:
-    return math.isfinite(value)
 
 
 @contextlib.contextmanager
