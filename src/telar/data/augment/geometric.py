@@ -93,26 +93,43 @@ def rotate(x: np.ndarray, angles: np.ndarray, interpolation: str = "bilinear",
         raise ValueError(f"interpolation must be 'bilinear' or 'nearest', got {interpolation!r}")
     images = as_nchw(x, image_shape)
     n, c, h, w = images.shape
-    theta = xp.deg2rad(xp.asarray(angles, dtype=np.float64))[:, None, None]
-    cos, sin = xp.cos(theta), xp.sin(theta)
-    cy, cx = (h - 1) / 2, (w - 1) / 2
-    y = (xp.arange(h, dtype=np.float64) - cy)[None, :, None]
-    xs = (xp.arange(w, dtype=np.float64) - cx)[None, None, :]
+    theta = xp.deg2rad(xp.asarray(angles, dtype=np.float64))
+    cos = xp.cos(theta).astype(np.float32)[:, None, None]
+    sin = xp.sin(theta).astype(np.float32)[:, None, None]
+    cy, cx = np.float32((h - 1) / 2), np.float32((w - 1) / 2)
+    y = (xp.arange(h, dtype=np.float32) - cy)[None, :, None]
+    xs = (xp.arange(w, dtype=np.float32) - cx)[None, None, :]
     src_x = cos * xs - sin * y + cx
     src_y = sin * xs + cos * y + cy
-    padded = pad_border(images)
     if interpolation == "nearest":
-        out = take(padded, xp.rint(src_y).astype(np.intp), xp.rint(src_x).astype(np.intp))
+        out = take(pad_border(images), xp.rint(src_y).astype(np.intp),
+                   xp.rint(src_x).astype(np.intp))
         return out.reshape(x.shape)
+    # Bilinear: clip the coordinates into [-1, h] × [-1, w] (outside reads the zero border
+    # with weight 1), then the four neighbours sit at flat offsets 0, 1, wp, wp + 1 of one
+    # index into the image padded by 1 before and 2 after.
+    xp.clip(src_y, -1, h, out=src_y)
+    xp.clip(src_x, -1, w, out=src_x)
     r0 = xp.floor(src_y)
     c0 = xp.floor(src_x)
     fy = (src_y - r0).astype(images.dtype)[:, None]
     fx = (src_x - c0).astype(images.dtype)[:, None]
-    r0 = r0.astype(np.intp)
-    c0 = c0.astype(np.intp)
-    top = take(padded, r0, c0) * (1 - fx) + take(padded, r0, c0 + 1) * fx
-    bottom = take(padded, r0 + 1, c0) * (1 - fx) + take(padded, r0 + 1, c0 + 1) * fx
-    return (top * (1 - fy) + bottom * fy).reshape(x.shape)
+    hp, wp = h + 3, w + 3
+    padded = xp.zeros((n, c, hp, wp), dtype=images.dtype)
+    padded[:, :, 1:h + 1, 1:w + 1] = images
+    flat = ((xp.arange(n)[:, None, None] * (c * hp) + r0.astype(np.intp) + 1) * wp
+            + c0.astype(np.intp) + 1)[:, None]
+    if c > 1:
+        flat = flat + (xp.arange(c) * (hp * wp))[None, :, None, None]
+    values = padded.reshape(-1)
+    top = xp.take(values, flat)
+    top += (xp.take(values, flat + 1) - top) * fx
+    bottom = xp.take(values, flat + wp)
+    bottom += (xp.take(values, flat + wp + 1) - bottom) * fx
+    bottom -= top
+    bottom *= fy
+    top += bottom
+    return top.reshape(x.shape)
 
 
 def random_rotation(x: np.ndarray, rng: np.random.Generator, degrees: float = 10.0,
