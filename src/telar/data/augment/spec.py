@@ -246,6 +246,8 @@ def _convert(name: str, raw: Any, where: str) -> Any:
     """``raw`` (text, number, ``True`` for the default, ``False`` for off) -> a checked value."""
     if name in SETTINGS:
         setting = SETTINGS[name]
+        if raw is True:
+            raise AugmentError(f"{where}: {name} needs a value: {' or '.join(setting.choices)}")
         if raw not in setting.choices:
             raise AugmentError(f"{where}: {name} must be one of {', '.join(setting.choices)}, "
                                f"got {raw if isinstance(raw, str) else repr(raw)}")
