@@ -77,7 +77,8 @@ def torch_cnn_step(x: np.ndarray, y: np.ndarray) -> Callable[[int], float] | Non
     xt = torch.from_numpy(x.reshape(-1, 1, 28, 28))
     yt = torch.from_numpy(y)
 
-    def run(k: int) -> float:
+    def run(k: int, threads: int) -> float:
+        torch.set_num_threads(threads)
         start = time.perf_counter()
         for i in range(k):
             xb, yb = xt[i * BATCH:(i + 1) * BATCH], yt[i * BATCH:(i + 1) * BATCH]
@@ -86,7 +87,7 @@ def torch_cnn_step(x: np.ndarray, y: np.ndarray) -> Callable[[int], float] | Non
             optimiser.step()
         return (time.perf_counter() - start) / k
 
-    run(2)  # warm-up
+    run(2, torch.get_num_threads())  # warm-up
     return run
 
 
@@ -95,7 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=3, help="rounds (epochs per case)")
     parser.add_argument("--batch-reps", type=int, default=200, help="timed single batches")
     parser.add_argument("--cnn-batches", type=int, default=20,
-                        help="PyTorch CNN steps timed per round (0: skip)")
+                        help="PyTorch CNN steps timed per round and thread count (0: skip)")
+    parser.add_argument("--torch-threads", default="1,2",
+                        help="PyTorch thread counts to try; the fastest is the reference")
     args = parser.parse_args(argv)
 
     x, y, _, _ = load_benchmark_data()
@@ -103,22 +106,27 @@ def main(argv: list[str] | None = None) -> int:
     augmenters = {name: Augmenter(text) for name, text in CASES.items()}
     cnn = torch_cnn_step(x, y) if args.cnn_batches else None
     epochs: dict[str, list[float]] = {name: [] for name in CASES}
-    cnn_steps: list[float] = []
+    threads = [int(t) for t in args.torch_threads.split(",")]
+    cnn_steps: dict[int, list[float]] = {t: [] for t in threads}
     for round_ in range(args.reps):
         for name, augment in augmenters.items():
             epochs[name].append(epoch_seconds(augment, x, seed=round_))
         if cnn is not None:
-            cnn_steps.append(cnn(args.cnn_batches))
+            for t in threads:
+                cnn_steps[t].append(cnn(args.cnn_batches, t))
     batches = {name: batch_seconds(augment, x, args.batch_reps, 0)
                for name, augment in augmenters.items()}
 
-    cnn_epoch = statistics.median(cnn_steps) * n_batches if cnn_steps else None
     print(f"{len(x)} images, batches of {BATCH} ({n_batches} per epoch); "
           f"medians of {args.reps} epochs, {args.batch_reps} single batches")
-    if cnn_epoch is not None:
+    cnn_epoch = None
+    if cnn is not None:
         import torch
-        print(f"PyTorch {torch.__version__} CPU ({torch.get_num_threads()} threads), standard "
-              f"CNN + Adam: {cnn_epoch:.1f} s per epoch (from {args.cnn_batches} steps/round)")
+        for t in threads:
+            seconds = statistics.median(cnn_steps[t]) * n_batches
+            print(f"PyTorch {torch.__version__} CPU, {t} thread(s), standard CNN + Adam: "
+                  f"{seconds:.1f} s per epoch ({args.cnn_batches} steps per round, scaled)")
+            cnn_epoch = seconds if cnn_epoch is None else min(cnn_epoch, seconds)
     print(f"\n{'augmentation':<38} {'ms/batch':>9} {'ms/epoch':>9} {'of CNN epoch':>13}")
     for name in CASES:
         epoch = statistics.median(epochs[name])
