@@ -82,3 +82,9 @@ def test_make_augment_keeps_the_old_names_and_their_exact_draws():
     assert make_augment("shift=2,flip,rotate=10") is not None
     with pytest.raises(ValueError, match="unknown augmentation 'zoom'"):
         make_augment("zoom")
+
+
+@pytest.mark.parametrize("n", [0, 1])
+def test_an_empty_or_single_image_batch_goes_through_every_op(n):
+    out = Augmenter(EVERYTHING + ",erase_fill=noise")(batch((n, 784)), np.random.default_rng(0))
+    assert out.shape == (n, 784)

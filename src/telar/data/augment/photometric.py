@@ -110,7 +110,7 @@ def adjust_contrast(x: np.ndarray, factors: np.ndarray) -> np.ndarray:
     check_floating(x)
     shape = (-1,) + (1,) * (x.ndim - 1)
     f = xp.asarray(factors, dtype=x.dtype).reshape(shape)
-    mean = x.reshape(x.shape[0], -1).mean(axis=1, dtype=x.dtype).reshape(shape)
+    mean = x.mean(axis=tuple(range(1, x.ndim)), dtype=x.dtype).reshape(shape)
     out = x * f
     out += (1 - f) * mean
     return xp.clip(out, 0, 1, out=out)
