@@ -112,8 +112,8 @@ def rotate(x: np.ndarray, angles: np.ndarray, interpolation: str = "bilinear",
     xp.clip(src_x, -1, w, out=src_x)
     r0 = xp.floor(src_y)
     c0 = xp.floor(src_x)
-    fy = (src_y - r0).astype(images.dtype)[:, None]
-    fx = (src_x - c0).astype(images.dtype)[:, None]
+    fy = (src_y - r0).astype(images.dtype, copy=False)[:, None]
+    fx = (src_x - c0).astype(images.dtype, copy=False)[:, None]
     hp, wp = h + 3, w + 3
     padded = xp.zeros((n, c, hp, wp), dtype=images.dtype)
     padded[:, :, 1:h + 1, 1:w + 1] = images
