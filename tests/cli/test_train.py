@@ -177,3 +177,24 @@ def test_a_diverging_run_stops_with_one_clear_line_and_writes_no_model(
     assert "training diverged: the training loss is nan at epoch 1" in line
     assert "try a lower --lr" in line
     assert not (out / "model.npz").exists()
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["--augment", "rotat=10"], "--augment: unknown augmentation 'rotat' (did you mean rotate?)"),
+    (["--augment", "rotate=400"], "--augment: rotate must be between 0 and 180 degrees, got 400"),
+])
+def test_bad_augmentations_are_one_line_errors(capsys, argv, expected):
+    assert expected in one_line_error(capsys, ["train", *argv])
+
+
+def test_augmentation_from_the_command_line_or_a_toml_table_is_stored_canonically(tmp_path):
+    from telar.runs.config import build_config, config_toml, read_config_file
+
+    assert build_config({"augment": "flip,shift=2"}).augment == "shift=2,flip=0.5"
+    path = tmp_path / "config.toml"
+    path.write_text("[train]\nepochs = 3\n\n[augment]\nrotate = 10\nerase = 0.25\n")
+    config = build_config({}, config_file=path)
+    assert config.augment == "rotate=10,erase=0.25"
+    path.write_text(config_toml(config))  # what a run writes reads back to the same run
+    assert build_config({}, config_file=path) == config
+    assert read_config_file(path)["augment"] == "rotate=10,erase=0.25"

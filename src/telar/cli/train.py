@@ -11,8 +11,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from telar.data.augment import augment_help
 from telar.optim.registry import OPTIMIZERS, SCHEDULES
-from telar.runs.config import ACTIVATIONS, AUGMENTS, INITS
+from telar.runs.config import ACTIVATIONS, INITS
 from telar.runs.presets import ENGINES, PRESETS
 
 # (option, help). Values are read as text and checked by telar.runs.config (one-line errors).
@@ -36,7 +37,7 @@ VALUE_OPTIONS: list[tuple[str, str]] = [
                    + "; ".join(f"{name}: {e.help}" for name, e in SCHEDULES.items())),
     ("--warmup", "warm-up epochs for --schedule cosine"),
     ("--label-smoothing", "label smoothing in [0, 1)"),
-    ("--augment", "batch augmentation: " + " | ".join(AUGMENTS)),
+    ("--augment", augment_help()),
     ("--val-split", "fraction of the training set held out for validation (0: none)"),
     ("--early-stop", "stop after this many epochs without a better validation loss "
                      "and restore the best weights (needs --val-split)"),
@@ -61,7 +62,7 @@ METAVARS = {"--preset": "NAME",
             "--schedule": "NAME",
             "--warmup": "EPOCHS",
             "--label-smoothing": "EPS",
-            "--augment": "NAME",
+            "--augment": "SPEC",
             "--val-split": "FRACTION",
             "--early-stop": "PATIENCE",
             "--clip-grad": "NORM",

@@ -28,7 +28,6 @@ from telar.runs.presets import ENGINE_ALIASES, ENGINES, PRESET_ALIASES, PRESETS
 ACTIVATIONS = tuple(ACTIVATION_REGISTRY)
 INITS = tuple(INITIALISERS)
 OPTIMIZERS = tuple(OPTIMIZER_REGISTRY)
-AUGMENTS = ("none", "shift", "flip", "shift+flip")
 
 
 @dataclass
@@ -163,7 +162,7 @@ FIELD_RULES: dict[str, tuple[Callable[[str], Any], Any, Callable[[Any], str | No
     "schedule": (str, str, _in(SCHEDULE_CHOICES)),
     "warmup": (_int, int, _at_least(0)),
     "label_smoothing": (_float, float, _range(0, 1)),
-    "augment": (str, str, _in(AUGMENTS)),
+    "augment": (str, str, lambda v: None),  # checked by AugmentSpec.parse (see coerce)
     "val_split": (_float, float, _range(0, 1)),
     "early_stop": (_int, int, _at_least(0)),
     "clip_grad": (_float, float, _non_negative),
@@ -182,6 +181,9 @@ def coerce(name: str, value: Any, source: str = "command line") -> Any:
     """Turn ``value`` (text from the command line, or a TOML value) into the field's type."""
     parse, kind, check = FIELD_RULES[name]
     where = _where(name, source)
+    if name == "augment":  # text or a TOML table; the augmentation registry checks it
+        from telar.data.augment import AugmentSpec
+        return AugmentSpec.parse(value, where=where).to_text()
     if isinstance(value, str) and (kind is not str or parse is not str):
         try:
             value = parse(value)
@@ -323,6 +325,8 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
     table = document.get("train", document)
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [train] must be a table")
+    if isinstance(document.get("augment"), dict):  # an [augment] table beside [train]
+        table = {**table, "augment": document["augment"]}
     for key in table:
         if key not in OPTION_NAMES:
             raise ConfigError(f"{path}: unknown setting {key!r} in [train]")
