@@ -18,7 +18,8 @@ from telar import __version__
 from telar.errors import TelarError
 
 # Sub-command modules, in the order `telar --help` lists them.
-SUBCOMMAND_MODULES: list[str] = ["data", "train", "evaluate", "reproduce", "gradcheck"]
+SUBCOMMAND_MODULES: list[str] = ["data", "train", "evaluate", "reproduce", "gradcheck", "report",
+                                  "compare", "serve"]
 
 
 class OneLineErrorParser(argparse.ArgumentParser):
