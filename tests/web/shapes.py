@@ -34,7 +34,7 @@ def shape_images(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return np.clip(images, 0, 255).astype(np.uint8), labels
 
 
-def write_shape_fmnist(folder: Path, n_train: int = 900, n_test: int = 150) -> Path:
+def write_shape_fmnist(folder: Path, n_train: int = 600, n_test: int = 90) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for prefix, (x, y) in (("train", shape_images(n_train, 1)), ("t10k", shape_images(n_test, 2))):
         write_idx(folder / f"{prefix}-images-idx3-ubyte.gz", x)
@@ -50,7 +50,7 @@ def train_shape_run(out: Path, data: Path, *extra: str) -> Path:
     sys.stdout = io.StringIO()  # the run's summary line is not the test's output
     try:
         assert main(["train", "--no-progress", "--data", str(data), "--out", str(out),
-                     "--epochs", "6", "--hidden", "32", "--lr", "0.005", "--batch-size", "32",
+                     "--epochs", "3", "--hidden", "32", "--lr", "0.005", "--batch-size", "32",
                      *extra]) == 0
     finally:
         sys.stdout = old
