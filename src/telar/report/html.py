@@ -136,14 +136,14 @@ def report_html(run: RunFolder, labels: np.ndarray, probs: np.ndarray, class_nam
                   + f'<p class="muted">Run it again: <code>telar train --config '
                     f'{P.esc(run.path / "config.toml")}</code></p>') + "</div>",
         P.section("curves", "Loss and accuracy per epoch",
-                  "".join(P.figure(fig(n), f"{n} per epoch", f"{n}: train and "
+                  _pair(P.figure(fig(n), f"{n} per epoch", f"{n}: train and "
                           f"{'validation' if run.eval_name == 'val' else run.eval_name}")
                           for n in ("loss", "accuracy") if n in figures)
                   or '<p class="muted">No metrics.csv in this run folder.</p>'),
-        P.section("confusion", "Confusion matrix (test set)",
-                  P.figure(fig("confusion_counts"), "confusion matrix, counts", "counts")
-                  + P.figure(fig("confusion_normalised"), "confusion matrix, row-normalised",
-                             "row-normalised: the fraction of each true class")),
+        P.section("confusion", "Confusion matrix (test set)", _pair([
+                  P.figure(fig("confusion_counts"), "confusion matrix, counts", "counts"),
+                  P.figure(fig("confusion_normalised"), "confusion matrix, row-normalised",
+                           "row-normalised: the fraction of each true class")])),
         P.section("per-class", "Per-class precision, recall and F1 (scikit-learn)",
                   _per_class_table(per_class_report(labels, predicted, class_names))),
         P.section("misclassified", "Most confidently misclassified test images",
@@ -160,6 +160,12 @@ def report_html(run: RunFolder, labels: np.ndarray, probs: np.ndarray, class_nam
         ("misclassified", "mistakes"), ("samples", "samples"), ("timing", "timing"))) + "</nav>"
     return P.page(f"telar run report: {run.name}", nav + "".join(parts),
                   subtitle=f"{run.path} · {len(labels)} test images from {source}")
+
+
+def _pair(figures: Any) -> str:
+    """Figures (HTML strings) side by side where the page is wide enough; "" if none."""
+    items = list(figures)
+    return f'<div class="pair">{"".join(items)}</div>' if items else ""
 
 
 def _per_class_table(report: dict[str, Any]) -> str:

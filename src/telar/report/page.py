@@ -14,7 +14,7 @@ from typing import Any
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#222;
 background:#fafafa;line-height:1.45}
-main{max-width:1100px;margin:0 auto;padding:1rem 1.5rem 3rem}
+main{max-width:1200px;margin:0 auto;padding:1rem 1.5rem 3rem}
 h1{font-size:1.6rem;margin:.5rem 0}h2{font-size:1.25rem;margin-top:2rem;
 border-bottom:1px solid #ddd;padding-bottom:.2rem}
 table{border-collapse:collapse;margin:.5rem 0;font-size:.9rem;background:#fff}
@@ -28,6 +28,8 @@ nav a{margin-right:1rem}
 .muted{color:#666;font-size:.9rem}
 code{background:#f0f0f0;padding:0 .2rem}
 .cols{display:flex;flex-wrap:wrap;gap:0 2.5rem}
+.pair{display:flex;flex-wrap:wrap;gap:1rem}
+.pair figure{flex:1 1 420px;max-width:580px;margin:.5rem 0}
 """
 
 
@@ -72,5 +74,6 @@ def page(title: str, body: str, *, subtitle: str = "") -> str:
     sub = f'<p class="muted">{esc(subtitle)}</p>' if subtitle else ""
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            "<link rel=\"icon\" href=\"data:,\">"
             f"<title>{esc(title)}</title><style>{CSS}</style></head>"
             f"<body><main><h1>{esc(title)}</h1>{sub}{body}</main></body></html>\n")
