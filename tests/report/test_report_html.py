@@ -49,8 +49,9 @@ def test_the_report_has_every_section_and_only_png_data_uris(weak_run):
     for section in SECTIONS:
         assert f'<section id="{section}">' in html, section
     sources = images_of(html)
-    # loss, accuracy, confusion counts and row-normalised, mistakes, samples, time per epoch
-    assert len(sources) == 7
+    # loss, accuracy, confusion counts and row-normalised, mistakes and their saliency, samples,
+    # time per epoch
+    assert len(sources) == 8
     for src in sources:
         assert src.startswith("data:image/png;base64,")
         assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"

@@ -3,8 +3,8 @@
 Sections (each a ``<section id=…>``): ``summary`` (final figures), ``config`` (config.toml),
 ``curves`` (loss and accuracy per epoch, train and validation/test), ``confusion`` (counts and
 row-normalised), ``per-class`` (precision, recall, F1 by scikit-learn), ``misclassified`` (the
-test images the model got wrong with the highest probability), ``samples`` (the first test
-images and their predictions) and ``timing`` (seconds per epoch).
+test images the model got wrong with the highest probability, and their saliency maps),
+``samples`` (the first test images and their predictions) and ``timing`` (seconds per epoch).
 
 The model is loaded from ``RUN/model.npz`` and run on the test set of the data the run was
 trained with. Every figure is written to ``RUN/figures/report/NAME.png`` and embedded in the page
@@ -16,6 +16,7 @@ PosixPath('runs/20250101-120000-seed/report.html')
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +28,20 @@ from telar.report import page as P
 from telar.report import plots
 from telar.report.predictions import _predictions, load_run_test_set
 from telar.report.run_folder import REPORT, RunFolder, format_value, read_run
+from telar.report.saliency_stand_in import saliency_fallback
+
+Saliency = Callable[[Any, np.ndarray, int], np.ndarray]
 
 FIGURES = Path("figures") / "report"
 GRID_SIZE = 18
 
 
-def build_report(run_dir: str | Path) -> Path:
-    """Write ``run_dir/report.html`` (and its figures) and return its path."""
+def build_report(run_dir: str | Path, *, saliency: Saliency | None = None) -> Path:
+    """Write ``run_dir/report.html`` (and its figures) and return its path.
+
+    ``saliency(predictor, image, class) -> (28, 28) in [0, 1]`` explains the misclassified
+    images (default: :func:`telar.report.saliency_stand_in.saliency_fallback`).
+    """
     from telar.inference import load_predictor
 
     run = read_run(run_dir, need_model=True)
@@ -45,6 +53,12 @@ def build_report(run_dir: str | Path) -> Path:
                          f"model knows {len(class_names)} classes")
     probs = _predictions(predictor, images)
     figures = report_figures(run, images, labels, probs, class_names)
+    wrong = most_confident_mistakes(labels, probs, GRID_SIZE)
+    if len(wrong):
+        figures = _insert_after(figures, "misclassified", "misclassified_saliency",
+                                _mistakes_saliency_png(predictor, images, labels, probs, wrong,
+                                                       class_names, saliency or
+                                                       saliency_fallback))
     folder = run.path / FIGURES
     for name, png in figures.items():
         atomic_write_bytes(folder / f"{name}.png", png)
@@ -99,6 +113,30 @@ def report_figures(run: RunFolder, images: np.ndarray, labels: np.ndarray, probs
     return figs
 
 
+def _mistakes_saliency_png(predictor: Any, images: np.ndarray, labels: np.ndarray,
+                           probs: np.ndarray, wrong: np.ndarray, class_names: list[str],
+                           saliency: Saliency) -> bytes:
+    """The misclassified grid again, each image with the saliency of its predicted class."""
+    predicted = probs.argmax(axis=1)
+    overlays = np.stack([plots.saliency_overlay(images[i], saliency(predictor, images[i],
+                                                                    int(predicted[i])))
+                         for i in wrong])
+    return plots.image_grid_png(
+        overlays, [f"why {class_names[predicted[i]]}?\n(true: {class_names[labels[i]]})"
+                   for i in wrong],
+        title="Why: saliency of the predicted class, |d score / d pixel| (bright: matters most)")
+
+
+def _insert_after(figures: dict[str, bytes], after: str, name: str,
+                  png: bytes) -> dict[str, bytes]:
+    out: dict[str, bytes] = {}
+    for key, value in figures.items():
+        out[key] = value
+        if key == after:
+            out[name] = png
+    return out
+
+
 def most_confident_mistakes(labels: np.ndarray, probs: np.ndarray, k: int) -> np.ndarray:
     """Indices of at most ``k`` wrong predictions, highest predicted probability first
     (ties by index, so the choice is deterministic)."""
@@ -147,7 +185,9 @@ def report_html(run: RunFolder, labels: np.ndarray, probs: np.ndarray, class_nam
         P.section("per-class", "Per-class precision, recall and F1 (scikit-learn)",
                   _per_class_table(per_class_report(labels, predicted, class_names))),
         P.section("misclassified", "Most confidently misclassified test images",
-                  P.figure(fig("misclassified"), "misclassified test images")
+                  _pair([P.figure(fig("misclassified"), "misclassified test images"),
+                         P.figure(fig("misclassified_saliency"),
+                                  "saliency maps of the misclassified test images")])
                   if "misclassified" in figures else "<p>No test image is misclassified.</p>"),
         P.section("samples", "Sample predictions",
                   P.figure(fig("samples"), "sample predictions")

@@ -76,9 +76,23 @@ def row_normalised(cm: np.ndarray) -> np.ndarray:
     return np.divide(cm, sums, out=np.zeros_like(cm), where=sums > 0)
 
 
+def saliency_overlay(image: np.ndarray, saliency: np.ndarray, alpha: float = 0.9,
+                     dim: float = 0.45) -> np.ndarray:
+    """RGB in [0, 1]: ``saliency`` (in [0, 1]) in the 'inferno' colour map blended over the
+    dimmed grey uint8 ``image``, ``rgb = (1 - a·s) · dim · grey + a·s · colour(s)``, so the
+    pixels that matter glow over a darker garment."""
+    from matplotlib import colormaps
+
+    s = np.clip(np.nan_to_num(np.asarray(saliency, dtype=np.float64)), 0, 1)
+    grey = np.repeat(np.asarray(image, dtype=np.float64)[..., None] / 255.0, 3, axis=-1)
+    weight = (alpha * s)[..., None]
+    return (1 - weight) * dim * grey + weight * colormaps["inferno"](s)[..., :3]
+
+
 def image_grid_png(images: np.ndarray, captions: Sequence[str], *, title: str,
                    colours: Sequence[str] | None = None, columns: int = 6) -> bytes:
-    """28×28 grey images in a grid, each with its caption (black background, as the data)."""
+    """28×28 images in a grid, each with its caption: grey uint8 ``(n, 28, 28)`` (black
+    background, as the data) or RGB in [0, 1] ``(n, 28, 28, 3)``."""
     n = len(images)
     rows = max(1, -(-n // columns))
     fig = Figure(figsize=(1.7 * columns, 1.95 * rows + 0.4))
@@ -87,7 +101,10 @@ def image_grid_png(images: np.ndarray, captions: Sequence[str], *, title: str,
         ax = fig.add_subplot(rows, columns, i + 1)
         ax.set_axis_off()
         if i < n:
-            ax.imshow(images[i], cmap="gray", vmin=0, vmax=255)
+            if images.ndim == 4:
+                ax.imshow(images[i])
+            else:
+                ax.imshow(images[i], cmap="gray", vmin=0, vmax=255)
             ax.set_title(captions[i], fontsize=7.5,
                          color=colours[i] if colours is not None else "black")
     fig.subplots_adjust(hspace=0.65)

@@ -27,15 +27,10 @@ def input_png(image: np.ndarray) -> bytes:
     return _png(np.kron(image.astype(np.uint8), np.ones((SCALE, SCALE), np.uint8)))
 
 
-def saliency_png(image: np.ndarray, saliency: np.ndarray, alpha: float = 0.65) -> bytes:
-    """``saliency`` (28×28, in [0, 1]) in the 'inferno' colour map blended over the grey image:
-    ``rgb = (1 - a·s) · grey + a·s · colour(s)``, so pixels that matter glow."""
-    from matplotlib import colormaps
+def saliency_png(image: np.ndarray, saliency: np.ndarray) -> bytes:
+    """``saliency`` (28×28, in [0, 1]) drawn over the grey image (see
+    :func:`telar.report.plots.saliency_overlay`), each pixel a SCALE×SCALE square."""
+    from telar.report.plots import saliency_overlay
 
-    s = np.clip(np.nan_to_num(np.asarray(saliency, dtype=np.float64)), 0, 1)
-    grey = np.repeat(image.astype(np.float64)[..., None] / 255.0, 3, axis=2)
-    colour = colormaps["inferno"](s)[..., :3]
-    weight = (alpha * s)[..., None]
-    rgb = ((1 - weight) * grey + weight * colour) * 255
-    big = np.kron(rgb.round().astype(np.uint8), np.ones((SCALE, SCALE, 1), np.uint8))
-    return _png(big)
+    rgb = (saliency_overlay(image, saliency) * 255).round().astype(np.uint8)
+    return _png(np.kron(rgb, np.ones((SCALE, SCALE, 1), np.uint8)))
