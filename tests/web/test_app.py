@@ -161,3 +161,31 @@ def test_an_unexpected_error_is_a_500_page_without_a_traceback(runs_dir):
     answer = upload(client, photo(1))
     assert answer.status_code == 500
     assert "RuntimeError" in answer.json["error"] and "Traceback" not in answer.json["error"]
+
+
+def test_a_report_that_cannot_be_built_is_a_409_naming_the_reason(runs_dir, tmp_path):
+    import shutil
+
+    from telar.web import create_app
+    runs = tmp_path / "runs"
+    shutil.copytree(runs_dir / "seed", runs / "lost-data",
+                    ignore=shutil.ignore_patterns("report.html"))
+    config = runs / "lost-data" / "config.toml"
+    config.write_text(config.read_text().replace(f'data = "{runs_dir.parent / "shapes"}"',
+                                                 f'data = "{tmp_path / "gone"}"'))
+    page = create_app(runs).test_client().get("/runs/lost-data/report.html")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 409
+    assert "cannot build the report of lost-data" in text and "gone" in text
+
+
+def test_a_broken_model_file_is_an_error_message_not_a_crash(runs_dir, tmp_path):
+    import shutil
+
+    from telar.web import create_app
+    runs = tmp_path / "runs"
+    shutil.copytree(runs_dir / "seed", runs / "broken")
+    (runs / "broken" / "model.npz").write_bytes(b"PK\x03\x04 not really a zip")
+    answer = upload(create_app(runs).test_client(), photo(1), model="broken")
+    assert answer.status_code == 500
+    assert "cannot load the model of broken" in answer.json["error"]

@@ -92,22 +92,31 @@ def saliency_overlay(image: np.ndarray, saliency: np.ndarray, alpha: float = 0.9
 def image_grid_png(images: np.ndarray, captions: Sequence[str], *, title: str,
                    colours: Sequence[str] | None = None, columns: int = 6) -> bytes:
     """28×28 images in a grid, each with its caption: grey uint8 ``(n, 28, 28)`` (black
-    background, as the data) or RGB in [0, 1] ``(n, 28, 28, 3)``."""
+    background, as the data) or RGB in [0, 1] ``(n, 28, 28, 3)``.
+
+    One mosaic on one Axes (cells 28 px apart by a white gutter), captions as text above each
+    cell: much faster to draw than one Axes per image.
+    """
+    images = np.asarray(images)
     n = len(images)
     rows = max(1, -(-n // columns))
-    fig = Figure(figsize=(1.7 * columns, 1.95 * rows + 0.4))
-    fig.suptitle(title)
-    for i in range(rows * columns):
-        ax = fig.add_subplot(rows, columns, i + 1)
-        ax.set_axis_off()
-        if i < n:
-            if images.ndim == 4:
-                ax.imshow(images[i])
-            else:
-                ax.imshow(images[i], cmap="gray", vmin=0, vmax=255)
-            ax.set_title(captions[i], fontsize=7.5,
-                         color=colours[i] if colours is not None else "black")
-    fig.subplots_adjust(hspace=0.65)
+    gap_x, gap_y = 6, 16  # gutter in image pixels; the row gutter holds two caption lines
+    cell_w, cell_h = 28 + gap_x, 28 + gap_y
+    rgb = images.astype(np.float64) / 255.0 if images.ndim == 3 else images.astype(np.float64)
+    if rgb.ndim == 3:
+        rgb = np.repeat(rgb[..., None], 3, axis=-1)
+    mosaic = np.ones((rows * cell_h, columns * cell_w - gap_x, 3))
+    fig = Figure(figsize=(1.45 * columns, 1.55 * rows + 0.35))
+    ax = fig.add_axes((0, 0, 1, 1 - 0.35 / (1.55 * rows + 0.35)))
+    for i in range(n):
+        r, c = divmod(i, columns)
+        top, left = r * cell_h + gap_y, c * cell_w
+        mosaic[top:top + 28, left:left + 28] = rgb[i]
+        ax.text(left + 14, top - 1.5, captions[i], ha="center", va="bottom", fontsize=7,
+                color=colours[i] if colours is not None else "black", linespacing=1.1)
+    ax.imshow(mosaic, interpolation="nearest")
+    ax.set_axis_off()
+    fig.suptitle(title, y=0.995, fontsize=10)
     return png_bytes(fig)
 
 
