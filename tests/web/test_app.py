@@ -189,3 +189,26 @@ def test_a_broken_model_file_is_an_error_message_not_a_crash(runs_dir, tmp_path)
     answer = upload(create_app(runs).test_client(), photo(1), model="broken")
     assert answer.status_code == 500
     assert "cannot load the model of broken" in answer.json["error"]
+
+
+def test_markup_in_class_and_run_names_is_escaped_in_every_page(runs_dir, tmp_path):
+    import shutil
+
+    from telar.checkpoint import load_model, save_model
+    from telar.web import create_app
+    hostile = '<img src=x onerror="alert(1)">'
+    runs = tmp_path / "runs"
+    run = runs / "<b>bold</b>"
+    shutil.copytree(runs_dir / "seed", run, ignore=shutil.ignore_patterns("report.html"))
+    model = load_model(run / "model.npz")
+    names = list(model.class_names)
+    names[7] = hostile
+    save_model(run / "model.npz", architecture=model.architecture, arrays=model.arrays,
+               class_names=names, preprocessing=model.preprocessing)
+    client = create_app(runs).test_client()
+    pages = [client.get("/").get_data(as_text=True), client.get("/runs").get_data(as_text=True),
+             upload(client, photo(7), model="<b>bold</b>", url="/predict").get_data(as_text=True)]
+    for html in pages:
+        assert "<b>bold" not in html and hostile not in html
+    assert "&lt;b&gt;bold&lt;/b&gt;" in pages[1]
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in pages[2]
