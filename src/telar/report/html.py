@@ -71,7 +71,7 @@ def build_report(run_dir: str | Path, *, saliency: Saliency | None = None) -> Pa
 def report_figures(run: RunFolder, images: np.ndarray, labels: np.ndarray, probs: np.ndarray,
                    class_names: list[str]) -> dict[str, bytes]:
     """Figure name -> PNG bytes, in page order (curves only when metrics.csv has epochs)."""
-    from telar.metrics import confusion_matrix
+    from telar.evaluation import confusion_matrix
 
     figs: dict[str, bytes] = {}
     epochs = run.metrics.get("epoch", [])
@@ -158,7 +158,7 @@ def epoch_seconds(run: RunFolder) -> list[float]:
 def report_html(run: RunFolder, labels: np.ndarray, probs: np.ndarray, class_names: list[str],
                 figures: dict[str, bytes], source: str) -> str:
     """The page itself (see the module docstring for its sections)."""
-    from telar.metrics import per_class_report
+    from telar.evaluation import per_class_report
 
     predicted = probs.argmax(axis=1)
     fig = figures.get

@@ -1,7 +1,7 @@
 """The test set a run was trained with, and a model's class probabilities on it.
 
-``_predictions`` is the one place the report asks a model for probabilities; when the single
-evaluation module lands it should call that instead.
+``_predictions`` is the one place the report and the web app ask a model for probabilities;
+it goes through :meth:`telar.inference.Predictor.probabilities`.
 """
 
 from __future__ import annotations
@@ -30,19 +30,10 @@ def load_run_test_set(run: RunFolder) -> tuple[np.ndarray, np.ndarray, str]:
     return data.test_images, data.test_labels.astype(np.int64), f"{data.source} (test set)"
 
 
-def softmax(logits: np.ndarray) -> np.ndarray:
-    """``p[i, k] = exp(z[i, k] - max_k z[i]) / sum_k exp(z[i, k] - max_k z[i])`` (stable)."""
-    z = np.asarray(logits, dtype=np.float64)
-    z = z - z.max(axis=1, keepdims=True)
-    np.exp(z, out=z)
-    z /= z.sum(axis=1, keepdims=True)
-    return z
-
-
-def _predictions(predictor: Any, images: np.ndarray, chunk: int = 8192) -> np.ndarray:
-    """Class probabilities ``(n, classes)`` float64 of ``predictor`` on uint8 ``images``."""
+def _predictions(predictor: Any, images: np.ndarray) -> np.ndarray:
+    """Class probabilities ``(n, classes)`` float64 of ``predictor`` on uint8 ``images``
+    (:meth:`telar.inference.Predictor.probabilities`, chunked there)."""
     x = predictor.preprocess(images)
     if len(x) == 0:
         return np.zeros((0, len(predictor.class_names)))
-    logits = np.concatenate([predictor.logits(x[i:i + chunk]) for i in range(0, len(x), chunk)])
-    return softmax(logits)
+    return np.asarray(predictor.probabilities(x), dtype=np.float64)

@@ -14,13 +14,15 @@ import numpy as np
 def saliency_fallback(predictor: Any, image: np.ndarray, class_index: int) -> np.ndarray:
     """``|d logit_c / d x|`` per pixel, scaled to [0, 1].
 
-    Autograd networks (``predictor.network.model``, a ``telar.nn.Module``) give the exact
+    Autograd networks (``predictor.network``, a ``telar.nn.Module``) give the exact
     gradient through ``telar.autograd``; any other network (the hand-written seed network)
     gets central differences, ``(f(x + h e_i) - f(x - h e_i)) / 2h`` for every pixel ``i`` in
     one batch of 2 × 784 rows (exact for a ReLU network between its kinks).
     """
     x = predictor.preprocess(image[None])
-    model = getattr(predictor.network, "model", None)
+    from telar.nn import Module
+
+    model = predictor.network if isinstance(predictor.network, Module) else None
     if model is not None:
         from telar.autograd import Tensor, enable_grad
         with enable_grad():
