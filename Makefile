@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 CORE   := $(VENV)/.core-installed
 DEV    := $(VENV)/.dev-installed
 
-.PHONY: run test data venv bench lint clean
+.PHONY: run test data browser venv bench lint clean
 
 venv: $(CORE)
 
@@ -19,9 +19,10 @@ $(CORE): pyproject.toml
 	$(PY) -m pip install --quiet -e .
 	touch $@
 
-# What the tests and benchmarks add: pytest, hypothesis, ruff, and PyTorch (CPU) to check against.
+# What the tests and benchmarks add: pytest, hypothesis, ruff, Playwright, PyTorch (CPU) to check
+# against, and the web app's Flask and waitress.
 $(DEV): $(CORE)
-	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	$(PY) -m pip install --quiet -e '.[dev,bench,web]'
 	touch $@
 
 # The Debian package dataset-fashion-mnist when it is missing and we may install it;
@@ -32,7 +33,11 @@ data:
 run: $(CORE) data
 	$(VENV)/bin/telar train
 
-test: $(DEV) data
+# Debian's chromium for the browser test (skipped, saying why, where it cannot be installed).
+browser:
+	@sh scripts/ensure-chromium.sh
+
+test: $(DEV) data browser
 	$(PY) -m pytest -q
 
 bench: $(DEV) data

@@ -181,3 +181,14 @@ def save_saliency_png(path: str | os.PathLike[str], image: np.ndarray, saliency:
                       *, title: str | None = None) -> None:
     """:func:`saliency_png` written atomically to ``path``."""
     atomic_write_bytes(path, saliency_png(image, saliency, title=title))
+
+
+def saliency_map(predictor: Any, image: np.ndarray, class_index: int) -> np.ndarray:
+    """``|d score_c / d pixel|`` of a 28x28 uint8 ``image`` for a loaded
+    :class:`~telar.inference.Predictor`, scaled to [0, 1] by its maximum (what the run report
+    and the web app draw)."""
+    x = predictor.preprocess(image[None])
+    grad, _ = input_gradient(predictor.network, x, [class_index])
+    magnitude = np.abs(np.asarray(grad, dtype=np.float64)).reshape(image.shape)
+    top = magnitude.max()
+    return magnitude / top if top > 0 else magnitude

@@ -198,3 +198,16 @@ def test_augmentation_from_the_command_line_or_a_toml_table_is_stored_canonicall
     path.write_text(config_toml(config))  # what a run writes reads back to the same run
     assert build_config({}, config_file=path) == config
     assert read_config_file(path)["augment"] == "rotate=10,erase=0.25"
+
+
+def test_a_finished_run_has_its_report_html(tmp_path, monkeypatch, capsys):
+    from synthetic_fmnist import write_synthetic_fmnist
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    data = write_synthetic_fmnist(tmp_path / "data", 200, 60)
+    out = tmp_path / "run"
+    assert main(["train", "--no-progress", "--data", str(data), "--epochs", "1",
+                 "--hidden", "8", "--out", str(out)]) == 0
+    html = (out / "report.html").read_text()
+    assert "Confusion matrix" in html or "confusion" in html.lower()
+    assert f"report: {out / 'report.html'}" in capsys.readouterr().out

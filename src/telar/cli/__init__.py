@@ -21,8 +21,8 @@ from telar.errors import TelarError
 from telar.text import printable
 
 # Sub-command modules, in the order `telar --help` lists them.
-SUBCOMMAND_MODULES: list[str] = ["data", "train", "evaluate", "predict", "reproduce", "augment",
-                                 "gradcheck"]
+SUBCOMMAND_MODULES: list[str] = ["data", "train", "evaluate", "predict", "report", "compare",
+                                 "serve", "reproduce", "augment", "gradcheck"]
 
 
 class OneLineErrorParser(argparse.ArgumentParser):

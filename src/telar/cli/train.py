@@ -130,7 +130,20 @@ def run(args: argparse.Namespace) -> int:
                          f"Continue with: telar train --resume {out}\n")
         return 130
     print(summary_line(summary, out))
+    _write_report(out)
     return 0
+
+
+def _write_report(out: Path) -> None:
+    """Every run folder gets report.html; a report that cannot be built does not fail the run
+    (its model and results are written): say why and how to retry."""
+    from telar.errors import TelarError
+    from telar.report.html import build_report
+
+    try:
+        print(f"report: {build_report(out)}")
+    except (TelarError, OSError) as exc:
+        sys.stderr.write(f"telar: no report.html ({exc}); build it with: telar report {out}\n")
 
 
 def summary_line(summary: dict[str, Any], out: Path) -> str:

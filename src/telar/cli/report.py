@@ -1,0 +1,25 @@
+"""``telar report RUN_DIR``: (re)build the run's self-contained ``report.html``."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "report", help="build a run folder's report.html",
+        description="Write RUN_DIR/report.html: one self-contained page (figures embedded, no "
+                    "network access) with the configuration, final figures, loss and accuracy "
+                    "curves, confusion matrices, per-class precision/recall/F1, the most "
+                    "confidently misclassified test images, sample predictions and the time "
+                    "per epoch. Its figures are also written to RUN_DIR/figures/report/.")
+    parser.add_argument("run_dir", metavar="RUN_DIR", help="a run folder written by telar train")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from telar.report.html import build_report
+
+    print(build_report(args.run_dir))
+    return 0

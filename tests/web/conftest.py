@@ -1,0 +1,31 @@
+"""Fixtures for the web app's tests: a runs folder with two small trained models."""
+
+from __future__ import annotations
+
+import pytest
+from shapes import train_shape_run, write_shape_fmnist
+
+pytest.importorskip("flask", reason="the web extra is not installed (pip install 'telar[web]')")
+
+
+@pytest.fixture(scope="session")
+def runs_dir(tmp_path_factory):
+    """``runs/seed`` (the hand-written network) and ``runs/nested/mlp`` (autograd modules),
+    both trained on the shapes."""
+    root = tmp_path_factory.mktemp("web")
+    data = write_shape_fmnist(root / "shapes")
+    runs = root / "runs"
+    train_shape_run(runs / "seed", data)
+    train_shape_run(runs / "nested" / "mlp", data, "--preset", "mlp", "--dropout", "0")
+    return runs
+
+
+@pytest.fixture(scope="session")
+def app(runs_dir):
+    from telar.web import create_app
+    return create_app(runs_dir, max_bytes=200_000)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

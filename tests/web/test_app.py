@@ -1,0 +1,214 @@
+"""The web app through Flask's test client: pages, predictions, and every kind of bad upload."""
+
+from __future__ import annotations
+
+import base64
+import io
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image
+from shapes import CLASSES, photo
+
+from telar.web.hooks import prepare_upload, saliency_map
+
+
+def upload(client, data, name="photo.png", model=None, url="/api/predict"):
+    form = {"image": (io.BytesIO(data), name)}
+    if model:
+        form["model"] = model
+    return client.post(url, data=form, content_type="multipart/form-data")
+
+
+def png_of(uri):
+    assert uri.startswith("data:image/png;base64,")
+    return Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
+
+
+def test_the_index_offers_every_model_a_file_input_and_the_phone_camera(client):
+    html = client.get("/").get_data(as_text=True)
+    assert '<option value="nested/mlp"' in html and '<option value="seed"' in html
+    assert 'accept="image/*" capture="environment"' in html
+    assert 'type="file" name="image"' in html
+
+
+@pytest.mark.parametrize("model", ["seed", "nested/mlp"])
+@pytest.mark.parametrize("label", sorted(CLASSES))
+def test_a_photo_of_each_garment_is_classified_by_each_model(client, model, label):
+    answer = upload(client, photo(label), model=model)
+    assert answer.status_code == 200, answer.json
+    body = answer.json
+    assert body["run"] == model
+    assert (body["class_index"], body["class"]) == (label, CLASSES[label])
+    probs = [row["p"] for row in body["probabilities"]]
+    assert len(probs) == 10 and sum(probs) == pytest.approx(1.0)
+    assert body["probability"] == max(probs) > 0.5
+    seen = np.asarray(png_of(body["input_png"]))
+    assert seen.shape == (224, 224)
+    np.testing.assert_array_equal(seen[::8, ::8], prepare_upload(photo(label)))
+    assert png_of(body["saliency_png"]).size == (224, 224)
+
+
+def test_the_plain_form_without_javascript_renders_the_prediction(client):
+    page = upload(client, photo(8, fmt="JPEG"), name="bag.jpg", model="seed", url="/predict")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert '<span id="result-class">Bag</span>' in html
+    assert html.count('<span class="name">') == 10
+
+
+def test_an_upload_of_a_light_photo_becomes_a_light_garment_on_black():
+    image = prepare_upload(photo(1))
+    assert image.shape == (28, 28) and image.dtype == np.uint8
+    assert image[14, 14] > 200 and image[0, 0] < 40 and image[14, 2] < 40
+    dark = prepare_upload(photo(1, light=False))
+    assert dark[14, 14] > 200 and dark[0, 0] < 40
+
+
+def test_the_saliency_of_both_engines_matches_central_differences(app, runs_dir):
+    shelf = app.extensions["telar"]["shelf"]
+    image = prepare_upload(photo(7))
+    for run in shelf.model_runs():
+        predictor, _ = shelf.predictor(run)
+        x = predictor.preprocess(image[None]).astype(np.float64)
+        sal = saliency_map(predictor, image, 7)
+        assert sal.shape == (28, 28) and sal.max() == pytest.approx(1.0)
+        # check three pixels against an independent float64 central difference
+        flat = sal.reshape(-1)
+        top = np.argsort(flat)[-3:]
+        scale = None
+        for i in top:
+            h = 1e-3
+            up, down = x.copy(), x.copy()
+            up[0, i] += h
+            down[0, i] -= h
+            g = (predictor.logits(up.astype(np.float32))[0, 7]
+                 - predictor.logits(down.astype(np.float32))[0, 7]) / (2 * h)
+            ratio = abs(g) / flat[i]
+            scale = ratio if scale is None else scale
+            assert ratio == pytest.approx(scale, rel=0.05), run.id
+
+
+def bomb_png(width=20000, height=20000):
+    """A PNG whose header claims width×height pixels (the data is a few bytes)."""
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
+            + chunk(b"IDAT", zlib.compress(b"\x00" * 100)) + chunk(b"IEND", b""))
+
+
+def tiff_bytes():
+    buf = io.BytesIO()
+    Image.new("L", (28, 28)).save(buf, format="TIFF")
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("data, status, words", [
+    (b"", 400, "empty"),
+    (b"GIF89a but not really", 415, "not an image"),
+    (photo(7, fmt="JPEG")[:1500], 400, "damaged or truncated"),
+    (b"just some text", 415, "not an image"),
+    (photo(1)[:300], 400, "damaged or truncated"),
+    (bomb_png(), 413, "too many pixels"),
+    (bomb_png(8000, 6000), 413, "too many pixels (8000×6000); the limit is 40,000,000"),
+    (tiff_bytes(), 415, "TIFF images are not accepted"),
+    (b"\x89PNG" + bytes(300_000), 413, "larger than 200,000 bytes"),
+])
+def test_a_bad_upload_is_a_4xx_with_a_message(client, data, status, words):
+    answer = upload(client, data)
+    assert answer.status_code == status, answer.json
+    assert words in answer.json["error"]
+    page = upload(client, data, url="/predict")
+    assert page.status_code == status and words in page.get_data(as_text=True)
+
+
+def test_a_missing_image_or_unknown_model_is_refused_with_a_message(client):
+    answer = client.post("/api/predict", data={"model": "seed"})
+    assert answer.status_code == 400 and "no image" in answer.json["error"]
+    answer = upload(client, photo(1), model="../seed")
+    assert answer.status_code == 404 and "no model called '../seed'" in answer.json["error"]
+
+
+def test_the_runs_page_lists_each_run_with_its_summary_and_report_link(client, runs_dir):
+    import json
+    html = client.get("/runs").get_data(as_text=True)
+    for run in ("seed", "nested/mlp"):
+        summary = json.loads((runs_dir / run / "summary.json").read_text())
+        assert f"<td>{run}</td>" in html
+        assert f'<td class="num">{summary["test_accuracy"]:.4f}</td>' in html
+        assert f'href="/runs/{run}/report.html"' in html
+
+
+def test_a_report_is_built_on_first_request_and_served_from_the_runs_folder(client, runs_dir):
+    report = runs_dir / "seed" / "report.html"
+    report.unlink(missing_ok=True)
+    page = client.get("/runs/seed/report.html")
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    assert report.read_bytes() == page.data
+    assert client.get("/runs/seed/summary.json").json["test_accuracy"] == 1.0
+
+
+def test_an_unexpected_error_is_a_500_page_without_a_traceback(runs_dir):
+    from telar.web import create_app
+
+    def broken(data):
+        raise RuntimeError("boom")
+    client = create_app(runs_dir, prepare_image=broken).test_client()
+    answer = upload(client, photo(1))
+    assert answer.status_code == 500
+    assert "RuntimeError" in answer.json["error"] and "Traceback" not in answer.json["error"]
+
+
+def test_a_report_that_cannot_be_built_is_a_409_naming_the_reason(runs_dir, tmp_path):
+    import shutil
+
+    from telar.web import create_app
+    runs = tmp_path / "runs"
+    shutil.copytree(runs_dir / "seed", runs / "lost-data",
+                    ignore=shutil.ignore_patterns("report.html"))
+    config = runs / "lost-data" / "config.toml"
+    config.write_text(config.read_text().replace(f'data = "{runs_dir.parent / "shapes"}"',
+                                                 f'data = "{tmp_path / "gone"}"'))
+    page = create_app(runs).test_client().get("/runs/lost-data/report.html")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 409
+    assert "cannot build the report of lost-data" in text and "gone" in text
+
+
+def test_a_broken_model_file_is_an_error_message_not_a_crash(runs_dir, tmp_path):
+    import shutil
+
+    from telar.web import create_app
+    runs = tmp_path / "runs"
+    shutil.copytree(runs_dir / "seed", runs / "broken")
+    (runs / "broken" / "model.npz").write_bytes(b"PK\x03\x04 not really a zip")
+    answer = upload(create_app(runs).test_client(), photo(1), model="broken")
+    assert answer.status_code == 500
+    assert "cannot load the model of broken" in answer.json["error"]
+
+
+def test_markup_in_class_and_run_names_is_escaped_in_every_page(runs_dir, tmp_path):
+    import shutil
+
+    from telar.checkpoint import load_model, save_model
+    from telar.web import create_app
+    hostile = '<img src=x onerror="alert(1)">'
+    runs = tmp_path / "runs"
+    run = runs / "<b>bold</b>"
+    shutil.copytree(runs_dir / "seed", run, ignore=shutil.ignore_patterns("report.html"))
+    model = load_model(run / "model.npz")
+    names = list(model.class_names)
+    names[7] = hostile
+    save_model(run / "model.npz", architecture=model.architecture, arrays=model.arrays,
+               class_names=names, preprocessing=model.preprocessing)
+    client = create_app(runs).test_client()
+    pages = [client.get("/").get_data(as_text=True), client.get("/runs").get_data(as_text=True),
+             upload(client, photo(7), model="<b>bold</b>", url="/predict").get_data(as_text=True)]
+    for html in pages:
+        assert "<b>bold" not in html and hostile not in html
+    assert "&lt;b&gt;bold&lt;/b&gt;" in pages[1]
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in pages[2]
