@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import json
 
 import numpy as np
@@ -138,6 +139,14 @@ def test_reproduce_command_writes_consistent_json_markdown_history_and_figures(
         for kind in ("loss", "accuracy", "confusion"):
             assert (out / "figures" / f"epoch{e:04d}_{kind}.png").read_bytes()[:4] == b"\x89PNG"
     assert "test acc" in capsys.readouterr().out
+    page = (out / "report.html").read_text()
+    for c in doc["claims"]:
+        assert html.escape(c["claim"], quote=True) in page
+    assert page.count('<img src="data:image/png;base64,') == 6  # 3 figures at 2 marks
+    assert "http://" not in page and "https://" not in page
+    (out / "report.html").unlink()
+    assert main(["report", str(out)]) == 0  # rebuilt from the folder alone
+    assert (out / "report.html").read_text() == page
 
 
 @pytest.mark.parametrize("args, message", [

@@ -20,6 +20,8 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from telar.report.html import build_report
+    from telar.report.reproduce_html import build_reproduce_report, is_reproduce_folder
 
-    print(build_report(args.run_dir))
+    build = build_reproduce_report if is_reproduce_folder(args.run_dir) else build_report
+    print(build(args.run_dir))
     return 0

@@ -98,5 +98,9 @@ def run(args: argparse.Namespace) -> int:
         verdict = "n/a" if c["holds"] is None else ("holds" if c["holds"] else "does NOT hold")
         where = c["epoch"] if c["epoch"] is not None else "history"
         print(f"[{where}] {c['claim']}: {verdict}")
-    print(f"wrote {out / 'reproduce.md'}, {out / 'reproduce.json'}, figures in {out / 'figures'}")
+    from telar.report.reproduce_html import build_reproduce_report
+
+    report = build_reproduce_report(out)
+    print(f"wrote {out / 'reproduce.md'}, {out / 'reproduce.json'}, {report}, figures in "
+          f"{out / 'figures'}")
     return 0
