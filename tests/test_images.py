@@ -271,3 +271,24 @@ def test_a_large_photo_is_decoded_small_and_gives_the_same_input():
     pixels = load_image(data)
     assert box_of(pixels) == box_of(SHOE)
     assert np.abs(pixels.astype(int) - SHOE).mean() < 4
+
+
+def test_sensor_noise_on_a_large_photo_does_not_widen_the_crop():
+    # On 400 rows, a background column can hold a few noise pixels over the threshold; the
+    # crop must still be the garment's box: a 200x100 dark bar fills 28 rows and 14 columns.
+    import io
+
+    from PIL import Image
+
+    from telar.images import load_image
+
+    rng = np.random.default_rng(0)
+    photo = np.full((400, 480), 240.0)
+    photo[100:300, 150:250] = 40
+    photo += rng.normal(0, 4, photo.shape)
+    buf = io.BytesIO()
+    Image.fromarray(np.clip(photo, 0, 255).astype(np.uint8)).save(buf, "PNG")
+    seen = load_image(buf.getvalue())
+    rows, cols = np.flatnonzero(seen.max(axis=1) > 100), np.flatnonzero(seen.max(axis=0) > 100)
+    assert (rows[0], rows[-1]) == (0, 27)
+    assert abs(len(cols) - 14) <= 1
