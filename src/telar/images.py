@@ -30,10 +30,11 @@ The steps, for one picture:
    ``v = 255 * (bg_g - g) / bg_g``; a dark one is kept: ``v = 255 * (g - bg_g) / (255 - bg_g)``;
    clipped to 0..255, and 0 outside the object, so the background is exactly 0.
 6. Crop to the object's bounding box (rows and columns with fewer than 3 object pixels or 2%
-   of their length, dust or noise, do not count; the whole picture if no object is found) and resize it,
-   keeping the aspect ratio, so its longest edge is 28 pixels (``"fashion-mnist"``) or 20
-   (``"mnist"``): each new pixel is the mean of the area it covers (no ringing, so the
-   background stays exactly 0; Fashion-MNIST subsampled and then sharpened instead).
+   of their length, dust or noise, do not count; the whole picture if no object is found)
+   and resize it, keeping the aspect ratio, so its longest edge is 28 pixels
+   (``"fashion-mnist"``) or 20 (``"mnist"``): each new pixel is the mean of the area it
+   covers (no ringing, so the background stays exactly 0; Fashion-MNIST subsampled and then
+   sharpened instead).
 7. Place it on a black 28×28 canvas: bounding box centred, an odd margin's extra pixel above
    and to the left (``"fashion-mnist"``), or centre of mass at (13.5, 13.5), the middle of
    the grid, to the nearest pixel (``"mnist"``).
