@@ -537,7 +537,7 @@ def batch_norm(x: Tensor, weight: Tensor | None, bias: Tensor | None,
 
 # --------------------------------------------------------------------------- convolutions
 # The 4-D (NCHW) primitives live in their own module; they are part of this namespace too.
-from telar.functional_conv import (  # noqa: E402
+from telar.functional_conv import (  # noqa: E402, F401  (re-exported)
     adaptive_avg_pool2d,
     avg_pool2d,
     batch_norm2d,
