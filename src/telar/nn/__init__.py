@@ -13,11 +13,12 @@ from telar.nn.conv import (
 )
 from telar.nn.layers import BatchNorm1d, Dropout, Flatten, Linear, Sequential, Unflatten
 from telar.nn.module import Module, Parameter
+from telar.nn.spec import LAYERS, build_sequential, layers_to_text, parse_layers
 
 __all__ = [
     "Module", "Parameter", "Sequential", "Linear", "Dropout", "BatchNorm1d", "Flatten",
     "ReLU", "LeakyReLU", "ELU", "Sigmoid", "Tanh", "GELU", "Softmax", "ACTIVATIONS",
     "build_mlp", "normalise_spec", "functional", "init",
     "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm2d", "Dropout2d",
-    "Unflatten",
+    "Unflatten", "LAYERS", "build_sequential", "parse_layers", "layers_to_text",
 ]
