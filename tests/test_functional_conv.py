@@ -18,6 +18,8 @@ CONV_CASES = [
     ((2, 2, 9, 7), (2, 2, 2, 3), {"stride": (2, 1), "padding": (1, 2), "dilation": (2, 1)}),
     ((1, 1, 6, 5), (2, 1, 3, 3), {"padding": "same"}),
     ((2, 3, 4, 4), (4, 3, 1, 1), {}),
+    ((1, 2, 5, 5), (2, 2, 2, 2), {"padding": 2}),           # stride 1, wide padding: col2im
+    ((1, 2, 8, 7), (2, 2, 3, 3), {"dilation": 2, "padding": (1, 3)}),
 ]
 POOL_CASES = [
     ((2, 3, 6, 4), {"kernel_size": 2}),                                   # fast path
