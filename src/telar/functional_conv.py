@@ -415,21 +415,70 @@ def adaptive_avg_pool2d(x: Tensor, output_size: Pair) -> Tensor:
 def batch_norm2d(x: Tensor, weight: Tensor | None, bias: Tensor | None,
                  running_mean: np.ndarray | None, running_var: np.ndarray | None,
                  training: bool, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
-    """Per-channel batch normalisation of ``(N, C, H, W)`` (PyTorch's ``BatchNorm2d``).
+    """Per-channel batch normalisation of ``(N, C, H, W)`` (PyTorch's ``BatchNorm2d``), fused.
 
-    Statistics run over ``N, H, W``: the input is viewed as ``(N*H*W, C)`` rows (free for
-    channels-last memory) and normalised by the fused 2-D :func:`telar.functional.batch_norm`,
-    whose backward is ``dx = gamma / (m sqrt(var+eps)) (m g - sum(g) - xhat sum(g xhat))``
-    with ``m = N*H*W``; the running variance uses the unbiased ``m / (m - 1)`` factor.
+    Statistics run over ``N, H, W``: the input is viewed as ``m = N*H*W`` rows of ``C``
+    channels (free for channels-last memory). Training: ``mu``, ``var`` (biased) of the batch,
+    ``xhat = (x - mu) / sqrt(var + eps)``, ``out = gamma xhat + beta``; the running statistics
+    move by ``momentum`` (the running variance with the unbiased ``m / (m - 1)`` factor).
+    Evaluation: the running statistics instead. Backward (training), with
+    ``dbeta = sum(g)`` and ``dgamma = sum(g xhat)`` over the rows::
+
+        dx = gamma / (m sqrt(var + eps)) (m g - dbeta - xhat dgamma)
+
+    Memory per batch: the centred input ``x - mu`` (one array the size of ``x``) is kept; the
+    sums use ``einsum`` so no squared temporary is made.
     """
-    from telar import functional as F  # the 2-D primitive (functional imports this module)
-
     xd = x.data
     _check_4d(xd, "batch_norm2d")
     n, c, h, w = xd.shape
-    rows = F.reshape(F.transpose(x, (0, 2, 3, 1)), (n * h * w, c))
-    y = F.batch_norm(rows, weight, bias, running_mean, running_var, training, momentum, eps)
-    return F.transpose(F.reshape(y, (n, h, w, c)), (0, 3, 1, 2))
+    rows = xd.transpose(0, 2, 3, 1).reshape(n * h * w, c)  # a copy only for NCHW memory
+    m = rows.shape[0]
+    use_batch = training or running_mean is None
+    if use_batch:
+        if m < 2:
+            raise ValueError("batch_norm2d in training mode needs more than one value per "
+                             "channel")
+        mu = xp.einsum("ij->j", rows) / m  # einsum: 2.5x faster than rows.mean(axis=0)
+        centred = rows - mu
+        var = xp.einsum("ij,ij->j", centred, centred) / m
+        if training and running_mean is not None and running_var is not None:
+            running_mean *= 1 - momentum
+            running_mean += momentum * mu
+            running_var *= 1 - momentum
+            running_var += momentum * var * (m / (m - 1))
+    else:
+        centred = rows - running_mean
+        var = running_var
+    inv_std = (1.0 / xp.sqrt(var + eps)).astype(xd.dtype)
+    gamma = None if weight is None else weight.data
+    scale = inv_std if gamma is None else inv_std * gamma
+    out = centred * scale
+    if bias is not None:
+        out += bias.data
+
+    def backward(g: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        g2 = g.transpose(0, 2, 3, 1).reshape(m, c)  # free when g is channels-last
+        g_sum = xp.einsum("ij->j", g2)
+        g_xhat_sum = xp.einsum("ij,ij->j", g2, centred) * inv_std  # sum(g xhat)
+        gx = None
+        if x.requires_grad:
+            if use_batch:
+                gx = g2 * scale
+                gx -= centred * (g_xhat_sum * inv_std * scale / m)
+                gx -= g_sum * (scale / m)
+            else:
+                gx = g2 * scale
+            gx = gx.reshape(n, h, w, c).transpose(0, 3, 1, 2)
+        grads: list[np.ndarray | None] = [gx]
+        if weight is not None:
+            grads.append(g_xhat_sum if weight.requires_grad else None)
+        if bias is not None:
+            grads.append(g_sum if bias.requires_grad else None)
+        return grads
+
+    parents = tuple(t for t in (x, weight, bias) if t is not None)
+    return make_result(out.reshape(n, h, w, c).transpose(0, 3, 1, 2), parents, backward)
 
 
 # --------------------------------------------------------------------------- regularisation
