@@ -96,11 +96,15 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Pair =
     ``out[n, o, i, j] = b[o] + sum_{c,p,q} W[o, c, p, q] xpad[n, c, i*sh + p*dh, j*sw + q*dw]``
     for ``x`` ``(N, C, H, W)`` and ``W`` ``(O, C, kh, kw)``; ``padding="same"`` pads so that
     ``Ho = H`` (stride 1). Forward: one im2col copy and one GEMM; backward: one GEMM for
-    ``dW``, one for ``dcols``, then ``kh*kw`` slice additions (col2im), see the module notes.
+    ``dW = G^T cols`` and, for the input, either (stride 1) one im2col copy of the padded
+    ``G`` and one GEMM with the flipped kernel, or one GEMM for ``dcols`` then ``kh*kw``
+    slice additions (col2im); see the module notes.
 
-    Memory per batch: the im2col matrix ``N*Ho*Wo*kh*kw*C`` values is kept for the backward
-    pass (28.9 MB for the standard CNN's second layer: 128 x 14 x 14 x 288 float32); the
-    backward pass briefly holds ``dcols`` of the same size and the padded input gradient.
+    Memory per batch: the im2col matrix of ``N*Ho*Wo*kh*kw*C`` values is kept for the
+    backward pass (28.9 MB for the standard CNN's second layer: 128 x 14 x 14 x 288 float32).
+    The backward pass briefly holds either ``dcols`` (same size) or, for stride 1, the im2col
+    matrix of ``G`` (``N*H*W*kh*kw*O``: 57.8 MB there) in a per-thread scratch buffer that is
+    kept for the next step, plus the padded input gradient.
     """
     if groups != 1:
         raise NotImplementedError("conv2d supports groups=1 only")
@@ -157,7 +161,7 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Pair =
             gw = xp.ascontiguousarray((g2.T @ cols).reshape(o, kh, kw, c).transpose(0, 3, 1, 2))
         if bias is None:
             return gx, gw
-        return gx, gw, (g2.sum(axis=0) if bias.requires_grad else None)
+        return gx, gw, (xp.einsum("ij->j", g2) if bias.requires_grad else None)
 
     parents = (x, weight) if bias is None else (x, weight, bias)
     return make_result(out, parents, backward)
