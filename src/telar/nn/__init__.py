@@ -2,7 +2,7 @@
 
 from telar.nn import functional, init
 from telar.nn.activation import ACTIVATIONS, ELU, GELU, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
-from telar.nn.build import build_mlp, normalise_spec
+from telar.nn.build import DenseNet, build_mlp, normalise_spec
 from telar.nn.conv import (
     AdaptiveAvgPool2d,
     AvgPool2d,
@@ -18,7 +18,7 @@ from telar.nn.spec import LAYERS, build_sequential, layers_to_text, parse_layers
 __all__ = [
     "Module", "Parameter", "Sequential", "Linear", "Dropout", "BatchNorm1d", "Flatten",
     "ReLU", "LeakyReLU", "ELU", "Sigmoid", "Tanh", "GELU", "Softmax", "ACTIVATIONS",
-    "build_mlp", "normalise_spec", "functional", "init",
+    "DenseNet", "build_mlp", "normalise_spec", "functional", "init",
     "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm2d", "Dropout2d",
     "Unflatten", "LAYERS", "build_sequential", "parse_layers", "layers_to_text",
 ]

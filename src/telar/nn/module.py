@@ -57,6 +57,11 @@ class Module:
         object.__setattr__(self, name, value)
         self._buffers[name] = value
 
+    def architecture(self) -> dict[str, Any] | None:
+        """What a model file records to rebuild this network without its code
+        (``{"kind": ..., ...}``), or None when it cannot be rebuilt from a description."""
+        return None
+
     def forward(self, *args: Any) -> Tensor:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
