@@ -469,6 +469,8 @@ def batch_norm(x: Tensor, weight: Tensor | None, bias: Tensor | None,
                training: bool, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
     """Batch normalisation over the batch axis of ``(N, C)``, fused (PyTorch's BatchNorm1d).
 
+    A 4-D ``(N, C, H, W)`` input goes to :func:`telar.functional_conv.batch_norm2d`.
+
     Training: ``xhat = (x - mean_B) / sqrt(var_B + eps)`` with the biased batch variance, and
     the running statistics move by ``momentum`` (the running variance uses the unbiased one).
     Evaluation: the running statistics replace the batch ones. ``out = gamma * xhat + beta``.
@@ -476,8 +478,11 @@ def batch_norm(x: Tensor, weight: Tensor | None, bias: Tensor | None,
     with ``dxhat = g * gamma``.
     """
     xd = x.data
+    if xd.ndim == 4:  # (N, C, H, W): per-channel statistics over N, H, W (BatchNorm2d)
+        return batch_norm2d(x, weight, bias, running_mean, running_var, training, momentum, eps)
     if xd.ndim != 2:
-        raise ValueError(f"batch_norm expects (N, C) inputs, got shape {xd.shape}")
+        raise ValueError(f"batch_norm expects (N, C) or (N, C, H, W) inputs, got shape "
+                         f"{xd.shape}")
     n = xd.shape[0]
     use_batch = training or running_mean is None
     if use_batch:
@@ -528,3 +533,15 @@ def batch_norm(x: Tensor, weight: Tensor | None, bias: Tensor | None,
 
     parents = tuple(t for t in (x, weight, bias) if t is not None)
     return make_result(out.astype(xd.dtype, copy=False), parents, backward)
+
+
+# --------------------------------------------------------------------------- convolutions
+# The 4-D (NCHW) primitives live in their own module; they are part of this namespace too.
+from telar.functional_conv import (  # noqa: E402, F401  (re-exported)
+    adaptive_avg_pool2d,
+    avg_pool2d,
+    batch_norm2d,
+    conv2d,
+    dropout2d,
+    max_pool2d,
+)

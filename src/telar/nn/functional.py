@@ -13,3 +13,11 @@ from telar.functional import (  # noqa: F401  (names star-import would skip or s
     softmax,
     sum,
 )
+from telar.functional_conv import (  # noqa: F401, E402  (the 4-D primitives)
+    adaptive_avg_pool2d,
+    avg_pool2d,
+    batch_norm2d,
+    conv2d,
+    dropout2d,
+    max_pool2d,
+)

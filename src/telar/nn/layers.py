@@ -1,4 +1,4 @@
-"""Layers: ``Linear``, ``Dropout``, ``BatchNorm1d``, ``Flatten``, and ``Sequential``."""
+"""Layers: ``Linear``, ``Dropout``, ``BatchNorm1d``, ``Flatten``, ``Unflatten``, ``Sequential``."""
 
 from __future__ import annotations
 
@@ -93,10 +93,45 @@ class BatchNorm1d(Module):
 
 
 class Flatten(Module):
-    """``(N, d1, d2, ...) -> (N, d1*d2*...)``; images ``(N, 28, 28)`` become ``(N, 784)``."""
+    """Merge dimensions ``start_dim..end_dim`` into one (PyTorch's defaults: 1 and -1).
+
+    ``(N, d1, d2, ...) -> (N, d1*d2*...)``; images ``(N, 28, 28)`` become ``(N, 784)``.
+    """
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
+        super().__init__()
+        self.start_dim, self.end_dim = int(start_dim), int(end_dim)
 
     def forward(self, x: Tensor) -> Tensor:
-        return x if x.data.ndim == 2 else F.flatten(x)
+        shape = x.data.shape
+        start, end = self.start_dim % len(shape), self.end_dim % len(shape)
+        if end <= start:
+            return x
+        merged = 1
+        for size in shape[start:end + 1]:
+            merged *= size
+        return F.reshape(x, (*shape[:start], merged, *shape[end + 1:]))
+
+    def extra_repr(self) -> str:
+        return "" if (self.start_dim, self.end_dim) == (1, -1) else \
+            f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Split dimension ``dim`` into ``sizes`` (PyTorch's ``Unflatten``): rows of 784 pixels
+    ``(N, 784)`` become images ``(N, 1, 28, 28)`` with ``Unflatten(1, (1, 28, 28))``."""
+
+    def __init__(self, dim: int, sizes: tuple[int, ...]) -> None:
+        super().__init__()
+        self.dim, self.sizes = int(dim), tuple(int(s) for s in sizes)
+
+    def forward(self, x: Tensor) -> Tensor:
+        shape = x.data.shape
+        dim = self.dim % len(shape)
+        return F.reshape(x, (*shape[:dim], *self.sizes, *shape[dim + 1:]))
+
+    def extra_repr(self) -> str:
+        return f"{self.dim}, {self.sizes}"
 
 
 class Sequential(Module):

@@ -1,0 +1,125 @@
+"""Convolutional modules: PyTorch's initialisation, BatchNorm2d statistics against PyTorch,
+state dicts, Flatten's dimensions, and a small CNN's gradients."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import telar
+from telar import functional as F
+from telar import nn
+from telar.errors import ConfigError
+
+
+def test_conv2d_default_init_is_pytorchs_kaiming_uniform_bound():
+    conv = nn.Conv2d(4, 50, (3, 5), rng=0)
+    bound = 1 / math.sqrt(4 * 3 * 5)
+    assert conv.weight.shape == (50, 4, 3, 5) and conv.weight.dtype == np.float32
+    assert conv.bias.shape == (50,)
+    for values in (conv.weight.data, conv.bias.data):
+        assert np.abs(values).max() <= bound
+        assert np.abs(values).max() > 0.8 * bound  # uniform over the whole interval
+    assert np.array_equal(conv.weight.data, nn.Conv2d(4, 50, (3, 5), rng=0).weight.data)
+    other = nn.Conv2d(4, 8, 3, init="he_normal", bias=True, rng=0, dtype=np.float64)
+    assert other.bias.data.dtype == np.float64 and not other.bias.data.any()
+
+
+def test_conv2d_module_matches_torch_with_the_same_weights():
+    torch = pytest.importorskip("torch")
+    conv = nn.Conv2d(3, 5, 3, stride=2, padding=1, dilation=1, rng=1)
+    ref = torch.nn.Conv2d(3, 5, 3, stride=2, padding=1)
+    with torch.no_grad():
+        ref.weight.copy_(torch.from_numpy(conv.weight.data))
+        ref.bias.copy_(torch.from_numpy(conv.bias.data))
+    x = np.random.default_rng(2).normal(size=(2, 3, 9, 8)).astype(np.float32)
+    out = conv(telar.tensor(x))
+    np.testing.assert_allclose(out.data, ref(torch.from_numpy(x)).detach().numpy(), atol=1e-5)
+    assert conv.output_shape((3, 9, 8)) == out.shape[1:]
+
+
+@pytest.mark.parametrize("bad", [dict(kernel_size=0), dict(stride=0), dict(padding=-1),
+                                 dict(groups=2), dict(kernel_size=(1, 2, 3))])
+def test_conv2d_rejects_bad_arguments_with_a_config_error(bad):
+    with pytest.raises(ConfigError):
+        nn.Conv2d(2, 3, **{"kernel_size": 3, **bad})
+
+
+def test_batchnorm2d_training_and_eval_match_pytorch_and_state_dict_round_trips():
+    torch = pytest.importorskip("torch")
+    bn, ref = nn.BatchNorm2d(3, momentum=0.2), torch.nn.BatchNorm2d(3, momentum=0.2)
+    rng = np.random.default_rng(3)
+    for _ in range(3):
+        x = (rng.normal(size=(4, 3, 5, 6)) * 3 + 2).astype(np.float32)
+        np.testing.assert_allclose(bn(telar.tensor(x)).data,
+                                   ref(torch.from_numpy(x)).detach().numpy(), atol=1e-5)
+    np.testing.assert_allclose(bn.running_mean, ref.running_mean.numpy(), rtol=1e-5)
+    np.testing.assert_allclose(bn.running_var, ref.running_var.numpy(), rtol=1e-5)
+    bn.eval()
+    ref.eval()
+    x = rng.normal(size=(2, 3, 4, 4)).astype(np.float32)
+    np.testing.assert_allclose(bn(telar.tensor(x)).data,
+                               ref(torch.from_numpy(x)).detach().numpy(), atol=1e-5)
+    state = bn.state_dict()
+    assert set(state) == {"weight", "bias", "running_mean", "running_var"}
+    fresh = nn.BatchNorm2d(3)
+    fresh.load_state_dict(state)
+    fresh.eval()
+    assert np.array_equal(fresh(telar.tensor(x)).data, bn(telar.tensor(x)).data)
+
+
+def test_flatten_merges_the_dimensions_pytorch_would():
+    x = telar.tensor(np.arange(2 * 3 * 4 * 5, dtype=np.float32).reshape(2, 3, 4, 5))
+    assert nn.Flatten()(x).shape == (2, 60)
+    assert nn.Flatten(start_dim=2)(x).shape == (2, 3, 20)
+    assert nn.Flatten(0, 1)(x).shape == (6, 4, 5)
+    assert nn.Flatten(start_dim=0)(x).shape == (120,)
+    assert np.array_equal(nn.Flatten()(x).data, x.data.reshape(2, 60))
+    flat = telar.tensor(np.zeros((2, 784), np.float32))
+    assert nn.Unflatten(1, (1, 28, 28))(flat).shape == (2, 1, 28, 28)
+
+
+def test_dropout2d_module_is_identity_in_eval_and_reproducible_with_a_seed():
+    x = telar.tensor(np.ones((4, 6, 3, 3), np.float32))
+    a, b = nn.Dropout2d(0.5, rng=7), nn.Dropout2d(0.5, rng=7)
+    assert np.array_equal(a(x).data, b(x).data)
+    a.eval()
+    assert a(x) is x
+
+
+def small_cnn() -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(1, 3, 3, padding=1, rng=0), nn.BatchNorm2d(3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(3, 4, 3, stride=1, rng=1), nn.AvgPool2d(2, 1), nn.Dropout2d(0.2, rng=0),
+        nn.AdaptiveAvgPool2d((2, 2)), nn.Flatten(), nn.Linear(16, 3, rng=2))
+
+
+def test_a_small_cnns_parameter_gradients_match_central_differences():
+    model = small_cnn().to_dtype(np.float64)
+    x = telar.tensor(np.random.default_rng(4).normal(size=(3, 1, 9, 8)))
+    y = np.array([0, 2, 1])
+    names, params = zip(*model.named_parameters(), strict=True)
+
+    def loss():
+        model[6].generator = np.random.default_rng(0)  # the same dropout mask every call
+        return F.cross_entropy(model(x), y)
+
+    report = telar.gradcheck(loss, [], wrt=params, names=names, atol=1e-7, rtol=1e-5)
+    assert report, report.table()
+
+
+def test_a_cnns_state_dict_round_trips_through_npz(tmp_path):
+    model = small_cnn()
+    x = telar.tensor(np.random.default_rng(5).normal(size=(4, 1, 9, 8)).astype(np.float32))
+    model(x)  # moves the running statistics
+    np.savez(tmp_path / "m.npz", **model.state_dict())
+    with np.load(tmp_path / "m.npz", allow_pickle=False) as saved:
+        state = dict(saved)
+    assert "1.running_mean" in state and state["0.weight"].shape == (3, 1, 3, 3)
+    copy = small_cnn()
+    copy.load_state_dict(state)
+    model.eval()
+    copy.eval()
+    assert np.array_equal(model(x).data, copy(x).data)
