@@ -2,14 +2,24 @@
 
 from telar.functional import *  # noqa: F403
 from telar.functional import (  # noqa: F401  (names star-import would skip or shadow)
+    abs,
     batch_norm,
     cross_entropy,
     dropout,
+    flatten,
     gelu,
     linear,
     log_softmax,
     max,
+    min,
     relu,
     softmax,
     sum,
+)
+from telar.losses import (  # noqa: F401
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    l1_loss,
+    mse_loss,
+    nll_loss,
 )
