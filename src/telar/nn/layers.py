@@ -114,25 +114,28 @@ class BatchNorm1d(Module):
 
 
 class Flatten(Module):
-    """Merge dimensions ``start_dim..end_dim`` (default: all but the batch one), so images
-    ``(N, 1, 28, 28)`` become ``(N, 784)``."""
+    """Merge dimensions ``start_dim..end_dim`` into one (PyTorch's defaults: 1 and -1).
+
+    ``(N, d1, d2, ...) -> (N, d1*d2*...)``; images ``(N, 28, 28)`` become ``(N, 784)``.
+    """
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
         self.start_dim, self.end_dim = int(start_dim), int(end_dim)
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.flatten(x, self.start_dim, self.end_dim)
+        shape = x.data.shape
+        start, end = self.start_dim % len(shape), self.end_dim % len(shape)
+        if end <= start:
+            return x
+        merged = 1
+        for size in shape[start:end + 1]:
+            merged *= size
+        return F.reshape(x, (*shape[:start], merged, *shape[end + 1:]))
 
-
-class Identity(Module):
-    """Returns its input (a placeholder layer)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__()
-
-    def forward(self, x: Tensor) -> Tensor:
-        return x
+    def extra_repr(self) -> str:
+        return "" if (self.start_dim, self.end_dim) == (1, -1) else \
+            f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
 class Sequential(Module):
@@ -159,3 +162,13 @@ class Sequential(Module):
 
     def __iter__(self) -> Iterator[Module]:
         return iter(self._layers)
+
+
+class Identity(Module):
+    """Returns its input (a placeholder layer)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x
