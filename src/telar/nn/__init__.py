@@ -3,7 +3,8 @@
 from telar.nn import functional, init
 from telar.nn.activation import ACTIVATIONS, ELU, GELU, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from telar.nn.build import build_mlp, normalise_spec
-from telar.nn.layers import BatchNorm1d, Dropout, Flatten, Identity, Linear, Sequential
+from telar.nn.layers import BatchNorm1d, Dropout, Flatten, Linear, Sequential
+from telar.nn.layers import Identity
 from telar.nn.losses import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -17,6 +18,7 @@ from telar.nn.module import Module, Parameter
 __all__ = [
     "Module", "Parameter", "Sequential", "Linear", "Dropout", "BatchNorm1d", "Flatten",
     "ReLU", "LeakyReLU", "ELU", "Sigmoid", "Tanh", "GELU", "Softmax", "ACTIVATIONS",
-    "build_mlp", "normalise_spec", "functional", "init", "Identity",
-    "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "BCEWithLogitsLoss", "BCELoss",
+    "build_mlp", "normalise_spec", "functional", "init",
 ]
+__all__ += ["Identity", "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "BCEWithLogitsLoss",
+            "BCELoss"]

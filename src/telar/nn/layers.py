@@ -1,4 +1,4 @@
-"""Layers: ``Linear``, ``Dropout``, ``BatchNorm1d``, ``Flatten``, and ``Sequential``."""
+"""Layers: ``Linear``, ``Dropout``, ``BatchNorm1d``, ``Flatten``, ``Unflatten``, ``Sequential``."""
 
 from __future__ import annotations
 
@@ -136,6 +136,23 @@ class Flatten(Module):
     def extra_repr(self) -> str:
         return "" if (self.start_dim, self.end_dim) == (1, -1) else \
             f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Split dimension ``dim`` into ``sizes`` (PyTorch's ``Unflatten``): rows of 784 pixels
+    ``(N, 784)`` become images ``(N, 1, 28, 28)`` with ``Unflatten(1, (1, 28, 28))``."""
+
+    def __init__(self, dim: int, sizes: tuple[int, ...]) -> None:
+        super().__init__()
+        self.dim, self.sizes = int(dim), tuple(int(s) for s in sizes)
+
+    def forward(self, x: Tensor) -> Tensor:
+        shape = x.data.shape
+        dim = self.dim % len(shape)
+        return F.reshape(x, (*shape[:dim], *self.sizes, *shape[dim + 1:]))
+
+    def extra_repr(self) -> str:
+        return f"{self.dim}, {self.sizes}"
 
 
 class Sequential(Module):
