@@ -4,15 +4,6 @@ from telar.nn import functional, init
 from telar.nn.activation import ACTIVATIONS, ELU, GELU, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from telar.nn.build import build_mlp, normalise_spec
 from telar.nn.layers import BatchNorm1d, Dropout, Flatten, Linear, Sequential
-from telar.nn.layers import Identity
-from telar.nn.losses import (
-    BCELoss,
-    BCEWithLogitsLoss,
-    CrossEntropyLoss,
-    L1Loss,
-    MSELoss,
-    NLLLoss,
-)
 from telar.nn.module import Module, Parameter
 
 __all__ = [
@@ -20,5 +11,17 @@ __all__ = [
     "ReLU", "LeakyReLU", "ELU", "Sigmoid", "Tanh", "GELU", "Softmax", "ACTIVATIONS",
     "build_mlp", "normalise_spec", "functional", "init",
 ]
-__all__ += ["Identity", "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "BCEWithLogitsLoss",
-            "BCELoss"]
+
+# PyTorch's loss modules and the Identity layer (kept apart so other branches merge cleanly).
+from telar.nn.layers import Identity, Unflatten  # noqa: E402
+from telar.nn.losses import (  # noqa: E402
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+)
+
+__all__ += ["Identity", "Unflatten", "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss",
+            "BCEWithLogitsLoss", "BCELoss"]
