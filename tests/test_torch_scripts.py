@@ -113,10 +113,11 @@ def test_d2l_concise_mlp_passes_the_books_own_accuracy_checks(tmp_path, monkeypa
 
 @pytest.mark.skipif(not hasattr(telar.nn, "Conv2d"), reason="needs nn.Conv2d (convolutions)")
 def test_pytorch_examples_mnist_cnn_runs_unchanged(tmp_path, monkeypatch, capsys, fashion):
-    # Fashion-MNIST images stand in for MNIST's (same files, same layout).
-    write_subset(tmp_path / "data", "MNIST", fashion, 3200, 500)
+    # Fashion-MNIST images stand in for MNIST's (same files, same layout). PyTorch 2.13 on
+    # this same shortened run (100 SGD steps) scored 216-233 of 500 over seeds 1-3.
+    write_subset(tmp_path / "data", "MNIST", fashion, 6400, 500)
     run_example("mnist_main.py", tmp_path / "work", monkeypatch,
                 argv=["--epochs", "1", "--test-batch-size", "250", "--log-interval", "20"])
     out = capsys.readouterr().out
     match = re.search(r"Accuracy: (\d+)/500 \((\d+)%\)", out)
-    assert match and int(match.group(1)) > 250, out[-400:]
+    assert match and int(match.group(1)) > 150, out[-400:]
