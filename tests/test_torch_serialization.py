@@ -42,7 +42,7 @@ def test_nested_objects_keep_their_types(tmp_path):
 def test_pickles_are_refused_without_being_unpickled(tmp_path):
     class Boom:
         def __reduce__(self):
-            return (exec, ("open(%r, 'w').write('ran')" % str(tmp_path / "ran"),))
+            return (exec, (f"open({str(tmp_path / 'ran')!r}, 'w').write('ran')",))
 
     (tmp_path / "legacy.pt").write_bytes(pickle.dumps(Boom()))
     with pytest.raises(ModelFileError, match="pickle"):

@@ -9,7 +9,6 @@ import telar
 from telar import gradcheck
 
 
-
 def t(values, **kw):
     return telar.tensor(values, **kw)
 
@@ -90,7 +89,7 @@ def test_view_view_as_flatten_and_the_shape_helpers():
 def test_one_element_tensors_convert_to_python_numbers_and_format_like_them():
     loss = t(0.123456789)
     assert isinstance(loss.item(), float) and float(loss) == pytest.approx(0.123456789)
-    assert f"{loss:>7f}" == "0.123457" and "{:.2f}".format(loss) == "0.12"
+    assert f"{loss:>7f}" == "0.123457" and f"{loss:.2f}" == "0.12"
     assert int(t([7])) == 7 and ["a", "b", "c"][t(2)] == "c"
     with pytest.raises(RuntimeError, match="cannot be converted"):
         t([1.0, 2.0]).item()
@@ -143,7 +142,8 @@ def test_factories_give_pytorch_default_dtypes():
     array[0] = 9.0
     assert shared.tolist()[0] == 9.0
     assert telar.float32 is np.float32 and telar.long is np.int64 and telar.bool is np.bool_
-    assert telar.cat([base, base]).shape == (2, 2) and telar.stack([base, base], 1).shape == (1, 2, 2)
+    assert telar.cat([base, base]).shape == (2, 2)
+    assert telar.stack([base, base], 1).shape == (1, 2, 2)
 
 
 def test_manual_seed_makes_every_default_draw_reproducible():
@@ -151,8 +151,8 @@ def test_manual_seed_makes_every_default_draw_reproducible():
         layer = telar.nn.Linear(4, 3)
         drop = telar.nn.Dropout(0.5)
         loader = telar.utils.data.DataLoader(list(range(10)), batch_size=10, shuffle=True)
-        return (layer.weight.data.copy(), drop(telar.ones(20)).tolist(), next(iter(loader)).tolist(),
-                telar.randn(3).tolist())
+        return (layer.weight.data.copy(), drop(telar.ones(20)).tolist(),
+                next(iter(loader)).tolist(), telar.randn(3).tolist())
 
     telar.manual_seed(123)
     first = draws()

@@ -313,7 +313,8 @@ def equal(a: Tensor, b: Any) -> builtins.bool:
     return _t(a).equal(b)
 
 
-def allclose(a: Any, b: Any, rtol: builtins.float = 1e-5, atol: builtins.float = 1e-8) -> builtins.bool:
+def allclose(a: Any, b: Any, rtol: builtins.float = 1e-5,
+             atol: builtins.float = 1e-8) -> builtins.bool:
     return builtins.bool(np.allclose(np.asarray(a), np.asarray(b), rtol=rtol, atol=atol))
 
 
