@@ -1,6 +1,12 @@
 """``telar.nn.functional``: the primitives of :mod:`telar.functional` under PyTorch's path."""
 
 from telar.losses import (  # noqa: F401  (losses composed of the primitives)
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+)
 
 # isort: split
 from telar.functional import *  # noqa: F403
@@ -18,9 +24,4 @@ from telar.functional import (  # noqa: F401  (names star-import would skip or s
     relu,
     softmax,
     sum,
-)    binary_cross_entropy,
-    binary_cross_entropy_with_logits,
-    l1_loss,
-    mse_loss,
-    nll_loss,
 )
