@@ -174,7 +174,7 @@ class Module:
     def to(self, *args: Any, **kwargs: Any) -> Module:
         """``to(device)`` (only the CPU exists) or ``to(dtype)``: casts floating-point
         parameters and buffers. Returns ``self``."""
-        from telar.autograd import _is_dtype
+        from telar.tensor_methods import _is_dtype
         from telar.device import check_device
 
         dtype = kwargs.pop("dtype", None)
