@@ -155,3 +155,43 @@ def test_normalize_and_to_tensor_follow_torchvision():
     np.testing.assert_allclose(norm.numpy()[0], (x.numpy()[0] - 0.5) / 2)
     np.testing.assert_allclose(norm.numpy()[2], (x.numpy()[2] - 1.0) / 0.5, rtol=1e-6)
     assert transforms.Lambda(lambda v: v + 1)(1) == 2
+
+
+def _mirror_server():
+    import importlib.util
+
+    path = Path(__file__).resolve().parent / "data" / "data_helpers.py"
+    spec = importlib.util.spec_from_file_location("telar_test_data_helpers", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.MirrorServer()
+
+
+def test_mnist_downloads_into_root_raw_and_checks_the_published_md5(tmp_path, monkeypatch):
+    import gzip
+    import hashlib
+    import threading
+
+    from telar.data.idx import to_idx_bytes
+
+    server = _mirror_server()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        rng = np.random.default_rng(0)
+        sums = {}
+        for split, n in (("train", 12), ("t10k", 5)):
+            for kind, array in (("images-idx3", rng.integers(0, 256, (n, 28, 28), np.uint8)),
+                                ("labels-idx1", rng.integers(0, 10, n).astype(np.uint8))):
+                name = f"{split}-{kind}-ubyte.gz"
+                server.files[name] = gzip.compress(to_idx_bytes(array))
+                sums[name] = hashlib.md5(server.files[name]).hexdigest()  # noqa: S324
+        monkeypatch.setitem(datasets.REGISTRY, "MNIST", (server.url, sums))
+        ds = datasets.MNIST(tmp_path, train=False, download=True)
+        assert len(ds) == 5 and (tmp_path / "MNIST" / "raw" / "t10k-images-idx3-ubyte.gz").is_file()
+        bad = dict(sums, **{"train-labels-idx1-ubyte.gz": "0" * 32})
+        monkeypatch.setitem(datasets.REGISTRY, "KMNIST", (server.url, bad))
+        with pytest.raises(DataError, match="MD5"):
+            datasets.KMNIST(tmp_path, train=True, download=True)
+        assert not (tmp_path / "KMNIST" / "raw" / "train-labels-idx1-ubyte.gz").exists()
+    finally:
+        server.shutdown()
