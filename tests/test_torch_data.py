@@ -195,3 +195,26 @@ def test_mnist_downloads_into_root_raw_and_checks_the_published_md5(tmp_path, mo
         assert not (tmp_path / "KMNIST" / "raw" / "train-labels-idx1-ubyte.gz").exists()
     finally:
         server.shutdown()
+
+
+def test_random_flip_and_crop_move_pixels_per_image_and_per_batch():
+    images = np.arange(2 * 4 * 5, dtype=np.uint8).reshape(2, 4, 5)
+    telar.manual_seed(0)
+    always = transforms.RandomHorizontalFlip(p=1.0)
+    np.testing.assert_array_equal(always(images[0]), images[0][:, ::-1])
+    np.testing.assert_array_equal(always.batch(images), images[:, :, ::-1])
+    first = images[0]
+    assert transforms.RandomHorizontalFlip(p=0.0)(first) is first
+    crop = transforms.RandomCrop(4, padding=2)
+    for out in (crop(images[0]), crop.batch(images)[1], crop.batch(images[:, None])[1, 0]):
+        assert out.shape == (4, 4)
+        # a window of the zero-padded image: its non-zero pixels form a block of the original
+        nz = out[out > 0]
+        assert set(nz.tolist()) <= set(images.reshape(-1).tolist())
+    full = transforms.RandomCrop((4, 5))
+    np.testing.assert_array_equal(full.batch(images), images)
+    tensor_in = full(transforms.ToTensor()(images[0]))
+    assert isinstance(tensor_in, telar.Tensor) and tensor_in.shape == (1, 4, 5)
+    pipeline = transforms.Compose([transforms.RandomCrop(28, padding=4),
+                                   transforms.RandomHorizontalFlip(), transforms.ToTensor()])
+    assert pipeline.batch(np.zeros((3, 28, 28), np.uint8)).shape == (3, 1, 28, 28)

@@ -8,8 +8,10 @@ a ``Lambda`` that needs PIL must convert with ``PIL.Image.fromarray``). ``ToTens
 to a whole ``(N, H, W)`` array at once, which is what lets a :class:`telar.utils.data.DataLoader`
 build a batch with one array operation instead of a Python loop over its images.
 
-Augmentations (random flips, rotations, crops, erasing, colour jitter) are not here yet: they
-will wrap :mod:`telar.data.augment`'s batch functions.
+Augmentations: ``RandomHorizontalFlip`` and ``RandomCrop`` (simple NumPy versions, per image
+and per batch, drawing from telar's default generator, so :func:`telar.manual_seed` fixes
+them). Rotations, erasing and colour jitter are to wrap :mod:`telar.data.augment`'s batch
+functions.
 """
 
 from __future__ import annotations
@@ -119,6 +121,90 @@ class Compose:
         return f"Compose({inner}\n)"
 
 
+def _values(img: Any) -> tuple[np.ndarray, bool]:
+    if isinstance(img, Tensor):
+        return img.data, True
+    return np.asarray(img), False
+
+
+class RandomHorizontalFlip:
+    """Mirror an image left-right with probability ``p`` (the last axis is the width)."""
+
+    def __init__(self, p: float = 0.5) -> None:
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"RandomHorizontalFlip p must be in [0, 1], got {p}")
+        self.p = float(p)
+
+    def __call__(self, img: Any) -> Any:
+        from telar.random import default_rng
+
+        values, is_tensor = _values(img)
+        if default_rng().random() >= self.p:
+            return img
+        flipped = np.ascontiguousarray(values[..., ::-1])
+        return Tensor(flipped) if is_tensor else flipped
+
+    def batch(self, images: np.ndarray) -> np.ndarray:
+        """Each image of ``(N, ..., W)`` flipped with probability ``p``, in one pass."""
+        from telar.random import default_rng
+
+        flip = default_rng().random(len(images)) < self.p
+        out = np.array(images, copy=True)
+        out[flip] = out[flip][..., ::-1]
+        return out
+
+    def __repr__(self) -> str:
+        return f"RandomHorizontalFlip(p={self.p})"
+
+
+class RandomCrop:
+    """A random ``size`` window of the image zero-padded by ``padding`` on every side
+    (torchvision's ``RandomCrop(size, padding)`` with ``fill=0``)."""
+
+    def __init__(self, size: int | Sequence[int], padding: int = 0) -> None:
+        self.size = (int(size), int(size)) if isinstance(size, int) else tuple(map(int, size))
+        self.padding = int(padding)
+
+    def _padded(self, values: np.ndarray) -> np.ndarray:
+        pad = [(0, 0)] * (values.ndim - 2) + [(self.padding, self.padding)] * 2
+        padded = np.pad(values, pad) if self.padding else values
+        h, w = padded.shape[-2:]
+        if h < self.size[0] or w < self.size[1]:
+            raise ValueError(f"RandomCrop size {self.size} is larger than the padded image "
+                             f"({h}, {w})")
+        return padded
+
+    def __call__(self, img: Any) -> Any:
+        from telar.random import default_rng
+
+        values, is_tensor = _values(img)
+        padded = self._padded(values)
+        (h, w), (th, tw) = padded.shape[-2:], self.size
+        top, left = default_rng().integers(0, h - th + 1), default_rng().integers(0, w - tw + 1)
+        out = np.ascontiguousarray(padded[..., top:top + th, left:left + tw])
+        return Tensor(out) if is_tensor else out
+
+    def batch(self, images: np.ndarray) -> np.ndarray:
+        """Every image of ``(N, H, W)`` or ``(N, C, H, W)`` cropped at its own offset, with
+        one gather."""
+        from telar.random import default_rng
+
+        padded = self._padded(np.asarray(images))
+        n, (h, w), (th, tw) = len(padded), padded.shape[-2:], self.size
+        top = default_rng().integers(0, h - th + 1, n)
+        left = default_rng().integers(0, w - tw + 1, n)
+        rows = (top[:, None] + np.arange(th))[:, :, None]
+        cols = (left[:, None] + np.arange(tw))[:, None, :]
+        index = np.arange(n)[:, None, None]
+        if padded.ndim == 3:
+            return padded[index, rows, cols]
+        moved = np.moveaxis(padded, 1, -1)  # (N, H, W, C): gather the pixels, keep channels
+        return np.moveaxis(moved[index, rows, cols], -1, 1)
+
+    def __repr__(self) -> str:
+        return f"RandomCrop(size={self.size}, padding={self.padding})"
+
+
 class Lambda:
     """A user function as a transform (applied image by image)."""
 
@@ -134,4 +220,4 @@ class Lambda:
         return "Lambda()"
 
 
-__all__ = ["ToTensor", "Normalize", "Compose", "Lambda"]
+__all__ = ["ToTensor", "Normalize", "Compose", "Lambda", "RandomHorizontalFlip", "RandomCrop"]

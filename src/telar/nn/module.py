@@ -174,8 +174,8 @@ class Module:
     def to(self, *args: Any, **kwargs: Any) -> Module:
         """``to(device)`` (only the CPU exists) or ``to(dtype)``: casts floating-point
         parameters and buffers. Returns ``self``."""
-        from telar.tensor_methods import _is_dtype
         from telar.device import check_device
+        from telar.tensor_methods import _is_dtype
 
         dtype = kwargs.pop("dtype", None)
         check_device(kwargs.pop("device", None))
