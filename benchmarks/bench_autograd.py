@@ -3,8 +3,8 @@
 Two networks, each trained with Adam (lr 1e-3), batch 128, a fresh seeded permutation per
 epoch and a per-batch gather, on the 60,000 real Fashion-MNIST training images (float32):
 
-* the report's network, 784-64-32-16-10 ReLU: telar autograd (``nn.build_mlp`` +
-  ``optim.Adam``), telar hand-written (``telar.seed``), PyTorch CPU; all three start from the
+* the report's network, 784-64-32-16-10 ReLU: telar autograd (``nn.DenseNet`` +
+  ``optim.Adam``), telar hand-written (``telar.handwritten``), PyTorch CPU; all three start from the
   same weights;
 * the ``--preset mlp`` network, 784-1024-512-10 with BatchNorm1d, ReLU and Dropout(0.3),
   AdamW (weight decay 1e-4): telar autograd and PyTorch CPU.
@@ -72,23 +72,22 @@ def autograd_epoch(model: nn.Module, opt: optim.Optimizer, x: np.ndarray, y: np.
 
 
 def seed_epoch(x: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> Callable[[], None]:
-    from telar.seed import SeedAdam, SeedLearner, SeedNetwork, minibatch_epoch
+    """An epoch of the hand-written engine through telar's training loop."""
+    from telar.handwritten import HandwrittenNetwork
+    from telar.train import HandwrittenLearner, fit
 
-    net = SeedNetwork(seed=0)
-    learner = SeedLearner(net, SeedAdam(net.params, net.grads, lr=LR))
-    return lambda: minibatch_epoch(learner, x, y, BATCH, rng)
+    learner = HandwrittenLearner(HandwrittenNetwork(seed=0))
+    learner.attach_optimizer(optim.Adam([learner.parameter], lr=LR))
+    seeds = iter(range(10**6))
+    return lambda: fit(learner, (x, y), epochs=1, batch_size=BATCH, seed=next(seeds))
 
 
 def report_model() -> nn.Sequential:
-    """The report's network in the autodiff engine, with SeedNetwork(seed=0)'s weights."""
-    from telar.seed import SeedNetwork
+    """The report's network in the autodiff engine, with HandwrittenNetwork(seed=0)'s weights."""
+    from telar.handwritten import HandwrittenNetwork
 
-    net = SeedNetwork(seed=0)
-    model = nn.build_mlp({"hidden": [64, 32, 16]})
-    linears = [m for m in model if isinstance(m, nn.Linear)]
-    for layer, w, b in zip(linears, net.weights, net.biases, strict=True):
-        layer.weight.data[...] = w.T
-        layer.bias.data[...] = b
+    model = nn.DenseNet({"hidden": [64, 32, 16]})
+    model.load_report_weights(HandwrittenNetwork(seed=0))
     return model
 
 
@@ -190,19 +189,19 @@ def main(argv: list[str] | None = None) -> int:
         peers = {
             "telar autograd": autograd_epoch(model, optim.Adam(model.parameters(), lr=LR), x, y,
                                              np.random.default_rng(0)),
-            "telar hand-written (seed)": seed_epoch(x, y, np.random.default_rng(0)),
+            "telar hand-written": seed_epoch(x, y, np.random.default_rng(0)),
             **torch_peers(model),
         }
         times = interleaved(peers, args.epochs)
         print(table(f"The report's network 784-64-32-16-10, Adam, batch {BATCH}, {len(x)} images, "
                     f"{args.epochs} epochs each; PyTorch = its fastest setting", times))
-        auto, hand = times["telar autograd"], times["telar hand-written (seed)"]
+        auto, hand = times["telar autograd"], times["telar hand-written"]
         ratio = statistics.median(auto) / statistics.median(hand)
         print(f"autograd / hand-written: median {ratio:.2f}x, best {min(auto) / min(hand):.2f}x"
               "   (targets: <= 0.6x PyTorch, <= 1.3x hand-written)", flush=True)
 
     if not args.skip_wide:
-        wide = nn.build_mlp(WIDE)
+        wide = nn.DenseNet(WIDE)
         peers = {
             "telar autograd": autograd_epoch(
                 wide, optim.AdamW(wide.parameters(), lr=LR, weight_decay=WIDE_WEIGHT_DECAY),

@@ -24,9 +24,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _data import load_benchmark_data  # noqa: E402
 
+from telar.runs.build import build_learner
+from telar.runs.config import build_config
 from telar.threads import blas_threads
-from telar.train.build import build_module_learner
-from telar.train.config import build_config
 
 BATCH = 128
 HIDDEN = "1024,512"
@@ -35,7 +35,7 @@ HIDDEN = "1024,512"
 def telar_epoch_times(x, y, epochs: int, threads: int | None) -> list[float]:
     config = build_config({"preset": "mlp", "hidden": HIDDEN, "augment": "none",
                            "schedule": "none", "warmup": "0"})
-    learner = build_module_learner(config, n_inputs=784, n_classes=10, n_train=len(x))
+    learner = build_learner(config, n_inputs=784, n_classes=10, n_train=len(x))
     rng = np.random.default_rng(0)
     learner.set_rng(np.random.default_rng(1))
     times = []

@@ -28,8 +28,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _data import load_benchmark_data  # noqa: E402
 
-from telar.seed import SeedAdam, SeedLearner, SeedNetwork, full_batch_epoch, minibatch_epoch
+from telar.handwritten import HandwrittenNetwork
+from telar.optim import Adam
 from telar.threads import blas_threads
+from telar.train import HandwrittenLearner, fit
 
 BATCH = 128
 LR = 1e-3
@@ -44,22 +46,27 @@ def time_epochs(run_epoch, epochs: int) -> list[float]:
     return times
 
 
+def telar_learner() -> HandwrittenLearner:
+    learner = HandwrittenLearner(HandwrittenNetwork(seed=0))
+    learner.attach_optimizer(Adam([learner.parameter], lr=LR))
+    return learner
+
+
 def telar_minibatch(x, y, epochs):
-    net = SeedNetwork(seed=0)
-    learner = SeedLearner(net, SeedAdam(net.params, net.grads, lr=LR))
-    rng = np.random.default_rng(0)
-    return time_epochs(lambda: minibatch_epoch(learner, x, y, BATCH, rng), epochs)
+    """Epochs through telar's training loop (seeded shuffle, batches gathered into buffers)."""
+    learner, seeds = telar_learner(), iter(range(epochs))
+    return time_epochs(lambda: fit(learner, (x, y), epochs=1, batch_size=BATCH,
+                                   seed=next(seeds)), epochs)
 
 
 def telar_fullbatch(x, y, epochs, threads=None):
-    net = SeedNetwork(seed=0)
-    learner = SeedLearner(net, SeedAdam(net.params, net.grads, lr=LR))
+    learner = telar_learner()
     learner.workers = threads  # row-block threads, each with one BLAS thread
-    return time_epochs(lambda: full_batch_epoch(learner, x, y), epochs)
+    return time_epochs(lambda: fit(learner, (x, y), epochs=1, batch_size=None), epochs)
 
 
 def torch_model(torch):
-    net = SeedNetwork(seed=0)
+    net = HandwrittenNetwork(seed=0)
     layers = []
     for i, (w, b) in enumerate(zip(net.weights, net.biases, strict=True)):
         lin = torch.nn.Linear(*w.shape)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from telar.train import Learner
+
 
 def blobs(n: int, n_features: int = 12, n_classes: int = 3, seed: int = 0, spread: float = 2.0):
     """Gaussian blobs: class c centred at a random point (scale ``spread``), unit noise."""
@@ -18,7 +20,7 @@ def blobs(n: int, n_features: int = 12, n_classes: int = 3, seed: int = 0, sprea
     return x, y.astype(np.int64)
 
 
-class ToyLearner:
+class ToyLearner(Learner):
     def __init__(self, n_in: int = 12, n_hidden: int = 16, n_out: int = 3, *, lr: float = 0.1,
                  dropout: float = 0.0, seed: int = 0) -> None:
         rng = np.random.default_rng(seed)
@@ -26,10 +28,14 @@ class ToyLearner:
         self.w2 = (rng.normal(size=(n_hidden, n_out)) * np.sqrt(2 / n_hidden)).astype(np.float32)
         self.v1 = np.zeros_like(self.w1)
         self.v2 = np.zeros_like(self.w2)
-        self.lr = lr
+        self.rate = lr
         self.dropout = dropout
         self.steps = 0
         self.rng = np.random.default_rng(0)
+
+    @property
+    def lr(self) -> float:
+        return self.rate
 
     def set_rng(self, rng: np.random.Generator) -> None:
         self.rng = rng
@@ -50,12 +56,15 @@ class ToyLearner:
         for v, w, g in ((self.v1, self.w1, g1), (self.v2, self.w2, g2)):
             v *= 0.9
             v += g
-            w -= self.lr * v
+            w -= self.rate * v
         self.steps += 1
         return loss, int((p.argmax(1) == y).sum())
 
     def logits(self, x):
         return np.maximum(x @ self.w1, 0) @ self.w2
+
+    def model_arrays(self):
+        return {"w1": self.w1.copy(), "w2": self.w2.copy()}
 
     def state_arrays(self):
         return {"w1": self.w1.copy(), "w2": self.w2.copy(), "v1": self.v1.copy(),
@@ -66,11 +75,11 @@ class ToyLearner:
             setattr(self, k, np.array(arrays[k], copy=True))
 
     def state_json(self):
-        return {"steps": self.steps, "lr": self.lr}
+        return {"steps": self.steps, "lr": self.rate}
 
     def load_state_json(self, obj):
         self.steps = obj["steps"]
-        self.lr = obj["lr"]
+        self.rate = obj["lr"]
 
     def spec(self):
         return {"kind": "toy", "sizes": [self.w1.shape[0], self.w1.shape[1], self.w2.shape[1]]}

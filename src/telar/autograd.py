@@ -91,7 +91,12 @@ class Tensor(TensorMethods):
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
         if isinstance(data, Tensor):
             data = data.data
+        if data is None or isinstance(data, str | bytes):
+            raise TypeError(f"a Tensor holds numbers, got {type(data).__name__} {data!r:.40}")
         array = xp.asarray(data, dtype=dtype)
+        if array.dtype.kind not in "biufc":  # objects, strings, dates: NumPy would fail later
+            raise TypeError(f"a Tensor holds numbers (bool, int, float, complex), got an "
+                            f"array of dtype {array.dtype}")
         if requires_grad and not xp.issubdtype(array.dtype, xp.floating):
             raise TypeError(f"only floating-point tensors can require gradients, got {array.dtype}")
         self.data: np.ndarray = array

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -90,32 +91,111 @@ def _refuse(path: Path, reason: str) -> ModelFileError:
 
 
 def load_telar_file(path: str | Path, fmt: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """Read a telar file of format ``fmt``: ``(metadata, arrays)``, or raise ModelFileError."""
+    """Read a telar file of format ``fmt``: ``(metadata, arrays)``, or raise ModelFileError.
+
+    Memory stays bounded by what the file really holds: every zip entry's declared size is
+    capped (:data:`MAX_FILE_BYTES` in all), and each member's ``.npy`` header (shape, dtype,
+    size) is checked against its zip entry and the metadata *before* its data is read.
+    """
     path = Path(path)
     if not path.exists():
         raise _refuse(path, "no such file")
     if not path.is_file():
         raise _refuse(path, "not a file")
-    with open(path, "rb") as f:
-        head = f.read(4)
-    if not head:
-        raise _refuse(path, "the file is empty")
-    if head != _ZIP_MAGIC:
-        raise _refuse(path, f"not a telar {_kind(fmt)} file (not an .npz archive)")
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            names = list(npz.files)
-            if META_KEY not in names:
+        with open(path, "rb") as f:
+            head = f.read(4)
+        if not head:
+            raise _refuse(path, "the file is empty")
+        if head != _ZIP_MAGIC:
+            raise _refuse(path, f"not a telar {_kind(fmt)} file (not an .npz archive)")
+        with zipfile.ZipFile(path) as archive:
+            entries = _entries(path, archive)
+            if META_KEY not in entries:
                 raise _refuse(path, f"not a telar {_kind(fmt)} file (no telar metadata in it)")
-            meta = _parse_meta(path, npz[META_KEY])
+            meta = _parse_meta(path, _read_member(path, archive, entries[META_KEY], META_KEY,
+                                                  None))
             _check_format(path, meta, fmt)
-            arrays = {name: _read_member(path, npz, name) for name in names if name != META_KEY}
+            manifest = meta["arrays"]
+            arrays = {name: _read_member(path, archive, info, name, manifest.get(name))
+                      for name, info in entries.items() if name != META_KEY}
     except ModelFileError:
         raise
+    except PermissionError:
+        raise _refuse(path, "cannot read: permission denied") from None
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError) as exc:
         raise _refuse(path, f"corrupt or truncated file ({_short(exc)})") from None
     _check_manifest(path, meta, arrays)
     return meta, arrays
+
+
+#: The most a telar file may inflate to, all members together (their declared sizes).
+MAX_FILE_BYTES = 2 << 30
+#: The most its JSON metadata may take, and how deeply it may nest.
+MAX_META_BYTES = 16 << 20
+MAX_META_DEPTH = 64
+
+
+def _entries(path: Path, archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
+    """The archive's ``.npy`` members by array name, once their declared sizes are checked."""
+    entries: dict[str, zipfile.ZipInfo] = {}
+    total = 0
+    for info in archive.infolist():
+        name = info.filename.removesuffix(".npy")
+        if name in entries:
+            raise _refuse(path, f"array {name!r} appears twice in the archive")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise _refuse(path, f"array {name!r} uses an unsupported zip compression")
+        total += info.file_size
+        if total > MAX_FILE_BYTES:
+            raise _refuse(path, f"the archive declares over {MAX_FILE_BYTES >> 30} GiB of "
+                                f"arrays (member {name!r} alone {info.file_size} bytes); "
+                                "telar refuses it rather than fill memory")
+        entries[name] = info
+    return entries
+
+
+def _read_member(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str,
+                 entry: Any) -> np.ndarray:
+    """One ``.npy`` member: its header checked against the zip entry and ``entry`` (the
+    metadata's ``{"shape", "dtype"}``, or ``None`` for the metadata member itself) first."""
+    with archive.open(info) as f:
+        version = np.lib.format.read_magic(f)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+        else:
+            raise _refuse(path, f"array {name!r} is in .npy format version {version}")
+        if dtype.hasobject:
+            raise _refuse(path, f"array {name!r} holds pickled Python objects; "
+                                "telar never loads those")
+        if dtype.kind not in _ALLOWED_KINDS or dtype.fields is not None:
+            raise _refuse(path, f"array {name!r} has dtype {dtype}; telar files hold numbers "
+                                "only")
+        n_bytes = math.prod(shape) * dtype.itemsize
+        header_bytes = f.tell()
+        if header_bytes + n_bytes != info.file_size:
+            raise _refuse(path, f"corrupt file: the header of array {name!r} declares "
+                                f"{dtype.str}{list(shape)} ({n_bytes} bytes), its zip entry "
+                                f"holds {info.file_size - header_bytes}")
+        if entry is None:
+            if n_bytes > MAX_META_BYTES or dtype != np.uint8 or len(shape) != 1:
+                raise _refuse(path, "corrupt telar metadata (not a byte array of at most "
+                                    f"{MAX_META_BYTES >> 20} MiB)")
+        elif isinstance(entry, dict) and (list(shape) != entry.get("shape")
+                                          or dtype.str != entry.get("dtype")):
+            raise _refuse(path, f"corrupt file: array {name!r} is {dtype.str}{list(shape)}, "
+                                f"the metadata says {entry.get('dtype')}{entry.get('shape')}")
+        flat = np.empty(math.prod(shape), dtype=dtype)
+        buffer, have = memoryview(flat.view(np.uint8)), 0
+        while have < n_bytes:  # straight into the array: no second copy of a big member
+            chunk = f.read(min(n_bytes - have, 1 << 24))
+            if not chunk:
+                raise EOFError(f"array {name!r} ends after {have} of {n_bytes} bytes")
+            buffer[have:have + len(chunk)] = chunk
+            have += len(chunk)
+    return flat.reshape(shape, order="F" if fortran else "C")
 
 
 def _kind(fmt: str) -> str:
@@ -128,15 +208,31 @@ def _short(exc: BaseException) -> str:
 
 
 def _parse_meta(path: Path, raw: np.ndarray) -> dict[str, Any]:
-    if raw.dtype != np.uint8 or raw.ndim != 1:
-        raise _refuse(path, "corrupt telar metadata (not a byte array)")
     try:
         meta = json.loads(raw.tobytes().decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise _refuse(path, f"corrupt telar metadata ({_short(exc)})") from None
+    except RecursionError:
+        meta = None  # deeper than Python's parser goes: refused just below
+    if meta is None or _depth(meta) > MAX_META_DEPTH:
+        raise _refuse(path, f"corrupt telar metadata (nested more than {MAX_META_DEPTH} "
+                            "levels deep)")
     if not isinstance(meta, dict):
         raise _refuse(path, "corrupt telar metadata (not a JSON object)")
     return meta
+
+
+def _depth(tree: Any) -> int:
+    """How deeply lists and objects nest in ``tree`` (iterative: any depth is safe)."""
+    deepest, todo = 0, [(tree, 1)]
+    while todo:
+        node, level = todo.pop()
+        if isinstance(node, dict | list):
+            deepest = max(deepest, level)
+            if level <= MAX_META_DEPTH:
+                todo.extend((v, level + 1) for v in (node.values() if isinstance(node, dict)
+                                                     else node))
+    return deepest
 
 
 def _check_format(path: Path, meta: dict[str, Any], fmt: str) -> None:
@@ -151,20 +247,6 @@ def _check_format(path: Path, meta: dict[str, Any], fmt: str) -> None:
                             f"({__version__}) reads version {FORMAT_VERSION}")
     if not isinstance(meta.get("arrays"), dict):
         raise _refuse(path, "corrupt telar metadata (no array list)")
-
-
-def _read_member(path: Path, npz: Any, name: str) -> np.ndarray:
-    try:
-        array = npz[name]
-    except ValueError as exc:
-        if "pickle" in str(exc):
-            raise _refuse(path, f"array {name!r} holds pickled Python objects; "
-                                "telar never loads those") from None
-        raise
-    if not isinstance(array, np.ndarray) or array.dtype.kind not in _ALLOWED_KINDS:
-        raise _refuse(path, f"array {name!r} has dtype {getattr(array, 'dtype', '?')}; "
-                            "telar files hold numbers only")
-    return array
 
 
 def _check_manifest(path: Path, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
@@ -225,16 +307,102 @@ def load_model(path: str | Path) -> ModelFile:
     """Load and check a model file; raise ModelFileError naming the file and the reason."""
     path = Path(path)
     meta, arrays = load_telar_file(path, MODEL_FORMAT)
-    architecture = meta.get("architecture")
-    class_names = meta.get("class_names")
-    preprocessing = meta.get("preprocessing")
+    check_model_meta(path, meta, arrays)
+    return ModelFile(path, meta["architecture"], arrays, tuple(meta["class_names"]),
+                     meta["preprocessing"], meta)
+
+
+#: The widest input ``preprocessing.input_shape`` may describe (values per image).
+MAX_INPUT_VALUES = 1 << 24
+_PREPROCESSING_DTYPES = ("float32", "float64")
+
+
+def check_model_meta(path: str | Path, meta: dict[str, Any],
+                     arrays: dict[str, np.ndarray]) -> None:
+    """Check a model file's metadata before anything is built from it (ModelFileError if not).
+
+    - ``class_names``: a non-empty list of strings;
+    - ``preprocessing``: an object; ``input_shape`` a list of 1-4 positive integers (at most
+      :data:`MAX_INPUT_VALUES` values), ``scale`` a finite positive number, ``dtype`` float32
+      or float64, ``flatten`` true or false (each optional);
+    - ``architecture``: an object; for a dense network (kind ``mlp``: ``input_size``,
+      ``hidden``, ``classes``; kind ``seed``: ``sizes``) the layer widths must be positive
+      integers, the input width must be the input shape's size, the output width the number
+      of classes, and the weights they imply, ``sum(n_in * n_out)``, must be in the file's
+      arrays, so a hand-edited 100,000,000-wide layer is refused before anything is allocated.
+    """
+    path = Path(path)
+    architecture, names, pre = (meta.get(k) for k in ("architecture", "class_names",
+                                                       "preprocessing"))
     if not isinstance(architecture, dict):
         raise _refuse(path, "corrupt telar metadata (no architecture)")
-    if not (isinstance(class_names, list) and all(isinstance(c, str) for c in class_names)):
+    if not (isinstance(names, list) and names and all(isinstance(c, str) for c in names)):
         raise _refuse(path, "corrupt telar metadata (no class names)")
-    if not isinstance(preprocessing, dict):
+    if not isinstance(pre, dict):
         raise _refuse(path, "corrupt telar metadata (no preprocessing)")
-    return ModelFile(path, architecture, arrays, tuple(class_names), preprocessing, meta)
+    shape = pre.get("input_shape")
+    if shape is not None and not (isinstance(shape, list) and 1 <= len(shape) <= 4
+                                  and all(_positive_int(n) for n in shape)
+                                  and math.prod(shape) <= MAX_INPUT_VALUES):
+        raise _refuse(path, f"bad preprocessing.input_shape {_clip(shape)} (a list of 1-4 "
+                            f"positive integers, at most {MAX_INPUT_VALUES} values)")
+    scale = pre.get("scale")
+    if scale is not None and not (isinstance(scale, int | float) and not isinstance(scale, bool)
+                                  and math.isfinite(scale) and scale > 0):
+        raise _refuse(path, f"bad preprocessing.scale {_clip(scale)} (a finite positive number)")
+    if pre.get("dtype") is not None and pre.get("dtype") not in _PREPROCESSING_DTYPES:
+        raise _refuse(path, f"bad preprocessing.dtype {_clip(pre.get('dtype'))} (one of "
+                            f"{', '.join(_PREPROCESSING_DTYPES)})")
+    if pre.get("flatten") is not None and not isinstance(pre.get("flatten"), bool):
+        raise _refuse(path, f"bad preprocessing.flatten {_clip(pre.get('flatten'))} "
+                            "(true or false)")
+    widths = _dense_widths(path, architecture)
+    if widths is None:
+        return
+    if shape is not None and widths[0] is not None and widths[0] != math.prod(shape):
+        raise _refuse(path, f"the architecture takes {widths[0]} inputs, the preprocessing "
+                            f"makes {math.prod(shape)} ({' x '.join(map(str, shape))})")
+    if widths[-1] is not None and widths[-1] != len(names):
+        raise _refuse(path, f"the architecture has {widths[-1]} outputs for "
+                            f"{len(names)} class names")
+    implied = sum(a * b for a, b in zip(widths, widths[1:], strict=False)
+                  if a is not None and b is not None)
+    stored = sum(int(a.size) for a in arrays.values())
+    if implied > stored:
+        raise _refuse(path, f"architecture does not fit its weights: layer shapes of widths "
+                            f"{_clip(widths)} need {implied} weights, the file holds {stored} "
+                            "numbers")
+
+
+def _positive_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _clip(value: Any, limit: int = 60) -> str:
+    text = json.dumps(value) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _dense_widths(path: Path, architecture: dict[str, Any]) -> list[int | None] | None:
+    """The layer widths of a dense architecture (``None`` where it leaves one to a default),
+    or ``None`` for an architecture of another kind."""
+    kind = architecture.get("kind")
+    if kind == "seed" or "sizes" in architecture:
+        widths: list[Any] = architecture.get("sizes")  # type: ignore[assignment]
+        if not isinstance(widths, list) or len(widths) < 2:
+            raise _refuse(path, f"bad architecture.sizes {_clip(widths)} (a list of layer "
+                                "widths, input first)")
+    elif kind == "mlp":
+        hidden = architecture.get("hidden", [])
+        if not isinstance(hidden, list):
+            raise _refuse(path, f"bad architecture.hidden {_clip(hidden)} (a list of widths)")
+        widths = [architecture.get("input_size"), *hidden, architecture.get("classes")]
+    else:
+        return None
+    if not all(w is None or _positive_int(w) for w in widths):
+        raise _refuse(path, f"bad layer widths {_clip(widths)} in the architecture (positive "
+                            "integers)")
+    return widths
 
 
 # --- checkpoints ---------------------------------------------------------------------------------

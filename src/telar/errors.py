@@ -20,3 +20,22 @@ class ModelFileError(TelarError):
 
 class ConfigError(TelarError):
     """An option or configuration value is out of range or unknown."""
+
+
+class FileWriteError(TelarError, OSError):
+    """A file could not be written: the disk is full, the file too large, the folder read-only.
+
+    Also an :class:`OSError` (with the original ``errno`` and ``filename``), so code that
+    handles OS errors keeps working; the message is one line naming the file.
+    """
+
+    def __init__(self, path: object, cause: OSError) -> None:
+        super().__init__(cause.errno, cause.strerror, str(path))
+        self.message = f"{path}: cannot write: {cause.strerror or cause}"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ImageFileError(TelarError):
+    """A picture given to predict on is missing, not an image, truncated, corrupt or too large."""

@@ -1,31 +1,60 @@
-"""Rebuild a trained network from a model file, without the code that trained it.
+"""A model file -> a :class:`Predictor`: the network rebuilt for inference, nothing else.
 
-The architecture in the file's metadata picks the builder: ``{"kind": "mlp", …}`` goes to
-``telar.nn.build_mlp`` (then ``load_state_dict``), ``{"kind": "seed", "sizes": […]}`` to the
-report's :class:`telar.seed.SeedNetwork`. Only arrays and JSON are read (no pickle).
+The architecture in the file's metadata picks the network class from :data:`ARCHITECTURES`
+(``{"kind": "mlp", …}`` -> :class:`telar.nn.DenseNet`, ``{"kind": "handwritten", "sizes":
+[…]}`` -> :class:`telar.handwritten.HandwrittenNetwork`; files saved with the old kind
+``seed`` load as ``handwritten``). No optimiser is built and only arrays and JSON are read (no
+pickle). Every caller that runs a saved model uses this: ``telar evaluate``, predictions,
+reports.
+
+>>> predictor = load_predictor("runs/x/model.npz")                # doctest: +SKIP
+>>> probabilities = predictor.probabilities(predictor.preprocess(images_uint8))
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from telar.checkpoint import ModelFile, load_model
-from telar.errors import TelarError
+from telar.errors import ModelFileError, TelarError
+
+#: Rows per forward pass when scoring many images: bounds the activations' memory.
+CHUNK = 8192
 
 
 class Predictor:
-    """A loaded model: ``logits(x)`` for inputs prepared as ``preprocess(images)`` says."""
+    """A trained network in inference mode (no dropout, batch-norm running statistics).
 
-    def __init__(self, model_file: ModelFile, network: Any) -> None:
+    ``preprocess(images)`` turns uint8 images into the model's input as the file says;
+    ``logits(x)`` and ``probabilities(x)`` score it.
+    """
+
+    def __init__(self, model_file: ModelFile, network: Any,
+                 logits_fn: Callable[[np.ndarray], np.ndarray]) -> None:
         self.model_file = model_file
         self.network = network
-        self.class_names = model_file.class_names
+        self.class_names: tuple[str, ...] = tuple(model_file.class_names)
+        self._logits = logits_fn
+
+    @property
+    def path(self) -> Path:
+        return Path(self.model_file.path)
 
     def logits(self, x: np.ndarray) -> np.ndarray:
-        return self.network.logits(x)
+        """Class scores ``(n, classes)`` for prepared inputs, ``CHUNK`` rows at a time."""
+        if len(x) <= CHUNK:
+            return self._logits(x)
+        return np.concatenate([self._logits(x[i:i + CHUNK]) for i in range(0, len(x), CHUNK)])
+
+    def probabilities(self, x: np.ndarray) -> np.ndarray:
+        """Softmax of the logits: ``exp(z - max z) / sum(exp(z - max z))`` per row."""
+        z = self.logits(x).astype(np.float64)
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
 
     def preprocess(self, images: np.ndarray) -> np.ndarray:
         """uint8 images ``(n, 28, 28)`` -> float32 rows, as the model was trained."""
@@ -39,45 +68,75 @@ class Predictor:
         return x
 
 
+def _handwritten(arch: dict[str, Any], arrays: dict[str, np.ndarray]
+                 ) -> tuple[Any, Callable[[np.ndarray], np.ndarray]]:
+    from telar.handwritten import HandwrittenNetwork
+    network = HandwrittenNetwork(arch["sizes"])
+    network.load_arrays(arrays)
+    return network, network.logits
+
+
+def _module(cls_name: str) -> Callable[[dict[str, Any], dict[str, np.ndarray]], Any]:
+    def build(arch: dict[str, Any], arrays: dict[str, np.ndarray]
+              ) -> tuple[Any, Callable[[np.ndarray], np.ndarray]]:
+        import telar.nn
+        from telar.autograd import Tensor, no_grad
+
+        model = getattr(telar.nn, cls_name)(arch)
+        model.load_state_dict(arrays)
+        model.eval()
+
+        def logits(x: np.ndarray) -> np.ndarray:
+            with no_grad():
+                return model(Tensor(x)).data
+
+        return model, logits
+    return build
+
+
+#: Architecture kind in a model file -> the function that rebuilds its network and logits.
+ARCHITECTURES: dict[str, Callable[[dict[str, Any], dict[str, np.ndarray]], Any]] = {
+    "handwritten": _handwritten,
+    "seed": _handwritten,  # the hand-written engine's name before 0.2
+    "mlp": _module("DenseNet"),
+}
+
+
 def load_predictor(path: str | Path) -> Predictor:
-    """Load ``path`` and rebuild its network; ModelFileError if the file or its contents are bad."""
+    """Load ``path`` (a model file, or a run folder holding ``model.npz``) for inference;
+    :class:`ModelFileError` if the file or its contents are bad."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "model.npz"
     model_file = load_model(path)
-    return Predictor(model_file, rebuild(model_file))
-
-
-def rebuild(model_file: ModelFile) -> Any:
-    """The network described by ``model_file.architecture``, with its weights loaded."""
-    from telar.errors import ModelFileError
-
     arch = dict(model_file.architecture)
     kind = arch.pop("kind", None)
+    build = ARCHITECTURES.get(kind) if isinstance(kind, str) else None
+    if build is None:
+        raise ModelFileError(f"{path}: unknown architecture kind {kind!r}; this telar knows "
+                             f"{', '.join(k for k in ARCHITECTURES if k != 'seed')}")
     try:
-        if kind == "seed":
-            from telar.seed import SeedLearner
-            learner = SeedLearner.from_spec({"kind": "seed", "sizes": arch["sizes"]})
-            learner.load_state_arrays(model_file.arrays)
-            return learner
-        if kind == "mlp":
-            return _ModuleNetwork(arch, model_file.arrays)
+        network, logits = build(arch, model_file.arrays)
     except TelarError as exc:
-        raise ModelFileError(f"{model_file.path}: {exc}") from None
+        raise ModelFileError(f"{path}: {exc}") from None
     except (KeyError, TypeError, ValueError) as exc:
-        raise ModelFileError(f"{model_file.path}: architecture does not fit its weights "
+        raise ModelFileError(f"{path}: architecture does not fit its weights "
                              f"({type(exc).__name__}: {exc})") from None
-    raise ModelFileError(f"{model_file.path}: unknown architecture kind {kind!r}")
+    predictor = Predictor(model_file, network, logits)
+    _check_input_fits(predictor)
+    return predictor
 
 
-class _ModuleNetwork:
-    """An autograd network in evaluation mode behind ``logits(x)``."""
-
-    def __init__(self, spec: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
-        from telar.nn import build_mlp
-        self.model = build_mlp(spec)
-        self.model.load_state_dict(arrays)
-        self.model.eval()
-
-    def logits(self, x: np.ndarray, chunk: int = 8192) -> np.ndarray:
-        from telar.autograd import Tensor, no_grad
-        with no_grad():
-            return np.concatenate([self.model(Tensor(x[i:i + chunk])).data
-                                   for i in range(0, len(x), chunk)])
+def _check_input_fits(predictor: Predictor) -> None:
+    """One blank image through preprocessing and the network: a file whose preprocessing does
+    not give what the network takes is refused now, not in the middle of a data set."""
+    shape = predictor.model_file.preprocessing.get("input_shape", [28, 28])
+    try:
+        blank = np.zeros((1, *[int(d) for d in shape]), np.uint8)
+        z = predictor.logits(predictor.preprocess(blank))
+    except (TelarError, TypeError, ValueError) as exc:
+        raise ModelFileError(f"{predictor.path}: the network does not take the input its "
+                             f"preprocessing makes ({exc})") from None
+    if z.shape != (1, len(predictor.class_names)):
+        raise ModelFileError(f"{predictor.path}: the network gives {z.shape[-1]} scores for "
+                             f"{len(predictor.class_names)} class names")

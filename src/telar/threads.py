@@ -15,15 +15,15 @@ Measured on the 2-core machines (float32, 1 vs 2 threads):
 So a network whose largest product per batch reaches :data:`MIN_FLOPS_FOR_THREADS` (between
 the two measured points) trains with all BLAS threads, a smaller one with one. The report's
 network on a full batch splits the rows into blocks that Python threads process side by side
-(:meth:`telar.seed.SeedNetwork.train_gradients`), each block with one BLAS thread.
+(:meth:`telar.handwritten.HandwrittenNetwork.train_gradients`), each block with one BLAS thread.
 ``threadpoolctl`` ships with scikit-learn.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
+import sys
 from collections.abc import Iterator
 
 from threadpoolctl import ThreadpoolController
@@ -57,11 +57,19 @@ def blas_threads(n: int | None) -> Iterator[None]:
         yield
 
 
-@functools.cache
+_controller_cache: tuple[int, ThreadpoolController] | None = None
+
+
 def _controller() -> ThreadpoolController:
-    # Finding the loaded BLAS libraries takes ~0.4 ms; a full-batch epoch enters
-    # blas_threads once per 0.1 s epoch, so the controller is found once and kept.
-    return ThreadpoolController()
+    # Finding the loaded BLAS libraries takes ~0.4-4 ms; a full-batch epoch enters
+    # blas_threads once per 0.1 s epoch, so the controller is kept. It is found again when
+    # modules were imported since, because an import can load another BLAS (scikit-learn
+    # brings SciPy's OpenBLAS, which a stale controller would leave unlimited).
+    global _controller_cache
+    loaded = len(sys.modules)
+    if _controller_cache is None or _controller_cache[0] != loaded:
+        _controller_cache = (loaded, ThreadpoolController())
+    return _controller_cache[1]
 
 
 def cores() -> int:

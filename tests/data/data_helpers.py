@@ -54,10 +54,14 @@ class MirrorServer(http.server.ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), MirrorHandler)
         self.files: dict[str, bytes] = {}
         # name -> "ok" | "500" | "drop_once" (send half, then hang up, the first time)
+        # | "flood" (no Content-Length: the file, then `flood_bytes` more, then hang up)
+        # | "claims_huge" (announces a 3 GB Content-Length, sends the file, hangs up)
         self.behaviour: dict[str, str] = {}
         self.ranges = True  # honour Range requests (206) or always send the whole file
         self.requests: list[tuple[str, str | None]] = []
         self.dropped: set[str] = set()
+        self.flood_bytes = 64 << 20
+        self.flood_sent = 0  # bytes of flood the client accepted before hanging up
 
     @property
     def url(self) -> str:
@@ -78,6 +82,26 @@ class MirrorHandler(http.server.BaseHTTPRequestHandler):
         body = self.server.files.get(name)
         if body is None:
             self.send_error(404, "Not Found")
+            return
+        if behaviour == "flood":
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(body)
+            chunk = bytes(1 << 16)
+            try:
+                while self.server.flood_sent < self.server.flood_bytes:
+                    self.wfile.write(chunk)
+                    self.server.flood_sent += len(chunk)
+            except OSError:
+                pass  # the client hung up
+            self.close_connection = True
+            return
+        if behaviour == "claims_huge":
+            self.send_response(200)
+            self.send_header("Content-Length", str(3 << 30))
+            self.end_headers()
+            self.wfile.write(body)
+            self.close_connection = True
             return
         start = 0
         if range_header and self.server.ranges:

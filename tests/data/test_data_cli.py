@@ -105,3 +105,30 @@ def test_download_from_an_unreachable_mirror_is_a_one_line_error():
     # TELAR_MIRROR points at a closed port on 127.0.0.1 (see conftest).
     result = telar("data", "download")
     assert_one_line_error(result, "127.0.0.1:9", "download failed")
+
+
+def test_export_never_replaces_an_existing_csv_without_overwrite(tmp_path):
+    folder = write_tiny_idx(tmp_path / "idx", tiny_arrays(seed=4))
+    out = tmp_path / "csv"
+    out.mkdir()
+    (out / "fashion-mnist_test.csv").write_text("the user's own file\n")
+    stale = out / ".fashion-mnist_train.csv.x1y2z3.part"
+    stale.write_bytes(b"half an export")
+    result = telar("data", "export", "--out", str(out), "--data", str(folder))
+    assert_one_line_error(result, "fashion-mnist_test.csv already exists", "--overwrite")
+    assert (out / "fashion-mnist_test.csv").read_text() == "the user's own file\n"
+    result = telar("data", "export", "--out", str(out), "--data", str(folder), "--overwrite")
+    assert result.returncode == 0, result.stderr
+    assert read_kaggle_csv(out / "fashion-mnist_test.csv")[0].shape[1:] == (28, 28)
+    assert not stale.exists()
+
+
+def test_export_on_a_full_disk_is_one_line_naming_the_file_and_leaves_no_part(tmp_path):
+    from bounded import assert_one_line_error as one_line
+    from bounded import telar_bounded
+    folder = write_tiny_idx(tmp_path / "data", tiny_arrays())
+    out = tmp_path / "export"
+    result = telar_bounded("data", "export", "--data", str(folder), "--out", str(out),
+                           file_size=48 << 10)  # the 90 KB training CSV does not fit
+    one_line(result, str(out / "fashion-mnist_train.csv"), "File too large")
+    assert list(out.iterdir()) == []

@@ -163,3 +163,54 @@ def test_an_interrupted_download_in_the_cache_is_completed_not_reported_as_incom
     data = load_fashion_mnist(progress=False)
     assert_same_arrays(data, arrays)
     assert first not in [name for name, _ in mirror.requests]  # kept, not fetched again
+
+
+# --- a hostile mirror: sizes are capped, whatever it announces or sends ---------------------
+
+def test_a_stream_without_content_length_is_cut_at_the_size_cap_and_refused(
+        mirror, tmp_path, big_array):
+    sha = serve(mirror, big_array)
+    mirror.behaviour["x-idx3-ubyte.gz"] = "flood"  # the file, then 64 MB more, no length
+    cap = len(mirror.files["x-idx3-ubyte.gz"]) + 1000
+    with pytest.raises(DataError, match=f"sent more than {cap} bytes.*deleted the partial"):
+        get(mirror, tmp_path, sha, max_bytes=cap)
+    assert list(tmp_path.iterdir()) == []
+    assert mirror.flood_sent < 16 << 20  # the client hung up long before the 64 MB
+    assert len(mirror.requests) == 1  # not retried
+
+
+def test_a_content_length_above_the_cap_is_refused_before_reading(mirror, tmp_path, big_array):
+    sha = serve(mirror, big_array)
+    mirror.behaviour["x-idx3-ubyte.gz"] = "claims_huge"
+    with pytest.raises(DataError, match=r"announces 3221225472 bytes, the file has at most"):
+        get(mirror, tmp_path, sha, max_bytes=1 << 20)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_file_within_its_cap_and_without_content_length_is_accepted(mirror, tmp_path):
+    array = np.arange(784, dtype=np.uint8).reshape(1, 28, 28)
+    sha = serve(mirror, array)
+    mirror.behaviour["x-idx3-ubyte.gz"] = "flood"
+    mirror.flood_bytes = 0  # just the file, delimited by the closed connection
+    path = get(mirror, tmp_path, sha, max_bytes=1 << 20)
+    assert path.read_bytes() == mirror.files["x-idx3-ubyte.gz"]
+
+
+def test_the_official_files_are_downloaded_with_a_cap_near_their_known_sizes(
+        mirror, monkeypatch, isolated_data_env):
+    put_tiny_set(mirror, monkeypatch)
+    name = f"{IDX_FILES['test_labels']}.gz"
+    mirror.behaviour[name] = "flood"  # 64 MB for a 5 kB file
+    with pytest.raises(DataError, match=f"{name}: the mirror sent more than 9501 bytes"):
+        fm.download_fashion_mnist(progress=False)
+    assert mirror.flood_sent < 16 << 20
+
+
+def test_retry_waits_go_through_the_injected_sleep(mirror, tmp_path, big_array):
+    sha = serve(mirror, big_array)
+    mirror.behaviour["x-idx3-ubyte.gz"] = "500"
+    waits: list[float] = []
+    with pytest.raises(DataError, match="HTTP error 500"):
+        download_file(mirror.url + "x-idx3-ubyte.gz", tmp_path / "x.gz", expected_sha256=sha,
+                      retries=3, backoff_s=2.5, progress=False, sleep=waits.append)
+    assert waits == [2.5, 5.0]  # after attempts 1 and 2, none after the last

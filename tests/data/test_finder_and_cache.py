@@ -200,3 +200,34 @@ def test_corrupt_cache_entry_is_ignored_and_rebuilt(tmp_path, isolated_data_env)
 def test_use_cache_false_writes_no_cache(tmp_path, isolated_data_env):
     load(write_tiny_idx(tmp_path / "d", tiny_arrays()), use_cache=False)
     assert not (isolated_data_env["cache"] / "arrays").exists()
+
+
+@pytest.mark.parametrize("kind", ["idx", "csv"])
+def test_a_file_replaced_with_the_same_size_and_timestamp_is_not_served_stale(
+        tmp_path, isolated_data_env, kind):
+    def write(folder, arrays):
+        if kind == "csv":
+            return write_tiny_csv(folder, arrays)
+        return write_tiny_idx(folder, arrays, gz=False)
+
+    arrays = tiny_arrays(seed=1)
+    folder = write(tmp_path / "d", arrays)
+    assert not load(folder).from_cache
+    # Swap two different training labels: every file keeps its size, one changes content.
+    newer = {name: array.copy() for name, array in arrays.items()}
+    first, other = 0, int(np.argmax(arrays["train_labels"] != arrays["train_labels"][0]))
+    labels = newer["train_labels"]
+    labels[[first, other]] = labels[[other, first]]
+    fresh = write(tmp_path / "fresh", newer)
+    changed = 0
+    for path in sorted(folder.iterdir()):  # `cp -p fresh/* d/`: same size, same mtime
+        stat, replacement = path.stat(), (fresh / path.name).read_bytes()
+        assert len(replacement) == stat.st_size
+        changed += replacement != path.read_bytes()
+        path.write_bytes(replacement)
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert changed == 1
+    data = load(folder)
+    assert not data.from_cache
+    assert_same_arrays(data, newer)
+    assert load(folder).from_cache

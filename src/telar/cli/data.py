@@ -17,6 +17,7 @@ from telar.data.fashion_mnist import (
     load_fashion_mnist,
 )
 from telar.errors import DataError
+from telar.text import printable
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -42,6 +43,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="output format (csv: Kaggle's label,pixel1..pixel784)")
     export.add_argument("--out", metavar="DIR", type=Path, required=True,
                         help="folder for fashion-mnist_train.csv and fashion-mnist_test.csv")
+    export.add_argument("--overwrite", action="store_true",
+                        help="replace CSV files of those names already in --out")
     export.set_defaults(func=run_export)
     download = commands.add_parser(
         "download", help="download the official IDX files into the user cache",
@@ -56,7 +59,7 @@ def _load(args: argparse.Namespace) -> FashionMNIST:
 
 def run_info(args: argparse.Namespace) -> int:
     data = _load(args)
-    print(f"source:     {data.source}{'  [array cache]' if data.from_cache else ''}")
+    print(f"source:     {printable(data.source)}{'  [array cache]' if data.from_cache else ''}")
     print(f"train:      {len(data.train_labels)} images {data.train_images.shape[1:]}")
     print(f"test:       {len(data.test_labels)} images {data.test_images.shape[1:]}")
     status = ("OK (official Fashion-MNIST payloads)" if data.checksums_ok else
@@ -67,14 +70,24 @@ def run_info(args: argparse.Namespace) -> int:
     test_counts = np.bincount(data.test_labels, minlength=10)
     print(f"\n{'class':>5}  {'name':<12} {'train':>6} {'test':>6}")
     for index, name in enumerate(data.class_names):
-        print(f"{index:>5}  {name:<12} {train_counts[index]:>6} {test_counts[index]:>6}")
+        print(f"{index:>5}  {printable(name):<12} {train_counts[index]:>6} {test_counts[index]:>6}")
     return 0
 
 
 def run_export(args: argparse.Namespace) -> int:
+
     if args.out.exists() and not args.out.is_dir():
         raise DataError(f"--out: {args.out} exists and is not a folder")
+    if not args.overwrite:
+        for name in CSV_FILES.values():
+            if (args.out / name).exists():
+                raise DataError(f"--out: {args.out / name} already exists; pass --overwrite to "
+                                "replace it, or choose another folder")
     data = _load(args)
+    if args.out.is_dir():
+        # Half-written CSVs of an export that was killed (its hidden .part files, up to 90 MB).
+        for stale in args.out.glob(".fashion-mnist_*.csv.*.part"):
+            stale.unlink(missing_ok=True)
     for split, images, labels in (("train", data.train_images, data.train_labels),
                                   ("test", data.test_images, data.test_labels)):
         path = args.out / CSV_FILES[split]
@@ -82,12 +95,12 @@ def run_export(args: argparse.Namespace) -> int:
             write_kaggle_csv(path, images, labels)
         except OSError as exc:
             raise DataError(f"{path}: cannot write: {exc.strerror or exc}") from None
-        print(f"wrote {path} ({len(labels)} rows)")
+        print(f"wrote {printable(str(path))} ({len(labels)} rows)")
     return 0
 
 
 def run_download(args: argparse.Namespace) -> int:
     source = download_fashion_mnist()
     for name in IDX_FILES:
-        print(f"ok  {source.files[name]}")
+        print(f"ok  {printable(str(source.files[name]))}")
     return 0

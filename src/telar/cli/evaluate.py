@@ -15,6 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from telar.errors import DataError
+from telar.inference import Predictor
+from telar.text import printable
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
@@ -37,13 +41,16 @@ def model_path(target: Path) -> Path:
 def run_data_settings(target: Path) -> dict[str, str]:
     """The data settings of the run in ``target`` (a folder), from its config.toml."""
     config = target / "config.toml"
-    if not target.is_dir() or not config.exists():
+    if not target.is_dir() or not config.is_file():
         return {}
     try:
         table = tomllib.loads(config.read_text(encoding="utf-8")).get("train", {})
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return {}  # an unreadable config: use the default data, as for a bare model file
+    if not isinstance(table, dict):
         return {}
-    return {k: table.get(k, "") for k in ("data", "test_csv", "train_csv")}
+    return {k: v for k in ("data", "test_csv", "train_csv")
+            if isinstance(v := table.get(k, ""), str)}
 
 
 def load_test_set(args: argparse.Namespace, target: Path) -> tuple[np.ndarray, np.ndarray, str]:
@@ -60,27 +67,22 @@ def load_test_set(args: argparse.Namespace, target: Path) -> tuple[np.ndarray, n
     return data.test_images, data.test_labels, f"{data.source} (test set)"
 
 
-def evaluate_model(path: Path, images: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
-    from telar.inference import load_predictor
-    from telar.metrics import confusion_matrix, per_class_report
-    from telar.train.learner import log_softmax_cross_entropy
+def evaluate_model(predictor: Predictor, images: np.ndarray, labels: np.ndarray
+                   ) -> dict[str, Any]:
+    """The scores of ``predictor`` on ``images`` (uint8) against ``labels``, as JSON-able data."""
+    from telar.evaluation import evaluate
 
-    predictor = load_predictor(path)
-    x = predictor.preprocess(images)
     y = labels.astype(np.int64)
     n_classes = len(predictor.class_names)
     if y.size and int(y.max()) >= n_classes:
-        from telar.errors import DataError
-        raise DataError(f"the labels go up to {int(y.max())} but {path} knows "
+        raise DataError(f"the labels go up to {int(y.max())} but {predictor.path} knows "
                         f"{n_classes} classes")
-    logits = np.concatenate([predictor.logits(x[i:i + 8192]) for i in range(0, len(x), 8192)])
-    predictions = logits.argmax(axis=1)
+    scores = evaluate(predictor, predictor.preprocess(images), y)
     return {
-        "model": str(path), "n": int(len(y)),
-        "accuracy": float((predictions == y).mean()),
-        "loss": float(log_softmax_cross_entropy(logits, y).mean()),
-        "per_class": per_class_report(y, predictions, predictor.class_names),
-        "confusion_matrix": confusion_matrix(y, predictions, n_classes).tolist(),
+        "model": str(predictor.path), "n": scores.n,
+        "accuracy": scores.accuracy, "loss": scores.loss,
+        "per_class": scores.per_class(predictor.class_names),
+        "confusion_matrix": scores.confusion_matrix(n_classes).tolist(),
         "class_names": list(predictor.class_names),
     }
 
@@ -101,17 +103,17 @@ def format_report(result: dict[str, Any]) -> str:
               " " * 14 + "".join(f"{s:>8}" for s in short)]
     for name, row in zip(names, result["confusion_matrix"], strict=True):
         lines.append(f"{name:<14}" + "".join(f"{v:>8d}" for v in row))
-    return "\n".join(lines)
+    # Class names and paths come from files: escape their control characters.
+    return "\n".join(printable(line) for line in lines)
 
 
 def run(args: argparse.Namespace) -> int:
     from telar.inference import load_predictor
 
     target = Path(args.model)
-    path = model_path(target)
-    load_predictor(path)  # refuse a bad model file before reading any data
+    predictor = load_predictor(model_path(target))  # a bad file fails before any data is read
     images, labels, where = load_test_set(args, target)
-    result = evaluate_model(path, images, labels)
+    result = evaluate_model(predictor, images, labels)
     result["data"] = where
     print(json.dumps(result, indent=2) if args.json else format_report(result))
     return 0

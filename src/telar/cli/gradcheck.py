@@ -10,6 +10,7 @@ any fails (2 for a bad option).
 from __future__ import annotations
 
 import argparse
+import math
 from typing import Any
 
 import numpy as np
@@ -71,7 +72,27 @@ def describe(spec: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
+def check_options(args: argparse.Namespace) -> None:
+    """Refuse option values gradcheck cannot use (ConfigError naming the option)."""
+    if not (math.isfinite(args.eps) and args.eps > 0):
+        raise ConfigError(f"--eps must be a finite step > 0, got {args.eps}")
+    for name in ("atol", "rtol"):
+        value = getattr(args, name)
+        if not (math.isfinite(value) and value >= 0):
+            raise ConfigError(f"--{name} must be a finite tolerance >= 0, got {value}")
+    if args.seed < 0:
+        raise ConfigError(f"--seed must be >= 0, got {args.seed}")
+    if not 0 <= args.label_smoothing <= 1:  # also false for nan
+        raise ConfigError(f"--label-smoothing must be in [0, 1], got {args.label_smoothing}")
+    if not (math.isfinite(args.dropout) and 0 <= args.dropout < 1):
+        raise ConfigError(f"--dropout must be in [0, 1), got {args.dropout}")
+    if args.input_size < 1 or args.classes < 2:
+        raise ConfigError(f"--input-size must be >= 1 and --classes >= 2, got "
+                          f"{args.input_size} and {args.classes}")
+
+
 def run(args: argparse.Namespace) -> int:
+    check_options(args)
     if args.batch < 2:
         raise ConfigError(f"--batch must be at least 2, got {args.batch}")
     if args.max_entries is not None and args.max_entries < 1:

@@ -56,6 +56,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="higher learning rates to test, or 'none' (default 1e-3,1e-2)")
     p.add_argument("--high-lr-epochs", type=int, default=200, metavar="E",
                    help="epochs for each higher-learning-rate run (default 200)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="write into --out even if it holds files (they may be replaced)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(func=run)
 
@@ -64,23 +66,30 @@ def run(args: argparse.Namespace) -> int:
     from telar.data import load_fashion_mnist, to_float
     from telar.reproduce import reproduce
     from telar.reproduce.experiment import Split
+    from telar.runs.folder import claim_run_dir, fresh_dir
 
     if args.limit is not None and args.limit < 10:
         raise ConfigError(f"--limit must be at least 10 images, got {args.limit}")
     if args.high_lr_epochs < 1:
         raise ConfigError(f"--high-lr-epochs must be positive, got {args.high_lr_epochs}")
-    if not args.lr > 0:
-        raise ConfigError(f"--lr must be positive, got {args.lr}")
+    if not args.lr > 0 or not np.isfinite(args.lr):
+        raise ConfigError(f"--lr must be a positive number, got {args.lr}")
+    if args.seed < 0:
+        raise ConfigError(f"--seed must be an integer >= 0, got {args.seed}")
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        raise ConfigError(f"--out {args.out}: exists and is not a folder")
     data = load_fashion_mnist(args.data, progress=not args.no_progress)
     x, y = to_float(data.train_images), data.train_labels.astype(np.int64)
     if args.limit is not None:
         x, y = x[: args.limit], y[: args.limit]
     test = Split(to_float(data.test_images), data.test_labels.astype(np.int64))
-    out = args.out or Path("runs") / time.strftime("reproduce-%Y%m%d-%H%M%S")
-    doc = reproduce(Split(x, y), test, out, class_names=data.class_names, marks=args.epochs,
-                    lr=args.lr, seed=args.seed, naive_softmax=args.naive_softmax,
-                    high_lrs=args.high_lrs, high_lr_epochs=args.high_lr_epochs,
-                    progress=not args.no_progress, source=data.source)
+    out = args.out or fresh_dir("runs", time.strftime("reproduce-%Y%m%d-%H%M%S"))
+    with claim_run_dir(out, overwrite=args.overwrite):
+        doc = reproduce(Split(x, y), test, out, class_names=data.class_names,
+                        marks=args.epochs, lr=args.lr, seed=args.seed,
+                        naive_softmax=args.naive_softmax, high_lrs=args.high_lrs,
+                        high_lr_epochs=args.high_lr_epochs, progress=not args.no_progress,
+                        source=data.source)
     print(f"{'epochs':>7} {'train loss':>10} {'train acc':>9} {'test loss':>9} {'test acc':>8}")
     for m in doc["marks"]:
         print(f"{m['epoch']:>7} {m['train_loss']:>10.4f} {m['train_accuracy']:>9.4f} "

@@ -11,21 +11,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from telar.train.config import (
-    ACTIVATIONS,
-    AUGMENTS,
-    ENGINES,
-    INITS,
-    OPTIMIZERS,
-    PRESETS,
-    SCHEDULES,
-)
+from telar.data.augment import augment_help
+from telar.optim.registry import OPTIMIZERS, SCHEDULES
+from telar.runs.config import ACTIVATIONS, INITS
+from telar.runs.presets import ENGINES, PRESETS
 
-# (option, help). Values are read as text and checked by telar.train.config (one-line errors).
+# (option, help). Values are read as text and checked by telar.runs.config (one-line errors).
 VALUE_OPTIONS: list[tuple[str, str]] = [
-    ("--preset", f"{' | '.join(PRESETS)}: the report's network (default) or the best dense one"),
-    ("--engine", f"{' | '.join(ENGINES)}: hand-written backprop (report's network only) or "
-                 "autodiff"),
+    ("--preset", f"{' | '.join(PRESETS)}: the report's network (default) or the best dense one "
+                 "(old name: seed = report)"),
+    ("--engine", f"{' | '.join(ENGINES)}: backprop written by hand (the report's kind of network "
+                 "only) or the autodiff engine (old name: manual = handwritten)"),
     ("--epochs", "number of epochs"),
     ("--batch-size", "mini-batch size"),
     ("--lr", "learning rate"),
@@ -34,13 +30,14 @@ VALUE_OPTIONS: list[tuple[str, str]] = [
     ("--activation", " | ".join(ACTIVATIONS)),
     ("--init", "weight initialiser: " + " | ".join(INITS)),
     ("--dropout", "dropout probability after each hidden layer, in [0, 1)"),
-    ("--optimizer", " | ".join(OPTIMIZERS)),
+    ("--optimizer", "; ".join(f"{name}: {e.help}" for name, e in OPTIMIZERS.items())),
     ("--momentum", "momentum for sgd / rmsprop"),
     ("--weight-decay", "weight decay (L2 for sgd/rmsprop/adam, decoupled for adamw)"),
-    ("--schedule", "learning-rate schedule: " + " | ".join(SCHEDULES)),
+    ("--schedule", "learning-rate schedule: none; "
+                   + "; ".join(f"{name}: {e.help}" for name, e in SCHEDULES.items())),
     ("--warmup", "warm-up epochs for --schedule cosine"),
     ("--label-smoothing", "label smoothing in [0, 1)"),
-    ("--augment", "batch augmentation: " + " | ".join(AUGMENTS)),
+    ("--augment", augment_help()),
     ("--val-split", "fraction of the training set held out for validation (0: none)"),
     ("--early-stop", "stop after this many epochs without a better validation loss "
                      "and restore the best weights (needs --val-split)"),
@@ -65,7 +62,7 @@ METAVARS = {"--preset": "NAME",
             "--schedule": "NAME",
             "--warmup": "EPOCHS",
             "--label-smoothing": "EPS",
-            "--augment": "NAME",
+            "--augment": "SPEC",
             "--val-split": "FRACTION",
             "--early-stop": "PATIENCE",
             "--clip-grad": "NORM",
@@ -92,6 +89,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--config", metavar="FILE", help="read settings from a TOML file "
                         "(e.g. a run's config.toml); options given here override it")
     parser.add_argument("--out", metavar="DIR", help="run folder (default: runs/<time>-<preset>)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="start a new run in --out even if it holds files (they may be "
+                             "replaced); without it a non-empty folder is refused")
     parser.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from "
                         "its checkpoint (takes no other option)")
     parser.add_argument("--no-progress", action="store_true",
@@ -100,12 +100,14 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from telar.train.config import build_config
+    from telar.runs.config import build_config
+    from telar.runs.folder import new_run_dir, resume_config
+    from telar.runs.run import train_run
     from telar.train.loop import TrainingInterrupted
-    from telar.train.run import new_run_dir, resume_config, train_run
 
     given = {name: value for name, value in vars(args).items()
-             if name not in ("command", "func", "config", "out", "resume", "no_progress")}
+             if name not in ("command", "func", "config", "out", "resume", "no_progress",
+                                 "overwrite")}
     progress = False if args.no_progress else None
     if args.resume:
         if given or args.config or args.out:
@@ -121,7 +123,8 @@ def run(args: argparse.Namespace) -> int:
         config = build_config(given, config_file=args.config)
         out = Path(args.out) if args.out else new_run_dir(config)
     try:
-        summary = train_run(config, out, resume=bool(args.resume), progress=progress)
+        summary = train_run(config, out, resume=bool(args.resume), overwrite=args.overwrite,
+                            progress=progress)
     except TrainingInterrupted as stop:
         sys.stderr.write(f"telar: {stop}; checkpoint saved in {out / 'checkpoint.npz'}. "
                          f"Continue with: telar train --resume {out}\n")

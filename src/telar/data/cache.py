@@ -24,9 +24,10 @@ from pathlib import Path
 import numpy as np
 
 from telar.atomic import atomic_write, atomic_write_text
+from telar.data.files import reading
 
 ARRAY_NAMES = ("train_images", "train_labels", "test_images", "test_labels")
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: keys hash file contents (1 hashed path, size and mtime)
 
 
 def cache_root() -> Path:
@@ -36,12 +37,17 @@ def cache_root() -> Path:
 
 
 def source_key(kind: str, files: Sequence[Path]) -> tuple[str, list[list]]:
-    """A short key for ``files`` as they are now: hash of (path, size, mtime) of each."""
+    """A short key for the contents of ``files``, and a stamp (path, size, digest) of each.
+
+    ``key = sha256(json([CACHE_FORMAT, kind, [sha256(bytes of file) ...]]))[:20]``
+    """
     stamp = []
     for path in files:
-        stat = path.stat()
-        stamp.append([str(path.resolve()), stat.st_size, stat.st_mtime_ns])
-    blob = json.dumps([CACHE_FORMAT, kind, stamp]).encode()
+        with reading(path, "a data file"), open(path, "rb") as f:
+            digest = hashlib.file_digest(f, "sha256").hexdigest()
+            size = os.fstat(f.fileno()).st_size
+        stamp.append([str(path.resolve()), size, digest])
+    blob = json.dumps([CACHE_FORMAT, kind, [entry[2] for entry in stamp]]).encode()
     return hashlib.sha256(blob).hexdigest()[:20], stamp
 
 

@@ -6,6 +6,11 @@ restarts from the first byte. Only when the whole file is there and the SHA-256 
 *decompressed* IDX payload matches the expected one is it renamed to its final name, so a
 partial or corrupt file never sits under that name. A mismatch deletes the download.
 
+Memory and disk stay bounded whatever the mirror sends: each file has a size cap (its known
+size, with a margin for a mirror that recompressed it), a ``Content-Length`` above the cap is
+refused before anything is read, and a stream that goes past the cap (with or without a
+``Content-Length``) is cut there, its partial file deleted, and refused.
+
 The mirror is ``TELAR_MIRROR`` when set (tests point it at a local server), else the
 data set's official mirror.
 """
@@ -18,7 +23,7 @@ import os
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from tqdm import tqdm
@@ -44,22 +49,39 @@ class _TransferCut(Exception):
     """The connection ended before the announced number of bytes arrived."""
 
 
+class _TooLong(Exception):
+    """The mirror announced or sent more bytes than the file's size cap."""
+
+
+def size_cap(known_bytes: int) -> int:
+    """The most telar downloads for a file of ``known_bytes``: 5% + 4 KiB of slack, for a
+    mirror that recompressed it (Debian's files differ from the official ones by 24 bytes)."""
+    return known_bytes + known_bytes // 20 + 4096
+
+
 def download_file(url: str, dest: str | os.PathLike[str], *, expected_sha256: str | None,
-                  retries: int = 3, backoff_s: float = 1.0, timeout_s: float = 30.0,
-                  progress: bool = True) -> Path:
+                  max_bytes: int | None = None, retries: int = 3, backoff_s: float = 1.0,
+                  timeout_s: float = 30.0, progress: bool = True,
+                  sleep: Callable[[float], None] = time.sleep) -> Path:
     """Download ``url`` to ``dest`` atomically, resuming through ``dest.part`` when cut.
 
     ``expected_sha256`` is the hash of the decompressed IDX payload (``None`` skips the check).
+    ``max_bytes`` caps the file's size (``None``: no cap). Attempt ``k`` that fails is followed
+    by ``sleep(backoff_s * k)`` (tests pass a function that records instead of waiting).
     Raises :class:`DataError` for a permanent HTTP error, after ``retries`` failed attempts,
-    or on a checksum mismatch (the bad download is deleted).
+    for a file longer than ``max_bytes``, or on a checksum mismatch (the bad download is
+    deleted in the last two cases).
     """
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + ".part")
     for attempt in range(1, retries + 1):
         try:
-            _fetch(url, part, timeout_s=timeout_s, progress=progress)
+            _fetch(url, part, timeout_s=timeout_s, progress=progress, max_bytes=max_bytes)
             break
+        except _TooLong as exc:
+            part.unlink(missing_ok=True)
+            raise DataError(f"{url}: {exc}; refused it and deleted the partial file") from None
         except urllib.error.HTTPError as exc:
             if exc.code in _PERMANENT_HTTP or attempt == retries:
                 raise DataError(f"{url}: HTTP error {exc.code} {exc.reason}") from None
@@ -71,13 +93,14 @@ def download_file(url: str, dest: str | os.PathLike[str], *, expected_sha256: st
                     if part.exists() else ""
                 raise DataError(f"{url}: download failed after {retries} attempts "
                                 f"({reason}){kept}") from None
-        time.sleep(backoff_s * attempt)
+        sleep(backoff_s * attempt)
     _verify_or_delete(url, part, expected_sha256)
     os.replace(part, dest)
     return dest
 
 
-def _fetch(url: str, part: Path, *, timeout_s: float, progress: bool) -> None:
+def _fetch(url: str, part: Path, *, timeout_s: float, progress: bool,
+           max_bytes: int | None) -> None:
     """One attempt: continue ``part`` from its current size, or start it afresh."""
     have = part.stat().st_size if part.exists() else 0
     headers = {"Range": f"bytes={have}-"} if have else {}
@@ -92,18 +115,34 @@ def _fetch(url: str, part: Path, *, timeout_s: float, progress: bool) -> None:
         resuming = response.status == 206 and _range_start(response) == have
         if not resuming:
             have = 0  # the server sent the whole file (no Range support): start over
-        length = response.headers.get("Content-Length")
-        total = have + int(length) if length is not None else None
+        total = _announced_total(response, have)
+        limit = max_bytes if max_bytes is not None else float("inf")
+        if total is not None and total > limit:
+            raise _TooLong(f"the mirror announces {total} bytes, the file has at most "
+                           f"{max_bytes}")
         with open(part, "ab" if resuming else "wb") as f, \
                 tqdm(total=total, initial=have, unit="B", unit_scale=True, unit_divisor=1024,
                      desc=part.name.removesuffix(".part"), leave=False,
                      disable=None if progress else True) as bar:
+            received = have
             while chunk := response.read(CHUNK_BYTES):
+                received += len(chunk)
+                if received > limit:
+                    raise _TooLong(f"the mirror sent more than {max_bytes} bytes, the most "
+                                   "this file can have; cut the transfer there")
                 f.write(chunk)
                 bar.update(len(chunk))
-            received = f.tell()
     if total is not None and received < total:
         raise _TransferCut(f"connection closed after {received} of {total} bytes")
+
+
+def _announced_total(response: http.client.HTTPResponse, have: int) -> int | None:
+    """``have`` + the ``Content-Length`` the server announces, or ``None`` without one."""
+    length = response.headers.get("Content-Length")
+    try:
+        return have + int(length) if length is not None else None
+    except ValueError:
+        return None
 
 
 def _range_start(response: http.client.HTTPResponse) -> int | None:
@@ -132,11 +171,12 @@ def _verify_or_delete(url: str, part: Path, expected_sha256: str | None) -> None
 
 def download_files(names: Mapping[str, str], dest_dir: str | os.PathLike[str], *,
                    mirror: str | None = None, progress: bool = True, retries: int = 3,
-                   backoff_s: float = 1.0) -> dict[str, Path]:
+                   backoff_s: float = 1.0, max_bytes: Mapping[str, int] | None = None,
+                   sleep: Callable[[float], None] = time.sleep) -> dict[str, Path]:
     """Download each ``file name -> expected payload sha256`` from the mirror into ``dest_dir``.
 
-    Files already present under their final name were verified when they were downloaded
-    and are kept.
+    ``max_bytes`` maps a file name to its size cap (see :func:`size_cap`). Files already
+    present under their final name were verified when they were downloaded and are kept.
     """
     base = mirror_url(mirror)
     dest_dir = Path(dest_dir)
@@ -145,6 +185,7 @@ def download_files(names: Mapping[str, str], dest_dir: str | os.PathLike[str], *
         dest = dest_dir / name
         if not dest.exists():
             download_file(base + name, dest, expected_sha256=sha256, retries=retries,
-                          backoff_s=backoff_s, progress=progress)
+                          backoff_s=backoff_s, progress=progress, sleep=sleep,
+                          max_bytes=(max_bytes or {}).get(name))
         paths[name] = dest
     return paths

@@ -24,9 +24,10 @@ from pathlib import Path
 import numpy as np
 
 from telar.data import cache
-from telar.data.csv import read_kaggle_csv
-from telar.data.download import download_files, mirror_url
-from telar.data.idx import read_idx, to_idx_bytes
+from telar.data.csv import MAX_CSV_BYTES, read_kaggle_csv
+from telar.data.download import download_files, mirror_url, size_cap
+from telar.data.files import check_size, file_kind
+from telar.data.idx import MAX_PAYLOAD_BYTES, read_idx, to_idx_bytes
 from telar.errors import DataError
 
 CLASS_NAMES: tuple[str, ...] = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -49,6 +50,15 @@ OFFICIAL_SHA256: dict[str, str] = {
     "train_labels": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
     "test_images": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
     "test_labels": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+}
+
+#: Size in bytes of each official ``.gz`` file on the mirror (Debian's are 24 bytes shorter:
+#: no file name in the gzip header). Downloads are capped near these (see ``size_cap``).
+OFFICIAL_GZ_BYTES: dict[str, int] = {
+    "train_images": 26_421_880,
+    "train_labels": 29_515,
+    "test_images": 4_422_102,
+    "test_labels": 5_148,
 }
 
 DATA_ENV = "TELAR_DATA"
@@ -160,7 +170,9 @@ def nothing_found_message(reason: str) -> str:
 def download_fashion_mnist(*, mirror: str | None = None, progress: bool = True) -> Source:
     """Download the four official IDX files into the user cache and return them as a source."""
     names = {f"{IDX_FILES[n]}.gz": OFFICIAL_SHA256[n] for n in IDX_FILES}
-    paths = download_files(names, download_dir(), mirror=mirror, progress=progress)
+    caps = {f"{IDX_FILES[n]}.gz": size_cap(OFFICIAL_GZ_BYTES[n]) for n in IDX_FILES}
+    paths = download_files(names, download_dir(), mirror=mirror, progress=progress,
+                           max_bytes=caps)
     return Source("idx", {n: paths[f"{IDX_FILES[n]}.gz"] for n in IDX_FILES}, "download")
 
 
@@ -189,11 +201,17 @@ def load_fashion_mnist(data_dir: str | os.PathLike[str] | None = None, *,
 def load_source(source: Source, *, use_cache: bool = True) -> FashionMNIST:
     """Load ``source`` through the array cache (parsing and checking it on a miss)."""
     files = list(source.files.values())
-    for path in files:
-        if not path.is_file():
-            raise DataError(f"{path}: no such file")
-    key, stamp = cache.source_key(source.kind, files)
+    what = "an IDX file" if source.kind == "idx" else "a CSV file"
+    # No IDX payload telar reads gzips to more than this (stored blocks add 5 bytes per 64 KB).
+    largest = MAX_CSV_BYTES if source.kind == "csv" else MAX_PAYLOAD_BYTES * 101 // 100
+    kinds = [file_kind(path, what) for path in files]
+    for path, kind in zip(files, kinds, strict=True):
+        if kind == "file":
+            check_size(path, what, largest)  # before hashing it for the cache key
+    use_cache = use_cache and "pipe" not in kinds  # a pipe is read once: by the parser
     root = cache.cache_root()
+    if use_cache:
+        key, stamp = cache.source_key(source.kind, files)
     hit = cache.load_arrays(root, key) if use_cache else None
     if hit is not None:
         arrays, meta = hit
@@ -236,6 +254,8 @@ def _check_split(images: np.ndarray, labels: np.ndarray, images_path: Path,
         hint = " (is it an images file?)" if labels.ndim == 3 else ""
         raise DataError(f"{labels_path}: expected uint8 labels of shape (N,), found "
                         f"{labels.dtype} of shape {labels.shape}{hint}")
+    if len(images) == 0:
+        raise DataError(f"{images_path}: holds 0 images (the header declares an empty array)")
     if len(images) != len(labels):
         raise DataError(f"{labels_path}: {len(labels)} labels for the {len(images)} images "
                         f"of {images_path}")

@@ -2,14 +2,14 @@
 
 from telar.nn import functional, init
 from telar.nn.activation import ACTIVATIONS, ELU, GELU, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
-from telar.nn.build import build_mlp, normalise_spec
+from telar.nn.build import DenseNet, build_mlp, normalise_spec
 from telar.nn.layers import BatchNorm1d, Dropout, Flatten, Linear, Sequential
 from telar.nn.module import Module, Parameter
 
 __all__ = [
     "Module", "Parameter", "Sequential", "Linear", "Dropout", "BatchNorm1d", "Flatten",
     "ReLU", "LeakyReLU", "ELU", "Sigmoid", "Tanh", "GELU", "Softmax", "ACTIVATIONS",
-    "build_mlp", "normalise_spec", "functional", "init",
+    "DenseNet", "build_mlp", "normalise_spec", "functional", "init",
 ]
 
 # PyTorch's loss modules and the Identity layer (kept apart so other branches merge cleanly).

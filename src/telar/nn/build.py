@@ -1,4 +1,4 @@
-"""Rebuild a dense network from a JSON-able description, without the code that trained it."""
+"""Dense networks as a declared model class, rebuilt from a JSON-able spec (no training code)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from telar.errors import ConfigError
 from telar.nn.activation import ACTIVATIONS
 from telar.nn.init import INITIALISERS
 from telar.nn.layers import BatchNorm1d, Dropout, Flatten, Linear, Sequential
+from telar.nn.module import Module
 
 SPEC_DEFAULTS: dict[str, Any] = {
     "input_size": 784,
@@ -53,35 +54,58 @@ def normalise_spec(spec: dict[str, Any]) -> dict[str, Any]:
     return full
 
 
-def build_mlp(spec: dict[str, Any]) -> Sequential:
-    """A dense classifier: ``Flatten``, then per hidden size ``Linear -> [BatchNorm1d] ->
-    activation -> [Dropout]``, then ``Linear`` to the class logits.
+class DenseNet(Sequential):
+    """A dense classifier described by a JSON-able spec: ``Flatten``, then per hidden size
+    ``Linear -> [BatchNorm1d] -> activation -> [Dropout]``, then ``Linear`` to the logits.
 
     ``spec`` keys (all optional): ``input_size`` (784), ``hidden`` ([64, 32, 16]: the report's
     network), ``classes`` (10), ``activation`` ("relu"), ``init`` ("xavier_report"),
     ``dropout`` (0.0), ``batch_norm`` (False), ``seed`` (0: weights and dropout masks),
-    ``dtype`` ("float32"). The full, normalised spec is stored as ``model.spec``; dropout
-    layers share one generator, ``model.generator``.
+    ``dtype`` ("float32").
 
-    >>> model = build_mlp({"hidden": [256, 128], "batch_norm": True, "dropout": 0.2})
+    Attributes:
+        spec: the full, normalised spec (what a model file stores as its architecture).
+        generator: the ``numpy.random.Generator`` every dropout layer draws its masks from.
+
+    >>> model = DenseNet({"hidden": [256, 128], "batch_norm": True, "dropout": 0.2})
     """
-    spec = normalise_spec(spec)
-    rng = np.random.default_rng(spec["seed"])
-    dtype = np.dtype(spec["dtype"])
-    dropout_rng = np.random.default_rng(rng.integers(2**63))
-    layers: list = [Flatten()]
-    width = spec["input_size"]
-    for size in spec["hidden"]:
-        layers.append(Linear(width, size, bias=not spec["batch_norm"], init=spec["init"],
-                             rng=rng, dtype=dtype))
-        if spec["batch_norm"]:
-            layers.append(BatchNorm1d(size, dtype=dtype))
-        layers.append(ACTIVATIONS[spec["activation"]]())
-        if spec["dropout"]:
-            layers.append(Dropout(spec["dropout"], rng=dropout_rng))
-        width = size
-    layers.append(Linear(width, spec["classes"], init=spec["init"], rng=rng, dtype=dtype))
-    model = Sequential(*layers)
-    model.spec = spec
-    model.generator = dropout_rng
-    return model
+
+    kind = "mlp"  # the architecture kind in model files
+
+    def __init__(self, spec: dict[str, Any] | None = None) -> None:
+        full = normalise_spec(spec or {})
+        rng = np.random.default_rng(full["seed"])
+        dtype = np.dtype(full["dtype"])
+        generator = np.random.default_rng(rng.integers(2**63))
+        layers: list[Module] = [Flatten()]
+        width = full["input_size"]
+        for size in full["hidden"]:
+            layers.append(Linear(width, size, bias=not full["batch_norm"], init=full["init"],
+                                 rng=rng, dtype=dtype))
+            if full["batch_norm"]:
+                layers.append(BatchNorm1d(size, dtype=dtype))
+            layers.append(ACTIVATIONS[full["activation"]]())
+            if full["dropout"]:
+                layers.append(Dropout(full["dropout"], rng=generator))
+            width = size
+        layers.append(Linear(width, full["classes"], init=full["init"], rng=rng, dtype=dtype))
+        super().__init__(*layers)
+        self.spec: dict[str, Any] = full
+        self.generator: np.random.Generator = generator
+
+    def architecture(self) -> dict[str, Any]:
+        """What a model file records to rebuild this network: ``{"kind": "mlp", **spec}``."""
+        return {"kind": self.kind, **self.spec}
+
+    def load_report_weights(self, network: Any) -> None:
+        """Copy a :class:`telar.handwritten.HandwrittenNetwork`'s weights (its ``W`` is
+        ``(n_in, n_out)``, a Linear's ``(n_out, n_in)``), so both engines start alike."""
+        linears = [m for m in self.modules() if isinstance(m, Linear)]
+        for layer, w, b in zip(linears, network.weights, network.biases, strict=True):
+            layer.weight.data[...] = w.T
+            layer.bias.data[...] = b
+
+
+def build_mlp(spec: dict[str, Any]) -> DenseNet:
+    """``DenseNet(spec)``: the dense network a spec describes (kept for existing callers)."""
+    return DenseNet(spec)

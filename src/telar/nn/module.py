@@ -76,6 +76,11 @@ class Module:
         object.__setattr__(self, name, value)
         self._buffers[name] = value
 
+    def architecture(self) -> dict[str, Any] | None:
+        """What a model file records to rebuild this network without its code
+        (``{"kind": ..., ...}``), or None when it cannot be rebuilt from a description."""
+        return None
+
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         setattr(self, name, param)
 

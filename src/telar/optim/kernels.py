@@ -2,7 +2,8 @@
 
 Each kernel updates ``param`` and its state arrays in place and allocates nothing when a
 ``scratch`` array of the same shape and dtype is passed. Kernels know nothing of networks,
-tensors or autograd: the hand-written seed network and the autograd optimisers both call them.
+tensors or autograd: the optimisers call them for both engines (the hand-written network's
+whole parameter array is one parameter).
 Passing one flat array that holds *all* parameters (and flat gradients/moments) makes a whole
 optimiser step a dozen NumPy calls, whatever the number of layers.
 
@@ -25,7 +26,7 @@ takes a slow microcode path (up to ~100x); on the AMD EPYC machines we measured,
 took the same time with zeros or subnormals (~0.12 ms). :func:`flush_tiny_` sets such
 entries to exactly zero; an Adam update differs by less than ``1e-30 / eps = 1e-22`` of the
 learning rate, below float32 resolution of any weight, so flushing changes no result.
-``SeedAdam`` flushes every 64 steps (two passes per 64 steps: ~0.3% of the optimiser's time).
+``telar.optim.Adam`` flushes every 64 steps (two passes per 64 steps: ~0.3% of its time).
 """
 
 from __future__ import annotations
@@ -92,66 +93,6 @@ def adam_update_(
     buf += eps * root_bc2
     np.divide(m, buf, out=buf)
     buf *= -lr * root_bc2 / bc1
-    param += buf
-
-
-def sgd_update_(
-    param: np.ndarray,
-    grad: np.ndarray,
-    lr: float,
-    *,
-    momentum: float = 0.0,
-    velocity: np.ndarray | None = None,
-    weight_decay: float = 0.0,
-    nesterov: bool = False,
-    scratch: np.ndarray | None = None,
-) -> None:
-    """One SGD step in place (``torch.optim.SGD`` arithmetic).
-
-    ``g' = g + weight_decay * param``; with momentum ``b <- momentum * b + g'`` and the step
-    uses ``b`` (or ``g' + momentum * b`` with Nesterov); ``param <- param - lr * step``.
-    ``velocity`` holds ``b`` and is required when ``momentum`` is non-zero.
-    """
-    buf = np.empty_like(param) if scratch is None else scratch
-    np.copyto(buf, grad)
-    if weight_decay:
-        buf += weight_decay * param
-    if momentum:
-        if velocity is None:
-            raise ValueError("sgd_update_ with momentum needs a velocity array")
-        velocity *= momentum
-        velocity += buf
-        if nesterov:
-            buf += momentum * velocity
-        else:
-            np.copyto(buf, velocity)
-    buf *= -lr
-    param += buf
-
-
-def rmsprop_update_(
-    param: np.ndarray,
-    grad: np.ndarray,
-    square_avg: np.ndarray,
-    lr: float,
-    alpha: float = 0.99,
-    eps: float = 1e-8,
-    *,
-    scratch: np.ndarray | None = None,
-) -> None:
-    """One RMSprop step in place.
-
-    ``s <- alpha s + (1 - alpha) g^2``, ``p <- p - lr g / (sqrt(s) + eps)``.
-    """
-    buf = np.empty_like(param) if scratch is None else scratch
-    square_avg *= alpha
-    np.multiply(grad, grad, out=buf)
-    buf *= 1.0 - alpha
-    square_avg += buf
-    np.sqrt(square_avg, out=buf)
-    buf += eps
-    np.divide(grad, buf, out=buf)
-    buf *= -lr
     param += buf
 
 

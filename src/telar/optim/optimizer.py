@@ -34,7 +34,21 @@ class Optimizer:
             full = {**self.defaults, **group, "params": list(group["params"])}
             self._check(full)
             self.param_groups.append(full)
+        self._check_distinct()
         self.state: dict[int, dict[str, Any]] = {}  # keyed by id(param)
+
+    def _check_distinct(self) -> None:
+        """Each parameter once: one listed twice would be moved twice per step."""
+        seen: dict[int, int] = {}
+        for i, p in enumerate(self._params()):
+            if not isinstance(p, Tensor):
+                raise ConfigError(f"{type(self).__name__}: parameter {i} is a "
+                                  f"{type(p).__name__}, not a Tensor")
+            if id(p) in seen:
+                raise ConfigError(f"{type(self).__name__}: parameter {i} is parameter "
+                                  f"{seen[id(p)]} again (shape {tuple(p.shape)}); list each "
+                                  "parameter once, in one group")
+            seen[id(p)] = i
 
     def _check(self, group: dict[str, Any]) -> None:
         for key in ("lr", "weight_decay"):
@@ -104,9 +118,19 @@ class Optimizer:
                     value = value.astype(params[i].dtype, copy=True)
                 elif isinstance(value, np.ndarray):
                     value = value.item()
+                if name == "step" and (isinstance(value, bool) or not isinstance(value, int)
+                                       or value < 0):
+                    raise ModelFileError(f"optimiser state of parameter {i}: step must be a "
+                                         f"count >= 0, got {value!r}")
                 restored[name] = value
             new_state[id(params[i])] = restored
         for saved, group in zip(groups, self.param_groups, strict=True):
+            for key in ("lr", "weight_decay", "momentum", "eps"):
+                value = saved.get(key, 0.0)
+                if isinstance(value, bool) or not isinstance(value, int | float) \
+                        or not math.isfinite(value) or value < 0:
+                    raise ModelFileError(f"optimiser state: {key} must be a finite number "
+                                         f">= 0, got {value!r}")
             group.update({k: v for k, v in saved.items() if k != "n_params"})
         self.state = new_state
 
@@ -125,38 +149,3 @@ def clip_grad_norm_(params: Iterable[Tensor], max_norm: float) -> float:
             # Not in place: a gradient array may be shared between parameters.
             p.grad = p.grad * p.grad.dtype.type(coef)
     return total
-
-
-def split_state(state: dict[str, Any], prefix: str = "optim") -> tuple[dict[str, np.ndarray],
-                                                                        dict[str, Any]]:
-    """Split an optimiser's ``state_dict()`` into arrays (for ``np.savez``) and JSON metadata.
-
-    Arrays are named ``f"{prefix}.{param index}.{name}"``; everything else (hyper-parameters,
-    step counts) goes into the JSON-able dict. :func:`join_state` puts them back together.
-    """
-    arrays: dict[str, np.ndarray] = {}
-    meta: dict[str, Any] = {"param_groups": state["param_groups"], "state": {}}
-    for index, entry in state["state"].items():
-        scalars = {}
-        for name, value in entry.items():
-            if isinstance(value, np.ndarray):
-                arrays[f"{prefix}.{index}.{name}"] = value
-            else:
-                scalars[name] = value
-        meta["state"][index] = scalars
-    return arrays, meta
-
-
-def join_state(arrays: dict[str, np.ndarray], meta: dict[str, Any],
-               prefix: str = "optim") -> dict[str, Any]:
-    """The inverse of :func:`split_state` (``arrays`` may hold other keys; they are ignored)."""
-    state: dict[str, dict[str, Any]] = {k: dict(v) for k, v in meta["state"].items()}
-    for key in arrays:
-        head, _, rest = key.partition(".")
-        if head != prefix:
-            continue
-        index, _, name = rest.partition(".")
-        if not name:
-            raise ModelFileError(f"optimiser array {key!r} is not named {prefix}.INDEX.NAME")
-        state.setdefault(index, {})[name] = np.asarray(arrays[key])
-    return {"param_groups": meta["param_groups"], "state": state}

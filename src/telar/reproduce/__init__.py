@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
 from telar.reproduce.claims import check_high_lr, check_marks
 from telar.reproduce.experiment import Split, epoch_flops, run_full_batch
@@ -25,21 +24,11 @@ from telar.reproduce.outputs import (
     write_json,
     write_markdown,
 )
+from telar.train import NanGuard
+from telar.train.callbacks import EpochBar
 
 REPORT_MARKS = (20, 200, 1000, 2000)
 HIGH_LRS = (1e-3, 1e-2)
-
-
-def _bar(total: int, desc: str, enabled: bool):
-    bar = tqdm(total=total, desc=desc, unit="epoch", disable=not enabled, leave=True,
-               dynamic_ncols=True)
-
-    def on_epoch(epoch: int, loss: float) -> None:
-        bar.update(1)
-        if epoch % 5 == 0 or epoch == total:
-            bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
-
-    return bar, on_epoch
 
 
 def reproduce(
@@ -61,19 +50,19 @@ def reproduce(
     marks = sorted(set(int(m) for m in marks))
     sizes = (train.x.shape[1], 64, 32, 16, len(class_names))
     out.mkdir(parents=True, exist_ok=True)
-    bar, on_epoch = _bar(marks[-1], f"lr {lr:g}", progress)
-    with bar:
-        run = run_full_batch(train, test, marks, lr=lr, seed=seed, sizes=sizes,
-                             naive_softmax=naive_softmax, on_epoch=on_epoch)
+    # The main run stops on a NaN loss (unless it is the naive softmax, whose overflow is
+    # what is being studied); the higher-rate runs record where they went non-finite.
+    guard = [] if naive_softmax else [NanGuard()]
+    run = run_full_batch(train, test, marks, lr=lr, seed=seed, sizes=sizes,
+                         naive_softmax=naive_softmax,
+                         callbacks=[*guard, EpochBar(f"lr {lr:g}", enabled=progress)])
     high = []
     for rate in high_lrs:
         for naive, dtype in ((False, np.float32), (True, np.float32), (True, np.float64)):
             name = f"lr {rate:g} {'naive' if naive else 'stable'} {np.dtype(dtype).name}"
-            bar, on_epoch = _bar(high_lr_epochs, name, progress)
-            with bar:
-                r = run_full_batch(train, test, [high_lr_epochs], lr=rate, seed=seed,
-                                   sizes=sizes, naive_softmax=naive, dtype=dtype,
-                                   on_epoch=on_epoch)
+            r = run_full_batch(train, test, [high_lr_epochs], lr=rate, seed=seed,
+                               sizes=sizes, naive_softmax=naive, dtype=dtype,
+                               callbacks=[EpochBar(name, enabled=progress)])
             high.append(high_lr_row(r, high_lr_epochs))
     checks = check_marks(run.marks)
     hl = check_high_lr(high)

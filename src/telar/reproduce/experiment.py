@@ -1,21 +1,23 @@
-"""The report's experiment: full-batch Adam on the seed network, state recorded at epoch marks.
+"""The report's experiment: full-batch Adam on the report's network, state recorded at marks.
 
-One run trains to the last mark. Epoch ``e`` means "after ``e`` updates" (epoch 0 is the
-initial network). Train loss/accuracy of epoch ``e`` come from the forward pass of update
-``e + 1`` (one extra forward after the last update), test loss/accuracy from a forward pass on
-the test set at the same parameters, so both curves describe the same network.
+One run trains to the last mark through the training loop (full-batch mode). Epoch ``e`` means
+"after ``e`` updates" (epoch 0 is the initial network). Train loss/accuracy of epoch ``e`` come
+from the forward pass of update ``e + 1`` (one extra forward after the last update), test
+loss/accuracy from a forward pass on the test set at the same parameters, so both curves
+describe the same network.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from telar import metrics
-from telar.seed import SeedAdam, SeedLearner, SeedNetwork
+from telar.evaluation import Evaluation, evaluate
+from telar.handwritten import HandwrittenNetwork
+from telar.train import Callback, HandwrittenLearner, Trainer
 
 
 @dataclass
@@ -69,14 +71,60 @@ def epoch_flops(sizes: Sequence[int], n: int) -> float:
     return 2.0 * n * (2 * sum(mats) + sum(mats[1:]))
 
 
-def _loss_and_accuracy(net: SeedNetwork, split: Split, chunk: int = 20000):
-    """Mean loss and accuracy over ``split`` plus the predictions (no update)."""
-    total, preds = 0.0, np.empty(len(split.y), np.int64)
-    for i in range(0, len(split.y), chunk):
-        xs, ys = split.x[i : i + chunk], split.y[i : i + chunk]
-        total += net.loss(xs, ys) * len(ys)  # leaves the logits in the buffers
-        preds[i : i + chunk] = net._buf.acts[-1].argmax(axis=1)
-    return total / len(split.y), float(np.mean(preds == split.y)), preds
+class MarkRecorder(Callback):
+    """Fills a :class:`RunResult` as the report counts epochs: "epoch ``e``" is the network
+    after ``e`` updates.
+
+    The loop's epoch ``k`` is update ``k``: its training loss comes from the forward pass
+    *before* the update (the network after ``k - 1`` updates), its test figures from the
+    evaluation *after* it (after ``k``). So the training figures of report-epoch ``k - 1``
+    arrive with update ``k``, and those of the last epoch from one extra forward at the end.
+    """
+
+    def __init__(self, result: RunResult, train: Split, marks: Sequence[int],
+                 n_classes: int, network: HandwrittenNetwork) -> None:
+        self.result, self.train, self.n_classes, self.network = result, train, n_classes, network
+        self.marks = set(marks)
+        self._test: dict[int, Evaluation] = {}  # the evaluations at the marks
+
+    def _record_train(self, epoch: int, loss: float, accuracy: float) -> None:
+        r = self.result
+        r.train_loss.append(float(loss))
+        r.train_accuracy.append(float(accuracy))
+        if r.first_nonfinite_epoch is None and not (
+                np.isfinite(loss) and np.isfinite(self.network.params).all()):
+            r.first_nonfinite_epoch = epoch
+        if epoch in self.marks:
+            test = self._test[epoch]
+            r.marks[epoch] = MarkState(
+                epoch=epoch, train_loss=float(loss), train_accuracy=float(accuracy),
+                test_loss=test.loss, test_accuracy=test.accuracy,
+                test_confusion=test.confusion_matrix(self.n_classes),
+                test_predicted_counts=np.bincount(test.predictions,
+                                                  minlength=self.n_classes).tolist())
+
+    def _record_test(self, epoch: int, test: Evaluation) -> None:
+        self.result.test_loss.append(test.loss)
+        self.result.test_accuracy.append(test.accuracy)
+        if epoch in self.marks:
+            self._test[epoch] = test
+
+    def on_train_begin(self, trainer: Trainer) -> None:
+        self._record_test(0, evaluate(trainer.learner, *trainer.eval_set))
+
+    def on_batch_end(self, trainer: Trainer, loss: float, n_correct: int, n: int) -> None:
+        self._record_train(trainer.state.epoch, loss, n_correct / n)
+        self.result.max_abs_logit = max(self.result.max_abs_logit,
+                                        self.network.last_max_abs_logit)
+
+    def on_epoch_end(self, trainer: Trainer, row: dict[str, float]) -> None:
+        self._record_test(trainer.state.epoch, trainer.last_eval)
+
+    def on_train_end(self, trainer: Trainer) -> None:
+        # The same forward pass an update would make (row blocks included), without the
+        # update: the last epoch's figures then equal those a longer run records for it.
+        loss, correct = self.network.train_gradients(self.train.x, self.train.y)
+        self._record_train(trainer.state.epoch, loss, correct / len(self.train.y))
 
 
 def run_full_batch(
@@ -89,47 +137,29 @@ def run_full_batch(
     sizes: Sequence[int] = (784, 64, 32, 16, 10),
     naive_softmax: bool = False,
     dtype: type = np.float32,
-    on_epoch: Callable[[int, float], None] | None = None,
+    callbacks: Sequence[Callback] = (),
 ) -> RunResult:
-    """Train full batch to ``max(marks)`` epochs, recording the state at each mark.
+    """Train full batch to ``max(marks)`` epochs with Adam, recording the state at each mark.
 
-    ``on_epoch(epoch, train_loss)`` is called after each update (for a progress bar).
+    The run goes through the same :class:`~telar.train.Trainer` as ``telar train`` (full-batch
+    mode), with a :class:`MarkRecorder`; ``callbacks`` are added after it (a progress bar,
+    the NaN guard).
     """
+    from telar.optim import Adam
+
     marks = sorted(set(int(m) for m in marks))
-    net = SeedNetwork(sizes, seed=seed, dtype=dtype, naive_softmax=naive_softmax)
+    net = HandwrittenNetwork(sizes, seed=seed, dtype=dtype, naive_softmax=naive_softmax)
     net.track_max_logit = True
-    learner = SeedLearner(net, SeedAdam(net.params, net.grads, lr=lr))
-    x = train.x.astype(dtype, copy=False)
-    tx = test.x.astype(dtype, copy=False)
-    train_split, test_split = Split(x, train.y), Split(tx, test.y)
-    n_classes = sizes[-1]
+    learner = HandwrittenLearner(net)
+    learner.attach_optimizer(Adam([learner.parameter], lr=lr))
+    x, y = train.x.astype(dtype, copy=False), train.y
     result = RunResult(lr=lr, naive_softmax=naive_softmax, dtype=np.dtype(dtype).name)
-    last = marks[-1]
+    recorder = MarkRecorder(result, Split(x, y), marks, sizes[-1], net)
+    trainer = Trainer(learner, (x, y), (test.x.astype(dtype, copy=False), test.y),
+                      epochs=marks[-1], batch_size=None, seed=seed, eval_name="test",
+                      callbacks=[recorder, *callbacks])
     start = time.perf_counter()
     with np.errstate(all="ignore"):  # the naive softmax overflows on purpose
-        for epoch in range(last + 1):
-            # test first: the parameters after `epoch` updates, as the train forward below
-            test_loss, test_acc, test_pred = _loss_and_accuracy(net, test_split)
-            if epoch < last:  # forward at the same parameters, then update
-                loss, correct = learner.train_step(x, train.y)
-                acc = correct / len(train.y)
-                result.max_abs_logit = max(result.max_abs_logit, net.last_max_abs_logit)
-            else:  # after the last update: one forward for the final train figures
-                loss, acc, _ = _loss_and_accuracy(net, train_split)
-            result.train_loss.append(float(loss))
-            result.train_accuracy.append(float(acc))
-            result.test_loss.append(float(test_loss))
-            result.test_accuracy.append(float(test_acc))
-            if result.first_nonfinite_epoch is None and not (
-                    np.isfinite(loss) and np.isfinite(net.params).all()):
-                result.first_nonfinite_epoch = epoch
-            if epoch in marks:
-                result.marks[epoch] = MarkState(
-                    epoch=epoch, train_loss=float(loss), train_accuracy=float(acc),
-                    test_loss=float(test_loss), test_accuracy=float(test_acc),
-                    test_confusion=metrics.confusion_matrix(test.y, test_pred, n_classes),
-                    test_predicted_counts=np.bincount(test_pred, minlength=n_classes).tolist())
-            if on_epoch is not None and epoch < last:
-                on_epoch(epoch + 1, float(loss))
+        trainer.fit()
     result.seconds = time.perf_counter() - start
     return result

@@ -1,16 +1,18 @@
-"""Training: an engine-agnostic loop with callbacks, checkpoints, and the run folder.
+"""Training: the learner base class, an engine-agnostic loop with callbacks, checkpoints.
 
-- :mod:`telar.train.learner`: the ``Learner`` protocol and evaluation.
+Nothing here knows about data sets, run folders, figures or the command line (those are
+:mod:`telar.runs` and :mod:`telar.cli`, above this package).
+
+- :mod:`telar.train.learner`: the ``Learner`` base class (defaults for everything but the step).
 - :mod:`telar.train.module_learner`: ``ModuleLearner`` (any autograd module + optimiser).
-- :mod:`telar.train.loop`: ``fit`` / ``Trainer`` (seeded shuffling, resumable state).
+- :mod:`telar.train.handwritten_learner`: ``HandwrittenLearner`` (the hand-written network).
+- :mod:`telar.train.loop`: ``fit`` / ``Trainer`` (seeded shuffling, full batch, resumable).
 - :mod:`telar.train.callbacks`: progress bar, metrics.csv, early stopping, checkpoints,
   NaN guard, schedule stepping.
 - :mod:`telar.train.checkpointing`: what a checkpoint holds and how a run continues from it.
-- :mod:`telar.train.config`, :mod:`telar.train.build`, :mod:`telar.train.run`: presets and
-  options, learners from a configuration, and the run folder behind ``telar train``.
 
 >>> from telar import nn, optim                                     # doctest: +SKIP
->>> model = nn.build_mlp({"hidden": [256, 128], "batch_norm": True, "dropout": 0.2})
+>>> model = nn.DenseNet({"hidden": [256, 128], "batch_norm": True, "dropout": 0.2})
 >>> learner = ModuleLearner(model, optim.AdamW(model.parameters(), lr=1e-3))
 >>> state = fit(learner, (x, y), (x_val, y_val), epochs=5, batch_size=128, seed=0,
 ...             callbacks=[NanGuard(), EarlyStopping(patience=2), ProgressBar()])
@@ -24,7 +26,8 @@ from telar.train.callbacks import (
     ProgressBar,
     ScheduleStep,
 )
-from telar.train.learner import Learner, evaluate
+from telar.train.handwritten_learner import HandwrittenLearner
+from telar.train.learner import Learner
 from telar.train.loop import (
     Callback,
     Trainer,
@@ -35,6 +38,6 @@ from telar.train.loop import (
 )
 from telar.train.module_learner import ModuleLearner
 
-__all__ = ["Callback", "Checkpointer", "EarlyStopping", "Learner", "MetricsLogger",
-           "ModuleLearner", "NanGuard", "ProgressBar", "ScheduleStep", "TrainState", "Trainer",
-           "TrainingDiverged", "TrainingInterrupted", "evaluate", "fit"]
+__all__ = ["Callback", "Checkpointer", "EarlyStopping", "HandwrittenLearner", "Learner",
+           "MetricsLogger", "ModuleLearner", "NanGuard", "ProgressBar", "ScheduleStep",
+           "TrainState", "Trainer", "TrainingDiverged", "TrainingInterrupted", "fit"]

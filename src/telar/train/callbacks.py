@@ -2,7 +2,7 @@
 
 Order matters at the end of an epoch: the NaN guard first, then the schedule and early
 stopping (they change state), then the metrics file and the checkpoint (they record it), then
-the progress line. :func:`telar.train.run.build_callbacks` puts them in that order.
+the progress line. :func:`telar.runs.run.build_callbacks` puts them in that order.
 """
 
 from __future__ import annotations
@@ -56,9 +56,7 @@ class ScheduleStep(Callback):
     """Advance the learner's per-epoch learning-rate schedule (plateau: on the eval loss)."""
 
     def on_epoch_end(self, trainer: Trainer, row: dict[str, float]) -> None:
-        step = getattr(trainer.learner, "schedule_step", None)
-        if step is not None:
-            step(row.get(trainer.eval_loss_key))
+        trainer.learner.schedule_step(row.get(trainer.eval_loss_key))
 
 
 class EarlyStopping(Callback):
@@ -218,3 +216,32 @@ class ProgressBar(Callback):
         self._close()
         if trainer.state.stop_reason:
             self.stream.write(f"{trainer.state.stop_reason}\n")
+
+
+class EpochBar(Callback):
+    """One tqdm bar over all epochs, with the latest training loss: for long full-batch runs
+    (thousands of one-update epochs), where a line per epoch would flood the terminal."""
+
+    def __init__(self, desc: str = "", stream: TextIO | None = None,
+                 enabled: bool | None = None) -> None:
+        self.desc = desc
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty() if enabled is None else enabled
+        self.bar: Any = None
+
+    def on_train_begin(self, trainer: Trainer) -> None:
+        if self.enabled:
+            from tqdm import tqdm
+            self.bar = tqdm(total=trainer.state.epochs, initial=trainer.state.epoch,
+                            desc=self.desc, unit="epoch", file=self.stream, dynamic_ncols=True)
+
+    def on_epoch_end(self, trainer: Trainer, row: dict[str, float]) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+            if trainer.state.epoch % 5 == 0 or trainer.state.epoch == trainer.state.epochs:
+                self.bar.set_postfix(loss=f"{row['train_loss']:.4f}", refresh=False)
+
+    def on_train_end(self, trainer: Trainer) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None

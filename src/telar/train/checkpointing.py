@@ -13,6 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from telar.checkpoint import join_state, load_checkpoint, save_checkpoint, split_state
 from telar.errors import ModelFileError
 from telar.train.loop import Trainer, TrainState
@@ -26,8 +28,7 @@ def save_training_checkpoint(path: str | Path, trainer: Trainer,
                              extra_meta: dict[str, Any] | None = None) -> None:
     """Write everything needed to continue ``trainer`` bitwise, atomically."""
     arrays = {f"learner/{k}": v for k, v in trainer.learner.state_arrays().items()}
-    state_json = getattr(trainer.learner, "state_json", None)
-    learner_json = split_state(state_json(), "learner_json", arrays) if state_json else None
+    learner_json = split_state(trainer.learner.state_json(), "learner_json", arrays)
     callbacks = {}
     for i, cb in enumerate(trainer.callbacks):
         state = cb.state_dict()
@@ -56,7 +57,19 @@ def restore_training_checkpoint(path: str | Path, trainer: Trainer,
             if key in meta.get("callbacks", {}):
                 cb.load_state_dict(join_state(meta["callbacks"][key], arrays))
         epochs = trainer.state.epochs
-        trainer.state = TrainState.from_json(meta["train_state"])
+        state = TrainState.from_json(meta["train_state"])
+        _check_train_state(state)
+        trainer.state = state
         trainer.state.epochs = epochs
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelFileError(f"{path}: checkpoint does not fit this run ({exc})") from None
+
+
+def _check_train_state(state: TrainState) -> None:
+    """Refuse a hand-edited train state now rather than deep inside the loop."""
+    for name in ("epoch", "batch", "n_batches", "correct", "seen"):
+        value = getattr(state, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"train state {name} must be a count >= 0, got {value!r}")
+    if state.rng_state is not None:  # the dropout generator inside an epoch: must load
+        np.random.default_rng().bit_generator.state = state.rng_state

@@ -1,82 +1,116 @@
-"""What the training loop needs from a model: the ``Learner`` protocol.
+"""What the training loop needs from a model: the :class:`Learner` base class.
 
-Both engines satisfy it: the report's hand-written network (``telar.seed.SeedLearner``) and any
-autograd module (:class:`telar.train.module_learner.ModuleLearner`). The loop never looks inside.
+A learner is a network, its optimiser and (optionally) a learning-rate schedule, trained one
+batch at a time. Both engines are learners: the hand-written network
+(:class:`~telar.train.handwritten_learner.HandwrittenLearner`) and any autograd module
+(:class:`~telar.train.module_learner.ModuleLearner`). The loop never looks inside.
+
+A subclass writes four things: ``train_step``, ``logits``, ``spec`` and ``model_arrays`` /
+``load_model_arrays``; everything else has a default here. Optimisers and schedules are
+``telar.optim``'s for both engines, so learning rate, schedule steps and their checkpointed
+state are handled once, below.
+
+A schedule built in steps (cosine with warm-up) steps after every batch (``after_step``); one
+built in epochs (step, exponential) or on a metric (reduce-on-plateau) at the end of each epoch
+through :meth:`Learner.schedule_step` (the loop's ``ScheduleStep`` callback).
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import numpy as np
 
+SCHEDULE_EVERY = ("batch", "epoch", "plateau")
 
-@runtime_checkable
-class Learner(Protocol):
-    """A model plus its optimiser, trained one batch at a time.
+
+class Learner:
+    """Base class: a model plus its optimiser and schedule, trained one batch at a time.
 
     - ``train_step(x, y)``: one update on the batch; returns ``(mean loss, number correct)``
       measured on the batch *before* the update (the forward pass that gave the gradients).
     - ``logits(x)``: class scores ``(n, n_classes)`` in inference mode (no dropout, batch-norm
       running statistics), without changing any state.
-    - ``state_arrays()`` / ``load_state_arrays(arrays)``: every array needed to continue
-      training bitwise (weights, optimiser moments, batch-norm statistics).
     - ``spec()``: JSON-able description of the architecture, enough to rebuild the network.
-
-    Optional, used when present: ``lr`` (the current learning rate, for the logs),
-    ``set_rng(generator)`` (the generator that dropout draws from; the loop reseeds it every
-    epoch), ``state_json()`` / ``load_state_json(obj)`` (non-array state: step counters,
-    schedule), ``model_arrays()`` (only the weights, for the model file; defaults to
-    ``state_arrays()``), ``schedule_step(val_loss)`` (advance a per-epoch learning-rate schedule).
+    - ``model_arrays()`` / ``load_model_arrays(arrays)``: the network's arrays (weights and
+      batch-norm statistics): what a model file holds.
+    - ``state_arrays()`` / ``state_json()`` and their loaders: everything needed to continue
+      training bitwise; by default the model arrays plus the optimiser's and schedule's state.
     """
 
-    def train_step(self, x: np.ndarray, y: np.ndarray) -> tuple[float, int]: ...
+    optimizer: Any = None
+    scheduler: Any = None
+    schedule_every: str = "epoch"
 
-    def logits(self, x: np.ndarray) -> np.ndarray: ...
+    def attach_optimizer(self, optimizer: Any, scheduler: Any = None,
+                         schedule_every: str = "epoch") -> None:
+        if schedule_every not in SCHEDULE_EVERY:
+            raise ValueError(f"schedule_every must be one of {', '.join(SCHEDULE_EVERY)}, "
+                             f"got {schedule_every!r}")
+        self.optimizer, self.scheduler, self.schedule_every = optimizer, scheduler, schedule_every
 
-    def state_arrays(self) -> dict[str, np.ndarray]: ...
+    # -- what a subclass writes ------------------------------------------------------------
+    def train_step(self, x: np.ndarray, y: np.ndarray) -> tuple[float, int]:
+        raise NotImplementedError
 
-    def load_state_arrays(self, arrays: dict[str, np.ndarray]) -> None: ...
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
 
-    def spec(self) -> dict[str, Any]: ...
+    def spec(self) -> dict[str, Any]:
+        raise NotImplementedError
 
+    def model_arrays(self) -> dict[str, np.ndarray]:
+        raise NotImplementedError
 
-def model_arrays(learner: Learner) -> dict[str, np.ndarray]:
-    """The arrays that go into the model file: ``model_arrays()`` if the learner has it."""
-    getter = getattr(learner, "model_arrays", None)
-    return dict(getter() if getter else learner.state_arrays())
+    def load_model_arrays(self, arrays: dict[str, np.ndarray]) -> None:
+        raise NotImplementedError
 
+    # -- defaults ---------------------------------------------------------------------------
+    def after_step(self) -> None:
+        """Called by ``train_step`` after each update: steps a per-batch schedule."""
+        if self.scheduler is not None and self.schedule_every == "batch":
+            self.scheduler.step()
 
-def current_lr(learner: Learner) -> float:
-    """The learner's current learning rate, or NaN if it does not say."""
-    lr = getattr(learner, "lr", None)
-    return float(lr) if lr is not None else float("nan")
+    def schedule_step(self, val_loss: float | None) -> None:
+        """End of an epoch: step a per-epoch schedule (plateau: on the validation loss)."""
+        if self.scheduler is None or self.schedule_every == "batch":
+            return
+        if self.schedule_every == "plateau":
+            self.scheduler.step(val_loss)
+        else:
+            self.scheduler.step()
 
+    @property
+    def lr(self) -> float:
+        """The current learning rate (of the first parameter group), NaN without optimiser."""
+        if self.optimizer is None:
+            return float("nan")
+        return float(self.optimizer.param_groups[0]["lr"])
 
-def log_softmax_cross_entropy(logits: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Per-sample cross-entropy from logits, ``logsumexp(z) - z[y]``, computed stably.
+    def set_rng(self, rng: np.random.Generator) -> None:
+        """The generator random layers (dropout) draw from; the loop gives one per epoch."""
 
-    ``logsumexp(z) = m + log(sum(exp(z - m)))`` with ``m = max(z)``; no probability is clipped.
-    """
-    z = np.asarray(logits, dtype=np.float64)
-    m = z.max(axis=1, keepdims=True)
-    lse = m[:, 0] + np.log(np.exp(z - m).sum(axis=1))
-    return lse - z[np.arange(len(y)), y]
+    def matmul_layer_sizes(self) -> list[tuple[int, int]] | None:
+        """``(n_in, n_out)`` of the matrix products per sample, for the BLAS thread policy
+        (:mod:`telar.threads`); ``None``: keep the default threads."""
+        return None
 
+    def num_parameters(self) -> int:
+        return int(sum(v.size for v in self.model_arrays().values()))
 
-def evaluate(learner: Learner, x: np.ndarray, y: np.ndarray,
-             batch_size: int = 4096) -> tuple[float, float, np.ndarray]:
-    """Mean cross-entropy, accuracy and predicted classes of ``learner`` on ``(x, y)``.
+    def state_arrays(self) -> dict[str, np.ndarray]:
+        return dict(self.model_arrays())
 
-    Works in chunks of ``batch_size`` so memory stays small on big sets.
-    """
-    if len(x) == 0:
-        return float("nan"), float("nan"), np.zeros(0, dtype=np.int64)
-    losses = np.empty(len(x), dtype=np.float64)
-    predictions = np.empty(len(x), dtype=np.int64)
-    for start in range(0, len(x), batch_size):
-        stop = start + batch_size
-        z = learner.logits(x[start:stop])
-        losses[start:stop] = log_softmax_cross_entropy(z, y[start:stop])
-        predictions[start:stop] = np.argmax(z, axis=1)
-    return float(losses.mean()), float((predictions == y).mean()), predictions
+    def load_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
+        self.load_model_arrays(arrays)
+
+    def state_json(self) -> dict[str, Any]:
+        """Optimiser and schedule state (arrays inside go to the checkpoint's arrays)."""
+        return {"optimizer": self.optimizer.state_dict() if self.optimizer is not None else None,
+                "scheduler": self.scheduler.state_dict() if self.scheduler is not None else None}
+
+    def load_state_json(self, state: dict[str, Any]) -> None:
+        if self.optimizer is not None and state.get("optimizer") is not None:
+            self.optimizer.load_state_dict(state["optimizer"])
+        if self.scheduler is not None and state.get("scheduler") is not None:
+            self.scheduler.load_state_dict(state["scheduler"])

@@ -10,7 +10,6 @@ batch index, the running sums and the dropout generator's state (``bit_generator
 from __future__ import annotations
 
 import contextlib
-import math
 import signal
 import threading
 import time
@@ -21,7 +20,8 @@ from typing import Any
 import numpy as np
 
 from telar.errors import TelarError
-from telar.train.learner import Learner, current_lr, evaluate
+from telar.evaluation import Evaluation, evaluate
+from telar.train.learner import Learner
 
 
 class TrainingDiverged(TelarError):
@@ -94,14 +94,15 @@ def epoch_generators(seed: int, epoch: int) -> tuple[np.random.Generator, np.ran
             np.random.default_rng(np.random.SeedSequence([seed, epoch, 1])))
 
 
-def default_batch_context(batch_size: int | None, learner: Any = None) -> Callable[[], Any]:
+def default_batch_context(batch_size: int | None, learner: Learner | None = None
+                          ) -> Callable[[], Any]:
     """BLAS threads for the batches: a learner that reports the layer sizes of its products
     (``matmul_layer_sizes()``) gets threads by the size of its largest product per batch
     (:mod:`telar.threads`); a full batch, or a learner that doesn't say, keeps the default."""
     from telar.threads import blas_threads, threads_for_layers
-    sizes = getattr(learner, "matmul_layer_sizes", None)
+    sizes = learner.matmul_layer_sizes() if learner is not None else None
     threads = None if batch_size is None or sizes is None else threads_for_layers(
-        batch_size, sizes())
+        batch_size, sizes)
     return lambda: blas_threads(threads)
 
 
@@ -123,7 +124,8 @@ def batch_order(n: int, batch_size: int | None, seed: int, epoch: int) -> list[n
 class Trainer:
     """Runs ``learner`` for ``state.epochs`` epochs on ``train``; evaluates on ``eval_set``.
 
-    ``eval_name`` names the evaluation columns (``val`` or ``test``). ``augment``, if given,
+    ``batch_size=None`` is full batch: one update per epoch on all of ``train`` (the report's
+    way). ``eval_name`` names the evaluation columns (``val`` or ``test``). ``augment``, if given,
     maps ``(x_batch, generator) -> x_batch`` and draws from the dropout generator.
     ``batch_context`` wraps the batches of each epoch (default: :func:`default_batch_context`).
     """
@@ -147,6 +149,8 @@ class Trainer:
         self.state = state or TrainState(epochs=epochs)
         self.state.epochs = epochs
         self.rng: np.random.Generator | None = None
+        #: the latest evaluation on ``eval_set`` (predictions, logits): callbacks may use it
+        self.last_eval: Evaluation | None = None
         self._interrupt = False
 
     # -- checkpoints ------------------------------------------------------------------------
@@ -182,9 +186,7 @@ class Trainer:
             state.loss_sum, state.correct, state.seen, state.seconds = 0.0, 0, 0, 0.0
         elif state.rng_state is not None:  # resuming inside an epoch
             self.rng.bit_generator.state = state.rng_state
-        set_rng = getattr(self.learner, "set_rng", None)
-        if set_rng is not None:
-            set_rng(self.rng)
+        self.learner.set_rng(self.rng)
         for cb in self.callbacks:
             cb.on_epoch_begin(self)
         started = time.perf_counter()
@@ -197,8 +199,9 @@ class Trainer:
     def _run_batches(self, batches: list[np.ndarray], started: float) -> None:
         state = self.state
         whole = len(batches) == 1  # full batch: no copy of the whole set
+        gather = _BatchGather(self.x, self.y, len(batches[0]))
         for index in batches[state.batch:]:
-            xb, yb = (self.x, self.y) if whole else (self.x[index], self.y[index])
+            xb, yb = (self.x, self.y) if whole else gather(index)
             if self.augment is not None:
                 xb = self.augment(xb, self.rng)
             loss, n_correct = self.learner.train_step(xb, yb)
@@ -224,10 +227,10 @@ class Trainer:
             "train_accuracy": state.correct / max(state.seen, 1),
         }
         if self.eval_set is not None:
-            loss, acc, _ = evaluate(self.learner, *self.eval_set)
-            row[f"{self.eval_name}_loss"] = loss
-            row[f"{self.eval_name}_accuracy"] = acc
-        row["lr"] = current_lr(self.learner)
+            scores = self.last_eval = evaluate(self.learner, *self.eval_set)
+            row[f"{self.eval_name}_loss"] = scores.loss
+            row[f"{self.eval_name}_accuracy"] = scores.accuracy
+        row["lr"] = self.learner.lr
         row["seconds"] = train_seconds
         state.history.append(row)
         state.epoch += 1
@@ -238,6 +241,26 @@ class Trainer:
     @property
     def eval_loss_key(self) -> str:
         return f"{self.eval_name}_loss"
+
+
+class _BatchGather:
+    """Copies a batch's rows into buffers reused from batch to batch (``np.take(out=)``):
+    no allocation per batch. The learner uses a batch only until its step returns."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, batch_size: int) -> None:
+        self.x, self.y = x, y
+        self.xb = np.empty((batch_size, *x.shape[1:]), x.dtype)
+        self.yb = np.empty(batch_size, y.dtype)
+
+    def __call__(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        k = len(index)
+        if k > len(self.xb):  # the last batch may have absorbed a single leftover sample
+            return self.x[index], self.y[index]
+        xb, yb = self.xb[:k], self.yb[:k]
+        # mode="clip" skips a second buffer; the indices come from a permutation, so in range
+        np.take(self.x, index, axis=0, out=xb, mode="clip")
+        np.take(self.y, index, out=yb, mode="clip")
+        return xb, yb
 
 
 def fit(learner: Learner, train: tuple[np.ndarray, np.ndarray],
@@ -253,10 +276,6 @@ def fit(learner: Learner, train: tuple[np.ndarray, np.ndarray],
     trainer = Trainer(learner, train, eval_set, epochs=epochs, batch_size=batch_size, seed=seed,
                       callbacks=callbacks, eval_name=eval_name, augment=augment, state=state)
     return trainer.fit()
-
-
-def is_finite(value: float) -> bool:
-    return math.isfinite(value)
 
 
 @contextlib.contextmanager

@@ -1,0 +1,72 @@
+"""The `telar` command's contract: --version, --help, one-line errors with exit status 2."""
+
+import subprocess
+import sys
+
+from bounded import assert_one_line_error
+
+from telar import __version__
+
+
+def run_telar(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "telar", *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_version_prints_the_package_version():
+    result = run_telar("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"telar {__version__}"
+
+
+def test_unknown_subcommand_is_one_line_error_with_status_2():
+    result = run_telar("no-such-command")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("telar: error:")
+    assert "no-such-command" in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_every_sub_command_prints_its_help():
+    from telar.cli import SUBCOMMAND_MODULES
+
+    for name in SUBCOMMAND_MODULES:
+        result = run_telar(name, "--help")
+        assert result.returncode == 0, (name, result.stderr)
+        assert result.stdout.startswith("usage: telar " + name)
+
+
+# --- full devices and control characters: still one line, status 2 -------------------------
+
+def tiny_idx_folder(folder):
+    """The four IDX files of a 20-image data set (all ten classes in each split)."""
+    import numpy as np
+
+    from telar.data.fashion_mnist import IDX_FILES
+    from telar.data.idx import write_idx
+    rng = np.random.default_rng(0)
+    for name, stem in IDX_FILES.items():
+        n = 20 if name.startswith("train") else 10
+        array = (np.arange(n) % 10).astype(np.uint8) if name.endswith("labels") else \
+            rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
+        write_idx(folder / f"{stem}.gz", array)
+    return folder
+
+
+def test_data_info_on_a_full_device_is_one_line_and_status_2(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = tiny_idx_folder(tmp_path)
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "telar", "data", "info", "--data",
+                                 str(folder), "--no-download"], stdout=full,
+                                stderr=subprocess.PIPE, text=True, timeout=60)
+    assert_one_line_error(result, "cannot write to standard output: No space left on device")
+
+
+def test_an_error_naming_a_path_with_escape_codes_stays_one_line(tmp_path):
+    evil = tmp_path / "x\n\x1b[31mfake: all good\x1b[0m"
+    result = run_telar("data", "info", "--data", str(evil), "--no-download")
+    assert_one_line_error(result, "x\\n\\x1b[31mfake")
+    assert "\x1b" not in result.stderr

@@ -1,0 +1,86 @@
+"""The loop's BLAS thread policy: threads by the size of the largest matrix product."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_info
+
+from telar import nn, optim
+from telar.handwritten import HandwrittenNetwork, network
+from telar.threads import MIN_FLOPS_FOR_THREADS, matmul_flops, threads_for_flops
+from telar.train import HandwrittenLearner, Learner, ModuleLearner
+from telar.train.loop import default_batch_context
+
+MLP_PRESET = [(784, 1024), (1024, 512), (512, 10)]
+REPORT_NETWORK = [(784, 64), (64, 32), (32, 16), (16, 10)]
+
+
+def blas_thread_counts() -> list[int]:
+    return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+
+class SizedLearner:
+    """Only what the policy looks at: the layer sizes of the learner's products."""
+
+    def __init__(self, sizes: list[tuple[int, int]]) -> None:
+        self.sizes = sizes
+
+    def matmul_layer_sizes(self) -> list[tuple[int, int]]:
+        return self.sizes
+
+
+def test_largest_product_flops_are_two_times_batch_times_inputs_times_outputs():
+    assert matmul_flops(128, MLP_PRESET) == 2 * 128 * 784 * 1024
+    assert matmul_flops(128, []) == 0.0
+
+
+def test_the_mlp_preset_gets_all_blas_threads_and_the_report_network_one():
+    assert threads_for_flops(matmul_flops(128, MLP_PRESET)) is None
+    assert threads_for_flops(matmul_flops(128, REPORT_NETWORK)) == 1
+    assert threads_for_flops(MIN_FLOPS_FOR_THREADS) is None
+    assert threads_for_flops(MIN_FLOPS_FOR_THREADS - 1) == 1
+
+
+def test_the_loop_pins_blas_to_one_thread_only_for_small_products():
+    before = blas_thread_counts()
+    with default_batch_context(128, SizedLearner(REPORT_NETWORK))():
+        assert all(n == 1 for n in blas_thread_counts())
+    with default_batch_context(128, SizedLearner(MLP_PRESET))():
+        assert blas_thread_counts() == before
+    # A learner that does not report its sizes keeps the default.
+    with default_batch_context(128, Learner())():
+        assert blas_thread_counts() == before
+
+
+def test_the_report_network_learner_gets_one_blas_thread_in_the_loop():
+    learner = HandwrittenLearner(HandwrittenNetwork(seed=0))
+    assert learner.matmul_layer_sizes() == REPORT_NETWORK
+    with default_batch_context(128, learner)():
+        assert all(n == 1 for n in blas_thread_counts())
+
+
+def test_row_blocks_run_on_one_blas_thread_whatever_the_caller_set(monkeypatch):
+    # The blocks' own threads are the parallelism; BLAS threads in each would oversubscribe.
+    if max(blas_thread_counts(), default=1) < 2:
+        pytest.skip("BLAS has one thread here: nothing to pin")
+    monkeypatch.setattr(network, "BLOCK_ROWS", 16)
+    net = HandwrittenNetwork((12, 6, 3), seed=0)
+    seen: list[int] = []
+    forward_rows = net._forward_rows
+
+    def recording(x, buf):
+        seen.extend(blas_thread_counts())
+        return forward_rows(x, buf)
+
+    monkeypatch.setattr(net, "_forward_rows", recording)
+    x = np.random.default_rng(0).standard_normal((50, 12)).astype(np.float32)
+    net.train_gradients(x, np.arange(50) % 3, workers=2)
+    assert seen and all(n == 1 for n in seen)
+
+
+def test_module_learner_reports_the_sizes_of_its_linear_layers():
+    model = nn.build_mlp({"hidden": [16, 8], "input_size": 6, "batch_norm": True, "seed": 0})
+    learner = ModuleLearner(model, optim.Adam(model.parameters()))
+    assert learner.matmul_layer_sizes() == [(6, 16), (16, 8), (8, 10)]
+    assert np.isfinite(learner.train_step(np.zeros((4, 6), np.float32), np.arange(4))[0])
