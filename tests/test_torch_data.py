@@ -218,3 +218,20 @@ def test_random_flip_and_crop_move_pixels_per_image_and_per_batch():
     pipeline = transforms.Compose([transforms.RandomCrop(28, padding=4),
                                    transforms.RandomHorizontalFlip(), transforms.ToTensor()])
     assert pipeline.batch(np.zeros((3, 28, 28), np.uint8)).shape == (3, 1, 28, 28)
+
+
+def test_rotation_and_erasing_transforms_wrap_the_batch_augmentations():
+    telar.manual_seed(0)
+    bar = np.zeros((1, 28, 28), np.float32)
+    bar[0, 13:15, 4:24] = 1.0  # a horizontal bar; a 90 degree turn makes it vertical
+    turned = transforms.RandomRotation((-90, 90)).batch(np.repeat(bar, 8, 0))
+    assert turned.shape == (8, 28, 28) and not np.allclose(turned, bar)
+    assert transforms.RandomRotation(0)(telar.tensor(bar)).shape == (1, 28, 28)
+    erased = transforms.RandomErasing(p=1.0).batch(np.ones((4, 1, 28, 28), np.float32))
+    assert all(0 < (img == 0).sum() < 28 * 28 for img in erased)
+    kept = transforms.RandomErasing(p=0.0)(telar.ones(1, 28, 28))
+    assert kept.numpy().min() == 1.0
+    as_uint8 = transforms.RandomRotation(0).batch(np.full((2, 28, 28), 200, np.uint8))
+    assert as_uint8.dtype == np.uint8 and (as_uint8 == 200).all()
+    with pytest.raises(ValueError):
+        transforms.RandomRotation((0, 30))

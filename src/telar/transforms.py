@@ -8,10 +8,10 @@ a ``Lambda`` that needs PIL must convert with ``PIL.Image.fromarray``). ``ToTens
 to a whole ``(N, H, W)`` array at once, which is what lets a :class:`telar.utils.data.DataLoader`
 build a batch with one array operation instead of a Python loop over its images.
 
-Augmentations: ``RandomHorizontalFlip`` and ``RandomCrop`` (simple NumPy versions, per image
-and per batch, drawing from telar's default generator, so :func:`telar.manual_seed` fixes
-them). Rotations, erasing and colour jitter are to wrap :mod:`telar.data.augment`'s batch
-functions.
+Augmentations: ``RandomHorizontalFlip`` and ``RandomCrop`` (simple NumPy versions), and
+``RandomRotation`` and ``RandomErasing`` over :mod:`telar.data.augment`'s batch functions; all
+work per image and per batch and draw from telar's default generator, so
+:func:`telar.manual_seed` fixes them. ``ColorJitter`` is not here yet.
 """
 
 from __future__ import annotations
@@ -205,6 +205,70 @@ class RandomCrop:
         return f"RandomCrop(size={self.size}, padding={self.padding})"
 
 
+class _AugmentWrapper:
+    """A :mod:`telar.data.augment` batch function as a transform. Float images (after
+    ``ToTensor``) pass as they are; ``uint8`` ones are scaled to ``[0, 1]`` and back."""
+
+    def _run(self, images: np.ndarray) -> np.ndarray:
+        from telar.random import default_rng
+
+        if images.dtype == np.uint8:
+            out = self._apply(images.astype(np.float32) / np.float32(255), default_rng())
+            return np.clip(np.rint(out * 255), 0, 255).astype(np.uint8)
+        return self._apply(images, default_rng())
+
+    def _apply(self, images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        raise NotImplementedError
+
+    def __call__(self, img: Any) -> Any:
+        values, is_tensor = _values(img)
+        out = self._run(values[None])[0]
+        return Tensor(out) if is_tensor else out
+
+    def batch(self, images: np.ndarray) -> np.ndarray:
+        return self._run(np.asarray(images))
+
+
+class RandomRotation(_AugmentWrapper):
+    """Rotate by an angle uniform in ``[-degrees, degrees]`` (bilinear, zero fill)."""
+
+    def __init__(self, degrees: float | Sequence[float]) -> None:
+        if not isinstance(degrees, int | float):
+            low, high = degrees
+            if low != -high:
+                raise ValueError(f"RandomRotation supports symmetric ranges (-d, d), got "
+                                 f"{tuple(degrees)}")
+            degrees = high
+        self.degrees = float(degrees)
+
+    def _apply(self, images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        from telar.data.augment import random_rotation
+
+        return random_rotation(images, rng, degrees=self.degrees)
+
+    def __repr__(self) -> str:
+        return f"RandomRotation(degrees={self.degrees})"
+
+
+class RandomErasing(_AugmentWrapper):
+    """With probability ``p`` erase one rectangle of area ``U(scale)`` of the image and aspect
+    ``exp(U(log ratio))``, writing 0 (torchvision's ``RandomErasing`` with ``value=0``)."""
+
+    def __init__(self, p: float = 0.5, scale: tuple[float, float] = (0.02, 0.33),
+                 ratio: tuple[float, float] = (0.3, 3.3), value: float = 0) -> None:
+        if value != 0:
+            raise ValueError("RandomErasing supports value=0 only")
+        self.p, self.scale, self.ratio = float(p), tuple(scale), tuple(ratio)
+
+    def _apply(self, images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        from telar.data.augment import random_erasing
+
+        return random_erasing(images, rng, p=self.p, scale=self.scale, ratio=self.ratio)
+
+    def __repr__(self) -> str:
+        return f"RandomErasing(p={self.p}, scale={self.scale}, ratio={self.ratio})"
+
+
 class Lambda:
     """A user function as a transform (applied image by image)."""
 
@@ -220,4 +284,5 @@ class Lambda:
         return "Lambda()"
 
 
-__all__ = ["ToTensor", "Normalize", "Compose", "Lambda", "RandomHorizontalFlip", "RandomCrop"]
+__all__ = ["ToTensor", "Normalize", "Compose", "Lambda", "RandomHorizontalFlip", "RandomCrop",
+           "RandomRotation", "RandomErasing"]
