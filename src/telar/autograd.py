@@ -23,6 +23,7 @@ array([2., 4., 6.])
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -30,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from telar.backend import xp
+from telar.tensor_methods import TensorMethods
 
 BackwardRule = Callable[[np.ndarray], Sequence[np.ndarray | None]]
 
@@ -69,7 +71,7 @@ def enable_grad() -> Iterator[None]:
         _grad_enabled = previous
 
 
-class Tensor:
+class Tensor(TensorMethods):
     """An n-dimensional array that remembers how it was computed.
 
     Attributes:
@@ -78,9 +80,13 @@ class Tensor:
         requires_grad: whether gradients flow to (or through) this tensor.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_parents", "_backward", "__weakref__")
-    # Make `ndarray + Tensor` call Tensor.__radd__ instead of broadcasting element-wise.
+    __slots__ = ("data", "_grad", "requires_grad", "_parents", "_backward", "__weakref__")
+    # NumPy defers to Tensor: `ndarray + Tensor` calls Tensor.__radd__ and `ndarray == Tensor`
+    # calls Tensor.__eq__ (element-wise), instead of NumPy treating the tensor as one object.
     __array_priority__ = 1000
+    __array_ufunc__ = None
+    # Comparisons are element-wise, so identity (not value) is what hashing uses, as in PyTorch.
+    __hash__ = object.__hash__
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
         if isinstance(data, Tensor):
@@ -101,6 +107,19 @@ class Tensor:
 
     # ----------------------------------------------------------------- basic properties
     @property
+    def grad(self) -> GradArray | None:
+        """``dL/d(data)`` after :meth:`backward` (an ndarray with PyTorch's ``zero_()``)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Any) -> None:
+        if value is None or type(value) is GradArray:
+            self._grad = value
+        else:
+            value = value.data if isinstance(value, Tensor) else value
+            self._grad = xp.asarray(value).view(GradArray)
+
+    @property
     def shape(self) -> tuple[int, ...]:
         return self.data.shape
 
@@ -113,27 +132,24 @@ class Tensor:
         return self.data.dtype
 
     @property
-    def size(self) -> int:
-        return self.data.size
-
-    @property
     def is_leaf(self) -> bool:
         """True for tensors created by the user (not by an operation that records a graph)."""
         return self._backward is None
 
     def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
         return len(self.data)
 
     def __repr__(self) -> str:
         grad = ", requires_grad=True" if self.requires_grad else ""
-        return f"tensor({np.array2string(self.data, separator=', ')}{grad})"
+        kind = self.data.dtype
+        dtype = "" if kind in (xp.float32, xp.int64, xp.bool_) else f", dtype=telar.{kind}"
+        return f"tensor({np.array2string(self.data, separator=', ')}{dtype}{grad})"
 
     def numpy(self) -> np.ndarray:
         """The values as an ndarray (the same memory; copy it before changing it)."""
         return self.data
-
-    def item(self) -> float:
-        return self.data.item()
 
     def detach(self) -> Tensor:
         """The same values, cut from the graph."""
@@ -143,11 +159,18 @@ class Tensor:
         self.grad = None
 
     # ----------------------------------------------------------------- reverse mode
-    def backward(self, grad: Any = None) -> None:
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
+                 create_graph: bool = False, *, grad: Any = None) -> None:
         """Accumulate ``dself/dleaf`` into ``leaf.grad`` for every leaf that requires it.
 
-        ``grad`` is ``dL/dself``; it may be omitted for a one-element tensor (it is then 1).
+        ``gradient`` is ``dL/dself``; it may be omitted for a one-element tensor (it is then 1).
+        As in PyTorch the graph is freed afterwards: a second ``backward()`` through it raises
+        ``RuntimeError`` unless the first one passed ``retain_graph=True``.
         """
+        if create_graph:
+            raise NotImplementedError("create_graph=True (higher-order gradients) is not "
+                                      "supported")
+        grad = gradient if grad is None else grad
         if not self.requires_grad:
             raise RuntimeError("backward() on a tensor that does not require grad "
                                "(was it computed under no_grad(), or from constants only?)")
@@ -166,7 +189,8 @@ class Tensor:
             return
 
         grads: dict[int, np.ndarray] = {id(self): grad}
-        for node in reversed(_topological_order(self)):
+        order = _topological_order(self)
+        for node in reversed(order):
             g = grads.pop(id(node), None)
             if g is None:
                 continue
@@ -175,15 +199,18 @@ class Tensor:
                     continue
                 if parent._backward is None:  # leaf: accumulate into .grad
                     # Never add in place: `pg` may be shared with another input's gradient.
-                    if parent.grad is None:
+                    if parent._grad is None:
                         # A broadcast view is read-only; .grad must be an array of its own.
                         parent.grad = pg if pg.flags.writeable else pg.copy()
                     else:
-                        parent.grad = parent.grad + pg
+                        parent.grad = parent._grad + pg
                 else:
                     key = id(parent)
                     previous = grads.get(key)
                     grads[key] = pg if previous is None else previous + pg
+        if not retain_graph:
+            for node in order:  # free the saved arrays, as PyTorch does
+                node._backward = _freed
 
     # ----------------------------------------------------------------- operators
     # Defined in telar.functional (imported at the bottom to avoid a cycle).
@@ -229,44 +256,24 @@ class Tensor:
     def __getitem__(self, index: Any) -> Tensor:
         return F.getitem(self, index)
 
-    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        return F.sum(self, axis, keepdims)
 
-    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        return F.mean(self, axis, keepdims)
+class GradArray(np.ndarray):
+    """A gradient: an ndarray that also answers PyTorch's ``grad.zero_()`` and ``grad.data``."""
 
-    def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        return F.max(self, axis, keepdims)
-
-    def exp(self) -> Tensor:
-        return F.exp(self)
-
-    def log(self) -> Tensor:
-        return F.log(self)
-
-    def sqrt(self) -> Tensor:
-        return F.sqrt(self)
-
-    def relu(self) -> Tensor:
-        return F.relu(self)
-
-    def sigmoid(self) -> Tensor:
-        return F.sigmoid(self)
-
-    def tanh(self) -> Tensor:
-        return F.tanh(self)
-
-    def reshape(self, *shape: Any) -> Tensor:
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = tuple(shape[0])
-        return F.reshape(self, shape)
-
-    def transpose(self, *axes: int) -> Tensor:
-        return F.transpose(self, axes or None)
+    def zero_(self) -> GradArray:
+        self[...] = 0
+        return self
 
     @property
-    def T(self) -> Tensor:  # noqa: N802 - NumPy's name
-        return F.transpose(self, None)
+    def data(self) -> GradArray:  # type: ignore[override]
+        return self
+
+
+def _freed(g: np.ndarray) -> Sequence[np.ndarray | None]:
+    raise RuntimeError("Trying to backward through the graph a second time (or directly "
+                       "access saved tensors after they have already been freed). Specify "
+                       "retain_graph=True if you need to backward through the graph a second "
+                       "time.")
 
 
 def _topological_order(root: Tensor) -> list[Tensor]:
@@ -297,7 +304,7 @@ def make_result(data: np.ndarray, parents: tuple[Tensor, ...], backward: Backwar
     """The output of an operation: records ``backward`` only if some parent needs a gradient."""
     out = Tensor.__new__(Tensor)
     out.data = data
-    out.grad = None
+    out._grad = None
     if _grad_enabled:
         for parent in parents:  # a plain loop: cheaper than any() on this hot path
             if parent.requires_grad:
@@ -315,16 +322,39 @@ def constant(data: np.ndarray) -> Tensor:
     """A tensor with no history and no gradient (cheaper than ``Tensor(...)``)."""
     out = Tensor.__new__(Tensor)
     out.data = data
-    out.grad = None
+    out._grad = None
     out.requires_grad = False
     out._parents = ()
     out._backward = None
     return out
 
 
-def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
-    """Create a leaf tensor, like ``torch.tensor``; the dtype follows ``data`` unless given."""
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Create a leaf tensor (a copy of ``data``), like ``torch.tensor``.
+
+    Without ``dtype``: Python floats (and lists of them) give float32, PyTorch's default float
+    type; Python ints give int64; bools give bool; an ndarray or tensor keeps its dtype.
+
+    >>> telar.tensor([1.5, 2.0]).dtype, telar.tensor([1, 2]).dtype
+    (dtype('float32'), dtype('int64'))
+    """
+    from telar.device import check_device
+
+    check_device(device)
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is None and not isinstance(data, np.ndarray | np.generic):
+        array = xp.array(data)
+        if array.dtype == xp.float64:
+            array = array.astype(xp.float32)
+        elif array.dtype.kind in "iu":
+            array = array.astype(xp.int64, copy=False)
+    else:
+        array = xp.array(data, dtype=dtype)
+    return Tensor(array, requires_grad=requires_grad)
 
 
 from telar import functional as F  # noqa: E402  (cycle: functional builds Tensors)
+from telar import tensor_methods as _methods  # noqa: E402
+
+_methods._bind(sys.modules[__name__], F)

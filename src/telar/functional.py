@@ -12,6 +12,7 @@ constants.
 
 from __future__ import annotations
 
+import builtins
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -125,6 +126,7 @@ def matmul(a: Any, b: Any) -> Tensor:
     """``a @ b`` (NumPy rules, batch dims broadcast); ``da = g @ b^T``, ``db = a^T @ g``."""
     a, b = _operands(a, b)
     ad, bd = a.data, b.data
+    _same_float_dtype(ad, bd, "matmul")
 
     def backward(g: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
         # 1-D operands are matrices with a unit dimension, as in NumPy's definition.
@@ -144,6 +146,18 @@ def matmul(a: Any, b: Any) -> Tensor:
     return make_result(ad @ bd, (a, b), backward)
 
 
+def _same_float_dtype(a: np.ndarray, b: np.ndarray, op: str) -> None:
+    """PyTorch's rule: a matrix product of two floating-point dtypes needs them equal.
+
+    So float64 data fed to a float32 model raises instead of silently computing in float64;
+    cast the input (``x.float()``) or the model (``model.double()``).
+    """
+    if a.dtype != b.dtype and a.dtype.kind == "f" and b.dtype.kind == "f":
+        raise RuntimeError(f"{op}: mat1 and mat2 must have the same dtype, but got {a.dtype} "
+                           f"and {b.dtype} (cast with .float() / .double(), or the model "
+                           "with model.to(dtype))")
+
+
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """Fused affine map ``y = x @ W^T + b`` (PyTorch's layout: ``W`` is ``(out, in)``).
 
@@ -151,6 +165,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     ``x`` needs no gradient (the network's input), which saves the largest matmul.
     """
     xd, wd = x.data, weight.data
+    _same_float_dtype(xd, wd, "linear")
     lead = xd.shape[:-1]
     x2 = xd if xd.ndim == 2 else xd.reshape(-1, xd.shape[-1])
     out = x2 @ wd.T
@@ -235,6 +250,41 @@ def sqrt(x: Tensor) -> Tensor:
     return make_result(out, (x,), lambda g: (g / (2 * out),))
 
 
+def abs(x: Tensor) -> Tensor:  # noqa: A001
+    """``|x|``; ``dx = g * sign(x)`` (0 at 0)."""
+    xd = x.data
+    return make_result(xp.abs(xd), (x,), lambda g: (g * xp.sign(xd),))
+
+
+def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+    """``x`` limited to ``[min, max]``; ``dx = g`` where ``x`` was inside, else 0."""
+    xd = x.data
+    out = xp.clip(xd, min, max)
+    return make_result(out, (x,), lambda g: (g * (out == xd),))
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    """Element-wise ``max(a, b)``; the gradient goes to the larger (to ``a`` on ties)."""
+    a, b = _operands(a, b)
+    pick = a.data >= b.data
+
+    def backward(g: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        return (unbroadcast(g * pick, a.data.shape) if a.requires_grad else None,
+                unbroadcast(g * ~pick, b.data.shape) if b.requires_grad else None)
+
+    return make_result(xp.where(pick, a.data, b.data), (a, b), backward)
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    """Element-wise ``min(a, b)`` (``-max(-a, -b)``)."""
+    return neg(maximum(neg(_as_tensor(a)), neg(_as_tensor(b))))
+
+
+def min(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """``min(x, axis) = -max(-x, axis)``."""
+    return neg(max(neg(x), axis, keepdims))
+
+
 # --------------------------------------------------------------------------- shapes
 def reshape(x: Tensor, shape: Sequence[int]) -> Tensor:
     """A view with another shape; ``dx = g`` reshaped back."""
@@ -293,13 +343,60 @@ def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     return make_result(xp.concatenate([p.data for p in parts], axis=axis), parts, backward)
 
 
-def flatten(x: Tensor) -> Tensor:
-    """``(N, d1, d2, ...) -> (N, d1*d2*...)``."""
-    return reshape(x, (x.data.shape[0], -1))
+def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge dimensions ``start_dim..end_dim`` into one (``torch.flatten``); ``flatten(x, 1)``
+    turns ``(N, d1, d2, ...)`` into ``(N, d1*d2*...)``."""
+    shape = x.data.shape
+    if not shape:
+        return reshape(x, (1,))
+    start, end = start_dim % len(shape), end_dim % len(shape)
+    if start > end:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    if start == end:
+        return x
+    return reshape(x, shape[:start] + (-1,) + shape[end + 1:])
+
+
+def squeeze(x: Tensor, dim: int | None = None) -> Tensor:
+    """Drop dimensions of size 1 (only ``dim`` when given; a no-op if its size is not 1)."""
+    shape = x.data.shape
+    if dim is None:
+        new = tuple(n for n in shape if n != 1)
+    else:
+        d = dim % builtins.max(len(shape), 1)
+        new = shape if not shape or shape[d] != 1 else shape[:d] + shape[d + 1:]
+    return x if new == shape else reshape(x, new)
+
+
+def unsqueeze(x: Tensor, dim: int) -> Tensor:
+    """Insert a dimension of size 1 at ``dim`` (negative counts from the end of the result)."""
+    shape = x.data.shape
+    d = dim % (len(shape) + 1)
+    return reshape(x, shape[:d] + (1,) + shape[d:])
+
+
+def stack(tensors: Sequence[Any], dim: int = 0) -> Tensor:
+    """Join equally shaped tensors along a new dimension ``dim``."""
+    return concatenate([unsqueeze(_as_tensor(t), dim) for t in tensors], dim)
+
+
+def cast(x: Tensor, dtype: Any, copy: bool = False) -> Tensor:
+    """``x`` as ``dtype``; the gradient is cast back, ``dx = g.astype(x.dtype)``.
+
+    Casting to an integer or bool dtype ends the graph (no gradient flows through it).
+    """
+    source = x.data.dtype
+    target = np.dtype(dtype)
+    if target == source and not copy:
+        return x
+    out = x.data.astype(target, copy=True)
+    if target.kind != "f":
+        return constant(out)
+    return make_result(out, (x,), lambda g: (g.astype(source, copy=False),))
 
 
 # --------------------------------------------------------------------------- activations
-def relu(x: Tensor) -> Tensor:
+def relu(x: Tensor, inplace: bool = False) -> Tensor:
     """``max(x, 0)``; ``dx = g * [x > 0]`` (the report's derivative: 1 if positive, else 0)."""
     out = xp.maximum(x.data, 0)
     return make_result(out, (x,), lambda g: (g * (out > 0),))
@@ -365,8 +462,21 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
     return make_result(out.astype(xd.dtype, copy=False), (x,), backward)
 
 
-def softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """``s = e^(x - max) / sum(e^(x - max))``; ``dx = s * (g - sum(g * s))`` along ``axis``."""
+def _softmax_dim(x: Tensor, dim: int | None, axis: int | None) -> int:
+    """PyTorch's implicit choice when no dim is given: 0 for 0-, 1- and 3-d inputs, else 1."""
+    if dim is None:
+        dim = axis
+    if dim is None:
+        dim = 0 if x.data.ndim in (0, 1, 3) else 1
+    return dim
+
+
+def softmax(x: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None, *,
+            axis: int | None = None) -> Tensor:
+    """``s = e^(x - max) / sum(e^(x - max))``; ``dx = s * (g - sum(g * s))`` along ``dim``."""
+    axis = _softmax_dim(x, dim, axis)
+    if dtype is not None:
+        x = cast(x, dtype)
     shifted = x.data - x.data.max(axis=axis, keepdims=True)
     e = xp.exp(shifted)
     out = e / e.sum(axis=axis, keepdims=True)
@@ -377,8 +487,12 @@ def softmax(x: Tensor, axis: int = -1) -> Tensor:
     return make_result(out, (x,), backward)
 
 
-def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
+def log_softmax(x: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None, *,
+                axis: int | None = None) -> Tensor:
     """``x - max - log(sum(e^(x - max)))`` (log-sum-exp); ``dx = g - softmax(x) * sum(g)``."""
+    axis = _softmax_dim(x, dim, axis)
+    if dtype is not None:
+        x = cast(x, dtype)
     shifted = x.data - x.data.max(axis=axis, keepdims=True)
     out = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
 
@@ -389,8 +503,30 @@ def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
 
 
 # --------------------------------------------------------------------------- losses
-def cross_entropy(logits: Tensor, target: Any, label_smoothing: float = 0.0,
-                  reduction: str = "mean") -> Tensor:
+def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: bool | None = None,
+                  ignore_index: int = -100, reduce: bool | None = None, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """PyTorch's ``F.cross_entropy``: ``nll_loss(log_softmax(input, 1), target)``, smoothed.
+
+    Class-index targets ``(N,)`` without ``weight`` or ignored entries take the fused path
+    (:func:`fused_cross_entropy`); ``weight`` (per class), ``ignore_index``, class-probability
+    targets (float, the shape of ``input``) and ``(N, C, d1, ...)`` inputs take the general
+    one, composed of differentiable primitives (see :mod:`telar.losses`).
+    ``size_average``/``reduce`` are PyTorch's deprecated spelling of ``reduction``.
+    """
+    from telar.losses import general_cross_entropy, legacy_reduction
+
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    y = target.data if isinstance(target, Tensor) else xp.asarray(target)
+    z = input.data
+    if weight is None and z.ndim == 2 and y.ndim == 1 and y.dtype.kind in "iu" \
+            and not (len(y) and (y == ignore_index).any()):
+        return fused_cross_entropy(input, y, label_smoothing, reduction)
+    return general_cross_entropy(input, y, weight, ignore_index, reduction, label_smoothing)
+
+
+def fused_cross_entropy(logits: Tensor, target: Any, label_smoothing: float = 0.0,
+                        reduction: str = "mean") -> Tensor:
     """Softmax cross-entropy from logits ``(N, C)`` and class indices ``(N,)``, fused.
 
     With ``q = (1 - eps) * onehot(y) + eps / C`` (PyTorch's label smoothing),
@@ -442,11 +578,21 @@ def cross_entropy(logits: Tensor, target: Any, label_smoothing: float = 0.0,
 
 
 # --------------------------------------------------------------------------- regularisation
-def dropout(x: Tensor, p: float, training: bool, rng: np.random.Generator) -> Tensor:
+def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: Any = False,
+            rng: np.random.Generator | None = None) -> Tensor:
     """Inverted dropout: zero each value with probability ``p``, scale the rest by ``1/(1-p)``.
 
     So the expected output equals the input and evaluation needs no rescaling. ``dx = g * mask``.
+    ``rng`` draws the mask (default: telar's default generator, seeded by
+    :func:`telar.manual_seed`); a Generator in ``inplace``'s place is taken as ``rng``
+    (telar's older signature). ``inplace`` itself is ignored: the output is always new.
     """
+    if isinstance(inplace, np.random.Generator):
+        rng = inplace
+    if rng is None:
+        from telar.random import default_rng
+
+        rng = default_rng()
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability must be in [0, 1], got {p}")
     if not training or p == 0.0:

@@ -22,3 +22,17 @@ __all__ = [
     "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm2d", "Dropout2d",
     "Unflatten", "LAYERS", "build_sequential", "parse_layers", "layers_to_text",
 ]
+
+# PyTorch's loss modules and the Identity layer (kept apart so other branches merge cleanly).
+from telar.nn.layers import Identity, Unflatten  # noqa: E402
+from telar.nn.losses import (  # noqa: E402
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+)
+
+__all__ += ["Identity", "Unflatten", "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss",
+            "BCEWithLogitsLoss", "BCELoss"]

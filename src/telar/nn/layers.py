@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,27 +17,47 @@ from telar.nn.module import Module, Parameter
 
 
 def as_generator(rng: np.random.Generator | int | None) -> np.random.Generator:
-    """A Generator from a Generator, a seed, or ``None`` (fresh entropy: not reproducible)."""
-    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    """A Generator from a Generator, a seed, or ``None``: telar's default generator, which
+    :func:`telar.manual_seed` seeds (as ``torch.manual_seed`` seeds PyTorch's layers)."""
+    from telar.random import as_rng
+
+    return as_rng(rng)
 
 
 class Linear(Module):
     """``y = x @ W^T + b`` with ``W`` of shape ``(out_features, in_features)`` (PyTorch's layout).
 
+    The default ``init="pytorch"`` is PyTorch's: ``W, b ~ U(-1/sqrt(in), 1/sqrt(in))``
+    (``kaiming_uniform_(W, a=sqrt(5))``), drawn in PyTorch's order (weight, then bias), so
+    unchanged PyTorch code trains the same way. A named initialiser (``"xavier_report"``,
+    ``"he_normal"``, ...) sets the weight and zeros the bias. ``rng``: a Generator or a seed;
+    ``None`` draws from telar's default generator (:func:`telar.manual_seed`).
+
     >>> layer = Linear(784, 64, init="he_normal", rng=0)   # doctest: +SKIP
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
-                 init: str | Initialiser = "xavier_report",
-                 rng: np.random.Generator | int | None = None, dtype: Any = np.float32) -> None:
+                 init: str | Initialiser = "pytorch",
+                 rng: np.random.Generator | int | None = None, dtype: Any = np.float32,
+                 device: Any = None) -> None:
+        from telar.device import check_device
+
         super().__init__()
+        check_device(device)
         if in_features < 1 or out_features < 1:
             raise ConfigError(f"Linear needs positive sizes, got {in_features} -> {out_features}")
         self.in_features, self.out_features = int(in_features), int(out_features)
         self.init_name = init if isinstance(init, str) else getattr(init, "__name__", "custom")
-        weight = get_initialiser(init)((out_features, in_features), as_generator(rng), dtype)
+        generator = as_generator(rng)
+        weight = get_initialiser(init)((out_features, in_features), generator, dtype)
         self.weight = Parameter(weight)
-        self.bias = Parameter(xp.zeros(out_features, dtype=dtype)) if bias else None
+        if not bias:
+            self.bias = None
+        elif init == "pytorch":
+            bound = 1.0 / math.sqrt(in_features)
+            self.bias = Parameter(generator.uniform(-bound, bound, out_features).astype(dtype))
+        else:
+            self.bias = Parameter(xp.zeros(out_features, dtype=dtype))
 
     def forward(self, x: Tensor) -> Tensor:
         return F.linear(x, self.weight, self.bias)
@@ -61,7 +82,7 @@ class Dropout(Module):
         self.generator = as_generator(rng)
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.dropout(x, self.p, self.training, self.generator)
+        return F.dropout(x, self.p, self.training, rng=self.generator)
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
@@ -158,3 +179,13 @@ class Sequential(Module):
 
     def __iter__(self) -> Iterator[Module]:
         return iter(self._layers)
+
+
+class Identity(Module):
+    """Returns its input (a placeholder layer)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x

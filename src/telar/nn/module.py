@@ -10,13 +10,26 @@ with ``allow_pickle=False``.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from telar.autograd import Tensor
 from telar.backend import xp
 from telar.errors import ModelFileError
+
+
+class IncompatibleKeys(NamedTuple):
+    """What ``load_state_dict`` returns (PyTorch's ``_IncompatibleKeys``)."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return (f"<IncompatibleKeys missing_keys={self.missing_keys} "
+                f"unexpected_keys={self.unexpected_keys}>")
 
 
 class Parameter(Tensor):
@@ -52,8 +65,14 @@ class Module:
             self._modules[name] = value
         object.__setattr__(self, name, value)
 
-    def register_buffer(self, name: str, value: np.ndarray) -> None:
-        """Keep ``value`` in the state dict without training it (e.g. running statistics)."""
+    def register_buffer(self, name: str, value: Any, persistent: bool = True) -> None:
+        """Keep ``value`` in the state dict without training it (e.g. running statistics).
+
+        Buffers are ndarrays (a tensor's values are taken); ``persistent`` is accepted and
+        every buffer is saved.
+        """
+        if isinstance(value, Tensor):
+            value = value.data
         object.__setattr__(self, name, value)
         self._buffers[name] = value
 
@@ -62,11 +81,27 @@ class Module:
         (``{"kind": ..., ...}``), or None when it cannot be rebuilt from a description."""
         return None
 
-    def forward(self, *args: Any) -> Tensor:
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        setattr(self, name, param)
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        setattr(self, name, module)
+
+    register_module = add_module
+
+    def forward(self, *args: Any, **kwargs: Any) -> Tensor:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
-    def __call__(self, *args: Any) -> Tensor:
-        return self.forward(*args)
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    def apply(self, fn: Any) -> Module:
+        """Call ``fn(module)`` on every sub-module (children first) and on ``self``; returns
+        ``self``. PyTorch's idiom for custom initialisation: ``net.apply(init_weights)``."""
+        for module in self.children():
+            module.apply(fn)
+        fn(self)
+        return self
 
     # ----------------------------------------------------------------- traversal
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
@@ -79,25 +114,39 @@ class Module:
             yield module
 
     def children(self) -> Iterator[Module]:
-        yield from self._modules.values()
+        yield from (m for m in self._modules.values() if m is not None)
 
-    def named_parameters(self) -> Iterator[tuple[str, Parameter]]:
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        yield from ((n, m) for n, m in self._modules.items() if m is not None)
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
         """``(dotted name, parameter)`` pairs, each parameter once, in registration order."""
         seen: set[int] = set()
-        for prefix, module in self.named_modules():
+        modules = self.named_modules(prefix) if recurse else iter([(prefix, self)])
+        for head, module in modules:
             for name, param in module._parameters.items():
-                if id(param) not in seen:
+                if param is not None and (id(param) not in seen or not remove_duplicate):
                     seen.add(id(param))
-                    yield (f"{prefix}.{name}" if prefix else name), param
+                    yield (f"{head}.{name}" if head else name), param
 
-    def parameters(self) -> Iterator[Parameter]:
-        for _, param in self.named_parameters():
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        """A generator over the parameters (use ``list(...)`` to keep them)."""
+        for _, param in self.named_parameters(recurse=recurse):
             yield param
 
-    def named_buffers(self) -> Iterator[tuple[str, np.ndarray]]:
-        for prefix, module in self.named_modules():
+    def named_buffers(self, prefix: str = "",
+                      recurse: bool = True) -> Iterator[tuple[str, np.ndarray]]:
+        modules = self.named_modules(prefix) if recurse else iter([(prefix, self)])
+        for head, module in modules:
             for name in module._buffers:
-                yield (f"{prefix}.{name}" if prefix else name), getattr(module, name)
+                value = getattr(module, name)
+                if value is not None:
+                    yield (f"{head}.{name}" if head else name), value
+
+    def buffers(self, recurse: bool = True) -> Iterator[np.ndarray]:
+        for _, buffer in self.named_buffers(recurse=recurse):
+            yield buffer
 
     def num_parameters(self, trainable_only: bool = False) -> int:
         """The number of scalar parameters (weights and biases)."""
@@ -115,18 +164,65 @@ class Module:
         """Evaluation mode: ``train(False)``."""
         return self.train(False)
 
-    def zero_grad(self) -> None:
+    def zero_grad(self, set_to_none: bool = True) -> None:
         for param in self.parameters():
-            param.grad = None
+            if set_to_none or param.grad is None:
+                param.grad = None
+            else:
+                param.grad.zero_()
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        for param in self.parameters():
+            param.requires_grad_(requires_grad)
+        return self
+
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """``to(device)`` (only the CPU exists) or ``to(dtype)``: casts floating-point
+        parameters and buffers. Returns ``self``."""
+        from telar.device import check_device
+        from telar.tensor_methods import _is_dtype
+
+        dtype = kwargs.pop("dtype", None)
+        check_device(kwargs.pop("device", None))
+        kwargs.pop("non_blocking", None)
+        if kwargs:
+            raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif _is_dtype(arg):
+                dtype = arg
+            else:
+                check_device(arg)
+        return self if dtype is None else self.to_dtype(dtype)
+
+    def cpu(self) -> Module:
+        return self
+
+    def cuda(self, device: Any = None) -> Module:
+        from telar.device import check_device
+
+        check_device("cuda")
+        return self
+
+    def float(self) -> Module:  # noqa: A003 - PyTorch's name
+        return self.to_dtype(np.float32)
+
+    def double(self) -> Module:
+        return self.to_dtype(np.float64)
 
     def to_dtype(self, dtype: Any) -> Module:
-        """Cast every parameter and buffer to ``dtype`` (e.g. float64 for gradient checks)."""
+        """Cast every floating-point parameter and buffer to ``dtype`` (e.g. float64 for
+        gradient checks); integer buffers (counters) keep theirs."""
         for param in self.parameters():
-            param.data = param.data.astype(dtype)
-            param.grad = None
+            if param.data.dtype.kind == "f":
+                param.data = param.data.astype(dtype)
+                param.grad = None
         for module in self.modules():
             for name in list(module._buffers):
-                module.register_buffer(name, getattr(module, name).astype(dtype))
+                value = getattr(module, name)
+                if value is not None and value.dtype.kind == "f":
+                    module.register_buffer(name, value.astype(dtype))
         return self
 
     # ----------------------------------------------------------------- state
@@ -136,7 +232,8 @@ class Module:
         state.update({name: xp.array(b, copy=True) for name, b in self.named_buffers()})
         return state
 
-    def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> None:
+    def load_state_dict(self, state: dict[str, Any], strict: bool = True,
+                        assign: bool = False) -> IncompatibleKeys:
         """Copy ``state``'s arrays into this module's parameters and buffers, in place.
 
         Every key must name a parameter or buffer of the same shape; with ``strict`` (the
@@ -167,6 +264,7 @@ class Module:
                 if not xp.all(xp.isfinite(value)) and xp.issubdtype(value.dtype, xp.floating):
                     raise ModelFileError(f"state dict entry {key!r} holds NaN or infinity")
                 target[...] = value  # in place: optimisers keep their references
+        return IncompatibleKeys(missing, unexpected)
 
     def extra_repr(self) -> str:
         return ""

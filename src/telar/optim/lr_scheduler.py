@@ -7,6 +7,7 @@ parameter group; ``state_dict()`` is JSON-able.
 
 from __future__ import annotations
 
+import bisect
 import math
 from typing import Any
 
@@ -69,6 +70,73 @@ class ExponentialLR(LRScheduler):
 
     def lr_at(self, base_lr: float, t: int) -> float:
         return base_lr * self.gamma ** t
+
+
+class MultiStepLR(LRScheduler):
+    """``lr = base * gamma ** (number of milestones <= t)``."""
+
+    def __init__(self, optimizer: Optimizer, milestones: list[int], gamma: float = 0.1) -> None:
+        self.milestones, self.gamma = sorted(int(m) for m in milestones), float(gamma)
+        super().__init__(optimizer)
+
+    def lr_at(self, base_lr: float, t: int) -> float:
+        return base_lr * self.gamma ** bisect.bisect_right(self.milestones, t)
+
+
+class CosineAnnealingLR(LRScheduler):
+    """``lr = eta_min + (base - eta_min) * (1 + cos(pi * t / T_max)) / 2``."""
+
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:  # noqa: N803
+        if T_max < 1:
+            raise ConfigError(f"CosineAnnealingLR T_max must be >= 1, got {T_max}")
+        self.T_max, self.eta_min = int(T_max), float(eta_min)
+        super().__init__(optimizer)
+
+    def lr_at(self, base_lr: float, t: int) -> float:
+        cosine = (1 + math.cos(math.pi * t / self.T_max)) / 2
+        return self.eta_min + (base_lr - self.eta_min) * cosine
+
+
+class LinearLR(LRScheduler):
+    """``lr = base * (s + (e - s) * min(t, T) / T)`` (``s``/``e`` the start/end factors)."""
+
+    def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3,
+                 end_factor: float = 1.0, total_iters: int = 5) -> None:
+        if not 0.0 < start_factor <= 1.0 or not 0.0 <= end_factor <= 1.0:
+            raise ConfigError(f"LinearLR factors must be in (0, 1], got {start_factor}, "
+                              f"{end_factor}")
+        self.start_factor, self.end_factor = float(start_factor), float(end_factor)
+        self.total_iters = int(total_iters)
+        super().__init__(optimizer)
+
+    def lr_at(self, base_lr: float, t: int) -> float:
+        frac = min(t, self.total_iters) / self.total_iters if self.total_iters else 1.0
+        return base_lr * (self.start_factor + (self.end_factor - self.start_factor) * frac)
+
+
+class LambdaLR(LRScheduler):
+    """``lr = base * lr_lambda(t)`` (one function, or one per parameter group). The functions
+    are not part of ``state_dict()`` (they are code)."""
+
+    def __init__(self, optimizer: Optimizer, lr_lambda: Any) -> None:
+        groups = len(optimizer.param_groups)
+        fns = list(lr_lambda) if isinstance(lr_lambda, list | tuple) else [lr_lambda] * groups
+        if len(fns) != groups:
+            raise ConfigError(f"LambdaLR got {len(fns)} functions for {groups} groups")
+        self._lambdas = fns
+        self._group = 0
+        super().__init__(optimizer)
+
+    def _apply(self) -> None:
+        for i, (group, base) in enumerate(zip(self.optimizer.param_groups, self.base_lrs,
+                                              strict=True)):
+            group["lr"] = base * float(self._lambdas[i](self.last_epoch))
+
+    def lr_at(self, base_lr: float, t: int) -> float:
+        return base_lr * float(self._lambdas[0](t))
+
+    def state_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in vars(self).items() if k not in ("optimizer", "_lambdas")}
 
 
 class CosineWithWarmup(LRScheduler):

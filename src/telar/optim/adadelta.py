@@ -1,0 +1,47 @@
+"""Adadelta (Zeiler 2012), PyTorch's ``Adadelta`` formulas and defaults."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from telar.autograd import Tensor
+from telar.errors import ConfigError
+from telar.optim.optimizer import Optimizer
+
+
+class Adadelta(Optimizer):
+    """``g = grad + wd p``; ``v = rho v + (1 - rho) g^2``;
+    ``d = sqrt(u + eps) / sqrt(v + eps) * g``; ``u = rho u + (1 - rho) d^2``; ``p -= lr d``.
+
+    Defaults ``lr=1.0, rho=0.9, eps=1e-6`` (PyTorch's; ``pytorch/examples`` mnist uses it).
+    """
+
+    def __init__(self, params: Iterable[Tensor], lr: float = 1.0, rho: float = 0.9,
+                 eps: float = 1e-6, weight_decay: float = 0.0) -> None:
+        if not 0.0 <= rho <= 1.0:
+            raise ConfigError(f"Adadelta rho must be in [0, 1], got {rho}")
+        if eps < 0:
+            raise ConfigError(f"Adadelta eps must be >= 0, got {eps}")
+        super().__init__(params, {"lr": lr, "rho": rho, "eps": eps,
+                                  "weight_decay": weight_decay})
+
+    def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any]) -> None:
+        rho, eps, wd = group["rho"], group["eps"], group["weight_decay"]
+        if wd:
+            grad = grad + wd * p.data
+        if not state:
+            state["step"] = 0
+            state["square_avg"] = np.zeros_like(p.data)
+            state["acc_delta"] = np.zeros_like(p.data)
+        state["step"] += 1
+        v, u = state["square_avg"], state["acc_delta"]
+        v *= rho
+        v += (1 - rho) * grad * grad
+        delta = np.sqrt(u + eps) / np.sqrt(v + eps) * grad
+        u *= rho
+        u += (1 - rho) * delta * delta
+        p.data -= group["lr"] * delta
