@@ -74,7 +74,7 @@ def test_the_report_tabulates_the_summary_config_and_per_class_scores(weak_run, 
     from sklearn.metrics import precision_recall_fscore_support
 
     from telar.inference import load_predictor
-    from telar.report.predictions import _predictions
+    from telar.report.predictions import probabilities_of
 
     html = (weak_run / "report.html").read_text(encoding="utf-8")
     summary = json.loads((weak_run / "summary.json").read_text())
@@ -83,7 +83,7 @@ def test_the_report_tabulates_the_summary_config_and_per_class_scores(weak_run, 
     from telar.data import load_fashion_mnist
     data = load_fashion_mnist(data_dir, download=False)
     predictor = load_predictor(weak_run / "model.npz")
-    predicted = _predictions(predictor, data.test_images).argmax(axis=1)
+    predicted = probabilities_of(predictor, data.test_images).argmax(axis=1)
     assert float((predicted == data.test_labels).mean()) == pytest.approx(
         summary["test_accuracy"])
     p, r, f, s = precision_recall_fscore_support(data.test_labels, predicted,
