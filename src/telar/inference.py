@@ -2,7 +2,8 @@
 
 The architecture in the file's metadata picks the network class from :data:`ARCHITECTURES`
 (``{"kind": "mlp", …}`` -> :class:`telar.nn.DenseNet`, ``{"kind": "handwritten", "sizes":
-[…]}`` -> :class:`telar.handwritten.HandwrittenNetwork`; files saved with the old kind
+[…]}`` -> :class:`telar.handwritten.HandwrittenNetwork`, ``{"kind": "layers", "layers": […],
+"input_shape": […]}`` -> :class:`telar.nn.LayerNet`; files saved with the old kind
 ``seed`` load as ``handwritten``). No optimiser is built and only arrays and JSON are read (no
 pickle). Every caller that runs a saved model uses this: ``telar evaluate``, predictions,
 reports.
@@ -99,6 +100,7 @@ ARCHITECTURES: dict[str, Callable[[dict[str, Any], dict[str, np.ndarray]], Any]]
     "handwritten": _handwritten,
     "seed": _handwritten,  # the hand-written engine's name before 0.2
     "mlp": _module("DenseNet"),
+    "layers": _module("LayerNet"),  # any network written as a layer list (conv nets)
 }
 
 

@@ -50,11 +50,11 @@ def one_line_error(capsys, argv, *, progress_lines=False):
     (["--engine", "autograd", "--batch-norm", "--batch-size", "1"],
      "--batch-norm needs batches of at least 2 images"),
     (["--dropout", "1.0"], "--dropout: expected a number in [0, 1), got 1.0"),
-    (["--optimizer", "adagrad"], "--optimizer: expected one of sgd, rmsprop, adam, adamw, "
-                                 "got 'adagrad'"),
+    (["--optimizer", "lbfgs"], "--optimizer: expected one of sgd, rmsprop, adam, adamw, "
+                               "adagrad, adadelta, got 'lbfgs'"),
     (["--activation", "swish"], "--activation: expected one of"),
     (["--schedule", "linear"], "--schedule: expected one of"),
-    (["--preset", "huge"], "--preset: expected one of report, mlp, got 'huge'"),
+    (["--preset", "huge"], "--preset: expected one of report, mlp, cnn, got 'huge'"),
     (["--val-split", "1.5"], "--val-split: expected a number in [0, 1), got 1.5"),
     (["--early-stop", "3"], "--early-stop 3 needs a validation set"),
     (["--engine", "manual", "--dropout", "0.2"],

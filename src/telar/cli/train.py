@@ -12,14 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from telar.data.augment import augment_help
+from telar.nn.spec import grammar_help
 from telar.optim.registry import OPTIMIZERS, SCHEDULES
 from telar.runs.config import ACTIVATIONS, INITS
 from telar.runs.presets import ENGINES, PRESETS
 
 # (option, help). Values are read as text and checked by telar.runs.config (one-line errors).
 VALUE_OPTIONS: list[tuple[str, str]] = [
-    ("--preset", f"{' | '.join(PRESETS)}: the report's network (default) or the best dense one "
-                 "(old name: seed = report)"),
+    ("--preset", f"{' | '.join(PRESETS)}: the report's network (default), the best dense "
+                 "network, or the convolutional one (old name: seed = report)"),
     ("--engine", f"{' | '.join(ENGINES)}: backprop written by hand (the report's kind of network "
                  "only) or the autodiff engine (old name: manual = handwritten)"),
     ("--epochs", "number of epochs"),
@@ -38,6 +39,9 @@ VALUE_OPTIONS: list[tuple[str, str]] = [
     ("--warmup", "warm-up epochs for --schedule cosine"),
     ("--label-smoothing", "label smoothing in [0, 1)"),
     ("--augment", augment_help()),
+    ("--layers", "the whole network as a layer list (needs --engine autograd), e.g. "
+                 "'conv(32,3,padding=1) bn relu maxpool(2) flatten linear(10)': "
+                 + grammar_help().replace("%", "%%")),
     ("--val-split", "fraction of the training set held out for validation (0: none)"),
     ("--early-stop", "stop after this many epochs without a better validation loss "
                      "and restore the best weights (needs --val-split)"),
@@ -63,6 +67,7 @@ METAVARS = {"--preset": "NAME",
             "--warmup": "EPOCHS",
             "--label-smoothing": "EPS",
             "--augment": "SPEC",
+            "--layers": "LAYERS",
             "--val-split": "FRACTION",
             "--early-stop": "PATIENCE",
             "--clip-grad": "NORM",

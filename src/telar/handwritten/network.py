@@ -47,6 +47,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from telar.backend import xp
 from telar.errors import ConfigError
 from telar.threads import blas_threads, cores
 
@@ -62,16 +63,16 @@ class _Buffers:
 
     def __init__(self, sizes: Sequence[int], n: int, dtype: np.dtype) -> None:
         # acts[l] holds h[l] turned into a[l] in place (relu); acts[-1] holds the logits.
-        self.acts = [np.empty((n, k), dtype) for k in sizes[1:]]
-        self.masks = [np.empty((n, k), bool) for k in sizes[1:-1]]
-        self.deltas = [np.empty((n, k), dtype) for k in sizes[1:]]
-        self.row_max = np.empty((n, 1), dtype)
-        self.row_sum = np.empty((n, 1), dtype)
-        self.rows = np.arange(n)
-        self.ones = np.ones(n, dtype)  # db = ones @ d: a BLAS call, faster than sum(axis=0)
+        self.acts = [xp.empty((n, k), dtype) for k in sizes[1:]]
+        self.masks = [xp.empty((n, k), bool) for k in sizes[1:-1]]
+        self.deltas = [xp.empty((n, k), dtype) for k in sizes[1:]]
+        self.row_max = xp.empty((n, 1), dtype)
+        self.row_sum = xp.empty((n, 1), dtype)
+        self.rows = xp.arange(n)
+        self.ones = xp.ones(n, dtype)  # db = ones @ d: a BLAS call, faster than sum(axis=0)
         # row sums of the (n, classes) softmax as a product with ones: ~7x faster than
         # sum(axis=1), which NumPy runs as a short reduction per row
-        self.ones_classes = np.ones(sizes[-1], dtype)
+        self.ones_classes = xp.ones(sizes[-1], dtype)
 
     def first(self, k: int) -> _Buffers:
         """The same buffers cut to their first ``k`` rows (views; for a short last block)."""
@@ -87,8 +88,8 @@ class _Buffers:
 
 def _max_abs(a: np.ndarray) -> float:
     """Largest ``|a|`` ignoring NaN (0 for an all-NaN array)."""
-    with np.errstate(invalid="ignore"):
-        return float(np.nanmax(np.abs(a), initial=0.0))
+    with xp.errstate(invalid="ignore"):
+        return float(xp.nanmax(xp.abs(a), initial=0.0))
 
 
 class HandwrittenNetwork:
@@ -120,7 +121,7 @@ class HandwrittenNetwork:
         sizes: Sequence[int] = REPORT_SIZES,
         *,
         seed: int = 0,
-        dtype: type | np.dtype = np.float32,
+        dtype: type | np.dtype = xp.float32,
         naive_softmax: bool = False,
     ) -> None:
         sizes = tuple(int(s) for s in sizes)
@@ -129,20 +130,21 @@ class HandwrittenNetwork:
         if sizes[-1] < 2:
             raise ConfigError(f"the output layer needs at least 2 classes, got {sizes[-1]}")
         self.sizes = sizes
-        self.dtype = np.dtype(dtype)
-        if self.dtype not in (np.float32, np.float64):
+        self.dtype = xp.dtype(dtype)
+        if self.dtype not in (xp.float32, xp.float64):
             raise ConfigError(f"dtype must be float32 or float64, got {self.dtype}")
         self.naive_softmax = bool(naive_softmax)
         self.seed = seed
         self._shapes = shapes = [(a, b) for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
         total = sum(a * b + b for a, b in shapes)
-        self.params = np.zeros(total, self.dtype)
-        self.grads = np.zeros(total, self.dtype)
+        self.params = xp.zeros(total, self.dtype)
+        self.grads = xp.zeros(total, self.dtype)
         self.weights, self.biases = self._views(self.params, shapes)
         self.grad_weights, self.grad_biases = self._views(self.grads, shapes)
+        # Drawn by NumPy on the host whatever the backend, so a seed gives the same weights.
         rng = np.random.default_rng(seed)
         for w, (n_in, n_out) in zip(self.weights, shapes, strict=True):
-            w[...] = rng.standard_normal((n_in, n_out)) * np.sqrt(2.0 / (n_in + n_out))
+            w[...] = rng.standard_normal((n_in, n_out)) * xp.sqrt(2.0 / (n_in + n_out))
         self._buffers: dict[int, _Buffers] = {}
         self._block_buffers: list[_Buffers] = []  # one set per worker thread
         self._partials: np.ndarray | None = None  # (blocks, params): per-block gradients
@@ -194,13 +196,13 @@ class HandwrittenNetwork:
         last = len(self.weights) - 1
         for l, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
             h = buf.acts[l]
-            np.matmul(a, w, out=h)
+            xp.matmul(a, w, out=h)
             h += b
             if l < last:
                 mask = buf.masks[l]
-                np.greater(h, 0, out=mask)  # relu'(h), reused by backward
+                xp.greater(h, 0, out=mask)  # relu'(h), reused by backward
                 # a = relu(h) = h * relu'(h), in place: cheaper than np.maximum(h, 0)
-                np.multiply(h, mask, out=h)
+                xp.multiply(h, mask, out=h)
             a = h
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -213,19 +215,19 @@ class HandwrittenNetwork:
         z, p = buf.acts[-1], buf.deltas[-1]
         rows = buf.rows
         if self.naive_softmax:
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                np.exp(z, out=p)
-                np.sum(p, axis=1, keepdims=True, out=buf.row_sum)
+            with xp.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                xp.exp(z, out=p)
+                xp.sum(p, axis=1, keepdims=True, out=buf.row_sum)
                 p /= buf.row_sum
-                return float(-np.log(p[rows, y]).mean())
-        np.maximum.reduce(z, axis=1, out=buf.row_max[:, 0])  # faster than np.max(keepdims)
-        np.subtract(z, buf.row_max, out=p)
+                return float(-xp.log(p[rows, y]).mean())
+        xp.maximum.reduce(z, axis=1, out=buf.row_max[:, 0])  # faster than np.max(keepdims)
+        xp.subtract(z, buf.row_max, out=p)
         picked = p[rows, y]  # z[y] - max(z)
-        np.exp(p, out=p)
-        np.matmul(p, buf.ones_classes, out=buf.row_sum[:, 0])  # sum over classes
+        xp.exp(p, out=p)
+        xp.matmul(p, buf.ones_classes, out=buf.row_sum[:, 0])  # sum over classes
         p /= buf.row_sum
         # loss_i = log(sum exp(z - max)) - (z[y] - max)
-        return float(np.log(buf.row_sum).mean() - picked.mean(dtype=np.float64))
+        return float(xp.log(buf.row_sum).mean() - picked.mean(dtype=xp.float64))
 
     # --------------------------------------------------------------- backward
     def _backward(self, y: np.ndarray) -> float:
@@ -233,7 +235,7 @@ class HandwrittenNetwork:
         buf, x = self._buf, self._x
         if buf is None or x is None:
             raise RuntimeError("backward() needs a forward() first")
-        y = np.asarray(y)
+        y = xp.asarray(y)
         n = x.shape[0]
         if y.shape != (n,):
             raise ValueError(f"expected {n} labels, got shape {y.shape}")
@@ -253,11 +255,11 @@ class HandwrittenNetwork:
         d *= 1.0 / n_total  # mean over the batch, once, so every gradient is a mean
         for l in range(len(self.weights) - 1, -1, -1):
             a_prev = x if l == 0 else buf.acts[l - 1]
-            np.matmul(a_prev.T, d, out=grad_w[l])  # dW = a[l-1].T @ d
-            np.matmul(buf.ones, d, out=grad_b[l])  # db = sum_i d_i
+            xp.matmul(a_prev.T, d, out=grad_w[l])  # dW = a[l-1].T @ d
+            xp.matmul(buf.ones, d, out=grad_b[l])  # db = sum_i d_i
             if l > 0:  # the input's delta is never needed: not computed for l == 0
                 d_prev = buf.deltas[l - 1]
-                np.matmul(d, self.weights[l].T, out=d_prev)  # d_next @ W.T
+                xp.matmul(d, self.weights[l].T, out=d_prev)  # d_next @ W.T
                 d_prev *= buf.masks[l - 1]  # * relu'(h)
                 d = d_prev
         return loss
@@ -291,11 +293,11 @@ class HandwrittenNetwork:
         """
         if x.shape[0] <= BLOCK_ROWS:
             buf = self._forward(x)
-            n_correct = int(np.count_nonzero(buf.acts[-1].argmax(axis=1) == y))
+            n_correct = int(xp.count_nonzero(buf.acts[-1].argmax(axis=1) == y))
             if self.track_max_logit:
                 self.last_max_abs_logit = _max_abs(buf.acts[-1])
             return self._backward(y), n_correct
-        return self._blocked_gradients(x, np.asarray(y), workers or cores())
+        return self._blocked_gradients(x, xp.asarray(y), workers or cores())
 
     def _blocked_gradients(self, x: np.ndarray, y: np.ndarray, workers: int) -> tuple[float, int]:
         n = x.shape[0]
@@ -306,14 +308,14 @@ class HandwrittenNetwork:
         starts = range(0, n, BLOCK_ROWS)
         blocks = len(starts)
         if self._partials is None or self._partials.shape[0] != blocks:
-            self._partials = np.empty((blocks, self.params.size), self.dtype)
+            self._partials = xp.empty((blocks, self.params.size), self.dtype)
         if self._block_buffers and self._block_buffers[0].rows.size != BLOCK_ROWS:
             self._block_buffers.clear()
         while len(self._block_buffers) < workers:
             self._block_buffers.append(_Buffers(self.sizes, BLOCK_ROWS, self.dtype))
-        losses = np.zeros(blocks)  # per block: sum of the rows' losses
-        correct = np.zeros(blocks, np.int64)
-        max_abs_logit = np.zeros(blocks)
+        losses = xp.zeros(blocks)  # per block: sum of the rows' losses
+        correct = xp.zeros(blocks, xp.int64)
+        max_abs_logit = xp.zeros(blocks)
 
         def work(worker: int) -> None:
             for j in range(worker, blocks, workers):  # alternate blocks
@@ -325,7 +327,7 @@ class HandwrittenNetwork:
                 buf = self._block_buffers[worker]
                 buf = buf if k == BLOCK_ROWS else buf.first(k)
                 self._forward_rows(xs, buf)
-                correct[j] = np.count_nonzero(buf.acts[-1].argmax(axis=1) == ys)
+                correct[j] = xp.count_nonzero(buf.acts[-1].argmax(axis=1) == ys)
                 if self.track_max_logit:
                     max_abs_logit[j] = _max_abs(buf.acts[-1])
                 grad_w, grad_b = self._views(self._partials[j], self._shapes)
@@ -342,7 +344,7 @@ class HandwrittenNetwork:
                     work(0)
                     for f in others:
                         f.result()
-        np.sum(self._partials, axis=0, out=self.grads)  # block order: deterministic
+        xp.sum(self._partials, axis=0, out=self.grads)  # block order: deterministic
         self._x = self._buf = None  # no whole-batch activations are kept
         self.last_loss = float(losses.sum() / n)
         if self.track_max_logit:
@@ -352,7 +354,7 @@ class HandwrittenNetwork:
     def loss(self, x: np.ndarray, y: np.ndarray) -> float:
         """Mean cross-entropy of ``x`` against labels ``y`` (no gradients)."""
         buf = self._forward(x)
-        return self._softmax_loss_(buf, np.asarray(y))
+        return self._softmax_loss_(buf, xp.asarray(y))
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Predicted class per row (argmax of the logits)."""
@@ -360,7 +362,7 @@ class HandwrittenNetwork:
 
     def logits(self, x: np.ndarray, chunk: int = 10000) -> np.ndarray:
         """Logits of ``x``, a fresh array, computed ``chunk`` rows at a time (no update)."""
-        out = np.empty((x.shape[0], self.sizes[-1]), self.dtype)
+        out = xp.empty((x.shape[0], self.sizes[-1]), self.dtype)
         for i in range(0, x.shape[0], chunk):
             out[i : i + chunk] = self._forward(x[i : i + chunk]).acts[-1]
         return out
@@ -383,8 +385,8 @@ class HandwrittenNetwork:
         if missing:
             raise ModelFileError(f"hand-written network state lacks {', '.join(missing)}")
         for key, dst in targets:
-            if np.shape(arrays[key]) != dst.shape:
-                raise ModelFileError(f"state array {key} has shape {np.shape(arrays[key])}, "
+            if xp.shape(arrays[key]) != dst.shape:
+                raise ModelFileError(f"state array {key} has shape {xp.shape(arrays[key])}, "
                                      f"expected {dst.shape}")
         for key, dst in targets:
             dst[...] = arrays[key]  # in place: weights are views into params

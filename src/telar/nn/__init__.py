@@ -29,7 +29,7 @@ from telar.nn.losses import (
     NLLLoss,
 )
 from telar.nn.module import Module, Parameter
-from telar.nn.spec import LAYERS, build_sequential, layers_to_text, parse_layers
+from telar.nn.spec import LAYERS, LayerNet, build_sequential, layers_to_text, parse_layers
 
 __all__ = [
     "Module", "Parameter", "Sequential", "Linear", "Dropout", "BatchNorm1d", "Flatten",
@@ -37,6 +37,7 @@ __all__ = [
     "ReLU", "LeakyReLU", "ELU", "Sigmoid", "Tanh", "GELU", "Softmax", "ACTIVATIONS",
     "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm2d", "Dropout2d",
     "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "BCEWithLogitsLoss", "BCELoss",
-    "DenseNet", "build_mlp", "normalise_spec", "LAYERS", "build_sequential", "parse_layers",
+    "DenseNet", "LayerNet", "build_mlp", "normalise_spec", "LAYERS", "build_sequential",
+    "parse_layers",
     "layers_to_text", "functional", "init",
 ]

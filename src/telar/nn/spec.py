@@ -542,47 +542,80 @@ def infer_shapes(layers: str | Sequence[Any], input_shape: Sequence[int]) -> lis
     return list(model.shapes)
 
 
-def build_sequential(layers: str | Sequence[Any], input_shape: Sequence[int], seed: int = 0,
-                     dtype: Any = "float32") -> Sequential:
-    """A :class:`Sequential` network for inputs of per-sample shape ``input_shape``.
+class LayerNet(Sequential):
+    """A sequential network described by a layer list (text or list form, see the module doc).
 
-    ``layers`` is the text or the list form. Weights are drawn in layer order from
-    ``default_rng(seed)``; all dropout layers share one generator seeded from it
-    (``model.generator``; save its state to resume bit for bit). The model records
-    ``model.layers`` (the canonical list), ``model.input_shape`` and ``model.shapes`` (each
-    layer's output shape).
+    ``spec`` keys: ``layers`` (text or list; stored canonical), ``input_shape`` (per sample,
+    e.g. ``[784]`` for flat rows or ``[1, 28, 28]``), ``seed`` (0), ``dtype`` ("float32").
+    Weights are drawn in layer order from ``default_rng(seed)``; all dropout layers share one
+    generator seeded from it.
+
+    Attributes:
+        layers: the canonical layer list; input_shape: per-sample input shape;
+        shapes: each layer's output shape; generator: the dropout layers' generator;
+        spec: the normalised spec (what a model file stores, with ``kind = "layers"``).
+
+    >>> net = LayerNet({"layers": "conv(32,3,pad=1) relu maxpool(2) flatten linear(10)",
+    ...                 "input_shape": [1, 28, 28]})
+    >>> net.shapes[-2]
+    (6272,)
+    """
+
+    kind = "layers"  # the architecture kind in model files
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        unknown = sorted(set(spec) - {"layers", "input_shape", "seed", "dtype"})
+        if unknown:
+            raise ConfigError(f"unknown layer-network spec keys {unknown}")
+        if "layers" not in spec or "input_shape" not in spec:
+            raise ConfigError("a layer network needs 'layers' and 'input_shape'")
+        canonical = normalise_layers(spec["layers"])
+        try:
+            shape = tuple(positive_int(s) for s in spec["input_shape"])
+        except (TypeError, ValueError):
+            raise ConfigError(f"the input shape must be positive integers, got "
+                              f"{spec['input_shape']!r}") from None
+        dtype, seed = spec.get("dtype", "float32"), spec.get("seed", 0)
+        if dtype not in ("float32", "float64"):
+            raise ConfigError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise ConfigError(f"seed must be an integer >= 0, got {seed!r}")
+        rng = np.random.default_rng(seed)
+        ctx = BuildContext(rng, np.random.default_rng(rng.integers(2**63)), np.dtype(dtype))
+        modules, shapes = [], []
+        sources = [layers_to_text([layer]) for layer in canonical]
+        for i, (layer, source) in enumerate(zip(canonical, sources, strict=True), 1):
+            entry = LAYERS[layer["layer"]]
+            args = {a.name: layer.get(a.name, a.default) for a in entry.args}
+            try:
+                module, shape = entry.build(args, shape, ctx)
+            except (ValueError, ConfigError) as exc:
+                raise ConfigError(f"layer {i} {source!r}: {exc}") from None
+            modules.append(module)
+            shapes.append(shape)
+        super().__init__(*modules)
+        self.layers: list[dict[str, Any]] = canonical
+        self.input_shape: tuple[int, ...] = tuple(int(s) for s in spec["input_shape"])
+        self.shapes: list[tuple[int, ...]] = shapes
+        self.generator: np.random.Generator = ctx.dropout_rng
+        self.spec: dict[str, Any] = {"layers": canonical, "input_shape": list(self.input_shape),
+                                     "seed": seed, "dtype": dtype}
+
+    def architecture(self) -> dict[str, Any]:
+        """What a model file records to rebuild this network: ``{"kind": "layers", ...}``."""
+        return {"kind": self.kind, **self.spec}
+
+
+def build_sequential(layers: str | Sequence[Any], input_shape: Sequence[int], seed: int = 0,
+                     dtype: Any = "float32") -> LayerNet:
+    """``LayerNet`` for ``layers`` on inputs of per-sample shape ``input_shape``.
 
     >>> net = build_sequential("conv(32,3,pad=1) relu maxpool(2) flatten linear(10)", (1, 28, 28))
     >>> net.shapes[-2]
     (6272,)
     """
-    canonical = normalise_layers(layers)
-    try:
-        shape = tuple(positive_int(s) for s in input_shape)
-    except (TypeError, ValueError):
-        raise ConfigError(f"the input shape must be positive integers, got "
-                          f"{tuple(input_shape)!r}") from None
-    if dtype not in ("float32", "float64", np.float32, np.float64):
-        raise ConfigError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
-    rng = np.random.default_rng(seed)
-    ctx = BuildContext(rng, np.random.default_rng(rng.integers(2**63)), np.dtype(dtype))
-    modules, shapes = [], []
-    sources = [layers_to_text([layer]) for layer in canonical]
-    for i, (layer, source) in enumerate(zip(canonical, sources, strict=True), 1):
-        entry = LAYERS[layer["layer"]]
-        args = {a.name: layer.get(a.name, a.default) for a in entry.args}
-        try:
-            module, shape = entry.build(args, shape, ctx)
-        except (ValueError, ConfigError) as exc:
-            raise ConfigError(f"layer {i} {source!r}: {exc}") from None
-        modules.append(module)
-        shapes.append(shape)
-    model = Sequential(*modules)
-    model.layers = canonical
-    model.input_shape = tuple(int(s) for s in input_shape)
-    model.shapes = shapes
-    model.generator = ctx.dropout_rng
-    return model
+    return LayerNet({"layers": layers, "input_shape": list(input_shape), "seed": seed,
+                     "dtype": np.dtype(dtype).name})
 
 
 def grammar_help() -> str:

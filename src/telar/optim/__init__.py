@@ -6,16 +6,12 @@ the run builder.
 """
 
 from telar.optim import lr_scheduler
+from telar.optim.adadelta import Adadelta
+from telar.optim.adagrad import Adagrad
 from telar.optim.adam import Adam, AdamW
 from telar.optim.optimizer import Optimizer, clip_grad_norm_
 from telar.optim.rmsprop import RMSprop
 from telar.optim.sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "clip_grad_norm_", "lr_scheduler"]
-
-# PyTorch's Adadelta and Adagrad (not in the run registry: telar.optim.registry lists what
-# `telar train` offers).
-from telar.optim.adadelta import Adadelta  # noqa: E402
-from telar.optim.adagrad import Adagrad  # noqa: E402
-
-__all__ += ["Adadelta", "Adagrad"]
+__all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "Adadelta",
+           "clip_grad_norm_", "lr_scheduler"]

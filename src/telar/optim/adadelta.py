@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from telar.autograd import Tensor
+from telar.backend import xp
 from telar.errors import ConfigError
 from telar.optim.optimizer import Optimizer
 
@@ -35,13 +36,13 @@ class Adadelta(Optimizer):
             grad = grad + wd * p.data
         if not state:
             state["step"] = 0
-            state["square_avg"] = np.zeros_like(p.data)
-            state["acc_delta"] = np.zeros_like(p.data)
+            state["square_avg"] = xp.zeros_like(p.data)
+            state["acc_delta"] = xp.zeros_like(p.data)
         state["step"] += 1
         v, u = state["square_avg"], state["acc_delta"]
         v *= rho
         v += (1 - rho) * grad * grad
-        delta = np.sqrt(u + eps) / np.sqrt(v + eps) * grad
+        delta = xp.sqrt(u + eps) / xp.sqrt(v + eps) * grad
         u *= rho
         u += (1 - rho) * delta * delta
         p.data -= group["lr"] * delta

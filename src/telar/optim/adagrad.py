@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from telar.autograd import Tensor
+from telar.backend import xp
 from telar.errors import ConfigError
 from telar.optim.optimizer import Optimizer
 
@@ -33,9 +34,9 @@ class Adagrad(Optimizer):
             grad = grad + wd * p.data
         if not state:
             state["step"] = 0
-            state["sum"] = np.full_like(p.data, group["initial_accumulator_value"])
+            state["sum"] = xp.full_like(p.data, group["initial_accumulator_value"])
         state["step"] += 1
         lr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
         s = state["sum"]
         s += grad * grad
-        p.data -= lr * grad / (np.sqrt(s) + group["eps"])
+        p.data -= lr * grad / (xp.sqrt(s) + group["eps"])

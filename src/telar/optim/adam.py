@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from telar.autograd import Tensor
+from telar.backend import xp
 from telar.errors import ConfigError
 from telar.optim.kernels import adam_update_, flush_tiny_
 from telar.optim.optimizer import Optimizer
@@ -86,7 +87,7 @@ class Adam(Optimizer):
         params = group["params"]
         flat = self._flat_buffers(params)
         for p, gv in zip(params, flat.grad_views, strict=True):
-            np.copyto(gv, p.grad)
+            xp.copyto(gv, p.grad)
         step = self.state[id(params[0])]["step"] + 1
         for p in params:
             self.state[id(p)]["step"] = step
@@ -103,13 +104,13 @@ class Adam(Optimizer):
                 group: dict[str, Any]) -> None:
         if not state:
             state["step"] = 0
-            state["exp_avg"] = np.zeros_like(p.data)
-            state["exp_avg_sq"] = np.zeros_like(p.data)
+            state["exp_avg"] = xp.zeros_like(p.data)
+            state["exp_avg_sq"] = xp.zeros_like(p.data)
         state["step"] += 1
         beta1, beta2 = group["betas"]
         scratch = self._scratch.get(id(p))
         if scratch is None or scratch.shape != p.data.shape or scratch.dtype != p.data.dtype:
-            scratch = self._scratch[id(p)] = np.empty_like(p.data)
+            scratch = self._scratch[id(p)] = xp.empty_like(p.data)
         adam_update_(p.data, grad, state["exp_avg"], state["exp_avg_sq"], state["step"],
                      group["lr"], beta1, beta2, group["eps"], weight_decay=group["weight_decay"],
                      decoupled=self.decoupled, scratch=scratch)
@@ -130,8 +131,8 @@ class _FlatGroup:
     def __init__(self, params: list[Tensor], state: dict[int, dict[str, Any]]) -> None:
         total = sum(p.data.size for p in params)
         dtype = params[0].data.dtype
-        self.param, self.grad, self.scratch = (np.empty(total, dtype) for _ in range(3))
-        self.m, self.v = np.zeros(total, dtype), np.zeros(total, dtype)
+        self.param, self.grad, self.scratch = (xp.empty(total, dtype) for _ in range(3))
+        self.m, self.v = xp.zeros(total, dtype), xp.zeros(total, dtype)
         self.param_views, self.grad_views = [], []
         at = 0
         for p in params:

@@ -35,6 +35,8 @@ import math
 
 import numpy as np
 
+from telar.backend import xp
+
 #: Moments smaller than this in magnitude are flushed to zero by :func:`flush_tiny_`.
 TINY = 1e-30
 
@@ -68,30 +70,30 @@ def adam_update_(
     """
     if step < 1:
         raise ValueError(f"Adam step counts from 1, got {step}")
-    buf = np.empty_like(param) if scratch is None else scratch
+    buf = xp.empty_like(param) if scratch is None else scratch
     if weight_decay and decoupled:
         param *= 1.0 - lr * weight_decay
     elif weight_decay:
-        np.multiply(param, weight_decay, out=buf)
+        xp.multiply(param, weight_decay, out=buf)
         buf += grad
         grad = buf.copy()
     bc1 = 1.0 - beta1**step
     bc2 = 1.0 - beta2**step
     # m <- beta1 m + (1 - beta1) g
     m *= beta1
-    np.multiply(grad, 1.0 - beta1, out=buf)
+    xp.multiply(grad, 1.0 - beta1, out=buf)
     m += buf
     # v <- beta2 v + (1 - beta2) g^2
     v *= beta2
-    np.multiply(grad, grad, out=buf)
+    xp.multiply(grad, grad, out=buf)
     buf *= 1.0 - beta2
     v += buf
     # param -= lr * m_hat / (sqrt(v_hat) + eps)
     #        = (lr * sqrt(bc2) / bc1) * m / (sqrt(v) + eps * sqrt(bc2))
     root_bc2 = math.sqrt(bc2)
-    np.sqrt(v, out=buf)
+    xp.sqrt(v, out=buf)
     buf += eps * root_bc2
-    np.divide(m, buf, out=buf)
+    xp.divide(m, buf, out=buf)
     buf *= -lr * root_bc2 / bc1
     param += buf
 
@@ -99,7 +101,7 @@ def adam_update_(
 def flush_tiny_(arr: np.ndarray, tiny: float = TINY, *, scratch: np.ndarray | None = None) -> None:
     """Set entries with ``|x| < tiny`` to exactly zero, in place (keeps them out of subnormals)."""
     if scratch is None:
-        np.copyto(arr, 0, where=np.abs(arr) < tiny)
+        xp.copyto(arr, 0, where=xp.abs(arr) < tiny)
         return
-    np.abs(arr, out=scratch)
-    np.copyto(arr, 0, where=scratch < tiny)
+    xp.abs(arr, out=scratch)
+    xp.copyto(arr, 0, where=scratch < tiny)

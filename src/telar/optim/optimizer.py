@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from telar.autograd import Tensor
+from telar.backend import xp
 from telar.errors import ConfigError, ModelFileError
 
 
@@ -64,7 +65,7 @@ class Optimizer:
             if set_to_none or p.grad is None:
                 p.grad = None
             else:
-                p.grad = np.zeros_like(p.data)
+                p.grad = xp.zeros_like(p.data)
 
     def step(self) -> None:
         """Update every parameter that has a gradient."""
@@ -142,7 +143,7 @@ def clip_grad_norm_(params: Iterable[Tensor], max_norm: float) -> float:
     ``max_norm / (norm + 1e-6)`` (PyTorch's rule). Returns the norm before clipping.
     """
     grads = [p for p in params if p.grad is not None]
-    total = math.sqrt(sum(float(np.dot(p.grad.ravel(), p.grad.ravel())) for p in grads))
+    total = math.sqrt(sum(float(xp.dot(p.grad.ravel(), p.grad.ravel())) for p in grads))
     coef = max_norm / (total + 1e-6)
     if coef < 1.0:
         for p in grads:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from telar.optim import lr_scheduler as sched
+from telar.optim.adadelta import Adadelta
+from telar.optim.adagrad import Adagrad
 from telar.optim.adam import Adam, AdamW
 from telar.optim.rmsprop import RMSprop
 from telar.optim.sgd import SGD
@@ -38,6 +40,8 @@ OPTIMIZERS: dict[str, OptimizerEntry] = {
     "rmsprop": OptimizerEntry(RMSprop, "RMSprop (L2 weight decay)", takes_momentum=True),
     "adam": OptimizerEntry(Adam, "Adam (L2 weight decay)"),
     "adamw": OptimizerEntry(AdamW, "Adam with decoupled weight decay"),
+    "adagrad": OptimizerEntry(Adagrad, "Adagrad (L2 weight decay)"),
+    "adadelta": OptimizerEntry(Adadelta, "Adadelta (L2 weight decay; PyTorch's lr is 1.0)"),
 }
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from telar.autograd import Tensor
+from telar.backend import xp
 from telar.optim.optimizer import Optimizer
 
 
@@ -29,11 +30,11 @@ class RMSprop(Optimizer):
             grad = grad + wd * p.data
         if not state:
             state["step"] = 0
-            state["square_avg"] = np.zeros_like(p.data)
+            state["square_avg"] = xp.zeros_like(p.data)
             if mu:
-                state["momentum_buffer"] = np.zeros_like(p.data)
+                state["momentum_buffer"] = xp.zeros_like(p.data)
             if group["centered"]:
-                state["grad_avg"] = np.zeros_like(p.data)
+                state["grad_avg"] = xp.zeros_like(p.data)
         state["step"] += 1
         v = state["square_avg"]
         v *= alpha
@@ -42,9 +43,9 @@ class RMSprop(Optimizer):
             gbar = state["grad_avg"]
             gbar *= alpha
             gbar += (1 - alpha) * grad
-            denom = np.sqrt(v - gbar * gbar)
+            denom = xp.sqrt(v - gbar * gbar)
         else:
-            denom = np.sqrt(v)
+            denom = xp.sqrt(v)
         denom += group["eps"]
         if mu:
             buf = state["momentum_buffer"]

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from telar.autograd import Tensor
+from telar.backend import xp
 from telar.errors import ConfigError
 from telar.optim.optimizer import Optimizer
 
@@ -34,7 +35,7 @@ class SGD(Optimizer):
         if mu:
             buf = state.get("momentum_buffer")
             if buf is None:
-                buf = state["momentum_buffer"] = np.array(grad, dtype=p.data.dtype, copy=True)
+                buf = state["momentum_buffer"] = xp.array(grad, dtype=p.data.dtype, copy=True)
             else:
                 buf *= mu
                 buf += (1 - group["dampening"]) * grad

@@ -53,6 +53,7 @@ class TrainConfig:
     warmup: int = 0
     label_smoothing: float = 0.0
     augment: str = "none"
+    layers: str = ""  # a layer list (telar.nn.spec grammar); replaces the dense network
     val_split: float = 0.0
     early_stop: int = 0
     clip_grad: float = 0.0
@@ -163,6 +164,7 @@ FIELD_RULES: dict[str, tuple[Callable[[str], Any], Any, Callable[[Any], str | No
     "warmup": (_int, int, _at_least(0)),
     "label_smoothing": (_float, float, _range(0, 1)),
     "augment": (str, str, lambda v: None),  # checked by AugmentSpec.parse (see coerce)
+    "layers": (str, str, lambda v: None),  # checked by telar.nn.spec (see coerce)
     "val_split": (_float, float, _range(0, 1)),
     "early_stop": (_int, int, _at_least(0)),
     "clip_grad": (_float, float, _non_negative),
@@ -184,6 +186,8 @@ def coerce(name: str, value: Any, source: str = "command line") -> Any:
     if name == "augment":  # text or a TOML table; the augmentation registry checks it
         from telar.data.augment import AugmentSpec
         return AugmentSpec.parse(value, where=where).to_text()
+    if name == "layers":  # text or a TOML list; the layer registry checks it
+        return _layers_text(value, where)
     if isinstance(value, str) and (kind is not str or parse is not str):
         try:
             value = parse(value)
@@ -203,6 +207,21 @@ def coerce(name: str, value: Any, source: str = "command line") -> Any:
     if problem:
         raise ConfigError(f"{where}: {problem}, got {_show(value)}")
     return value
+
+
+def _layers_text(value: Any, where: str) -> str:
+    """A layer list (text, or a TOML list of tables/strings) -> its canonical text; "" = none.
+    Each layer is checked by the layer registry (its shapes when the network is built)."""
+    from telar.nn.spec import layers_to_text, normalise_layers
+
+    if isinstance(value, str) and not value.strip():
+        return ""
+    if not isinstance(value, str | list):
+        raise ConfigError(f"{where}: expected a layer list, got {value!r}")
+    try:
+        return layers_to_text(normalise_layers(value))
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 def _kind_name(kind: Any) -> str:
@@ -272,6 +291,15 @@ def check_combination(config: TrainConfig, explicit: set[str]) -> None:
         with_momentum = [n for n, e in OPTIMIZER_REGISTRY.items() if e.takes_momentum]
         raise ConfigError(f"--momentum applies to --optimizer {' or '.join(with_momentum)}, "
                           f"not {config.optimizer!r}")
+    if config.layers:
+        if config.engine != "autograd":
+            raise ConfigError("--layers builds its network with the autodiff engine: add "
+                              "--engine autograd")
+        dense_only = ("hidden", "activation", "init", "dropout", "batch_norm")
+        clash = [OPTION_NAMES[n] for n in dense_only if n in explicit]
+        if clash:
+            raise ConfigError(f"--layers describes the whole network; {', '.join(clash)} "
+                              "would be ignored: write it into the layer list instead")
     if config.batch_norm and not config.full_batch and config.batch_size < 2:
         raise ConfigError(f"--batch-norm needs batches of at least 2 images (a batch's variance), "
                           f"not --batch-size {config.batch_size}")

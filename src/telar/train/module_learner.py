@@ -14,7 +14,7 @@ import numpy as np
 
 from telar import functional as F
 from telar.autograd import Tensor, no_grad
-from telar.nn import Dropout, Linear, Module
+from telar.nn import Conv2d, Dropout, Dropout2d, Linear, Module
 from telar.optim import clip_grad_norm_
 from telar.train.learner import Learner
 
@@ -50,12 +50,18 @@ class ModuleLearner(Learner):
     def set_rng(self, rng: np.random.Generator) -> None:
         """Dropout layers draw their masks from ``rng`` (the loop gives one per epoch)."""
         for module in self.model.modules():
-            if isinstance(module, Dropout):
+            if isinstance(module, Dropout | Dropout2d):
                 module.generator = rng
 
     def matmul_layer_sizes(self) -> list[tuple[int, int]]:
-        return [(m.in_features, m.out_features) for m in self.model.modules()
-                if isinstance(m, Linear)]
+        """Dense layers' ``(in, out)``. A network with convolutions reports none, so the loop
+        keeps BLAS on one thread: the convolutions' products are large, but on the 2-core
+        machines two BLAS threads made a CNN step 3.3x slower (bench_cnn.py), as the many
+        memory-bound passes between products leave no core idle to share."""
+        modules = list(self.model.modules())
+        if any(isinstance(m, Conv2d) for m in modules):
+            return []
+        return [(m.in_features, m.out_features) for m in modules if isinstance(m, Linear)]
 
     def logits(self, x: np.ndarray) -> np.ndarray:
         was_training = self.model.training
