@@ -89,7 +89,8 @@ def test_a_layer_list_from_a_toml_list_trains_the_same_network(reference, data, 
         "[train]\nengine = \"autograd\"\nepochs = 3\nbatch_size = 16\nlr = 0.01\nseed = 5\n"
         f"augment = \"shift=1,flip\"\ndata = \"{data}\"\n"
         "layers = [{layer = \"conv\", out = 4, kernel = 3, padding = 1}, \"bn\", \"relu\",\n"
-        "          \"maxpool(2)\", {layer = \"dropout2d\", p = 0.1}, \"flatten\", \"linear(10)\"]\n")
+        "          \"maxpool(2)\", {layer = \"dropout2d\", p = 0.1}, \"flatten\",\n"
+        "          \"linear(10)\"]\n")
     out = tmp_path / "from-toml"
     assert main(["train", "--no-progress", "--config", str(config), "--out", str(out)]) == 0
     assert_same_model(reference / "model.npz", out / "model.npz")
