@@ -606,6 +606,25 @@ class LayerNet(Sequential):
         return {"kind": self.kind, **self.spec}
 
 
+#: Layers that need images (channels, height, width), not flat rows.
+IMAGE_LAYERS = ("conv", "maxpool", "avgpool", "gap", "dropout2d")
+
+
+def on_flat_rows(layers: str | Sequence[Any], image_shape: Sequence[int] = (1, 28, 28)
+                 ) -> list[dict[str, Any]]:
+    """The canonical list, with ``unflatten(*image_shape)`` put first when the network starts
+    on images, so it takes flat rows (as telar's data and model files give them); every
+    shape is checked, and an error names the layer as the user numbered it."""
+    canonical = normalise_layers(layers)
+    flat = (int(np.prod(image_shape)),)
+    if canonical and canonical[0]["layer"] in IMAGE_LAYERS:
+        infer_shapes(canonical, tuple(image_shape))
+        return normalise_layers([{"layer": "unflatten", "shape": list(image_shape)},
+                                 *canonical])
+    infer_shapes(canonical, flat)
+    return canonical
+
+
 def build_sequential(layers: str | Sequence[Any], input_shape: Sequence[int], seed: int = 0,
                      dtype: Any = "float32") -> LayerNet:
     """``LayerNet`` for ``layers`` on inputs of per-sample shape ``input_shape``.

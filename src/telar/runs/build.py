@@ -28,36 +28,19 @@ def run_length(config: TrainConfig, n_train: int) -> RunLength:
     return RunLength(config.epochs, per_epoch, config.warmup)
 
 
-#: Layers that need images (channels, height, width), not the flat rows the data comes in.
-IMAGE_LAYERS = ("conv", "maxpool", "avgpool", "gap", "dropout2d")
-IMAGE_SHAPE = (1, 28, 28)
-
-
-def image_layers(text: str) -> list[dict]:
-    """The layer list with ``unflatten(1,28,28)`` put first when the network starts on images:
-    the data are flat rows of 784 pixels, as for every network (so a model file's
-    preprocessing is the same for all). The saved model records the full list."""
-    from telar.nn.spec import infer_shapes, normalise_layers
-
-    layers = normalise_layers(text)
-    if layers and layers[0]["layer"] in IMAGE_LAYERS:
-        infer_shapes(layers, IMAGE_SHAPE)  # errors name the layers as the user numbered them
-        layers = normalise_layers([{"layer": "unflatten", "shape": list(IMAGE_SHAPE)}, *layers])
-    return layers
-
-
 def build_learner(config: TrainConfig, *, n_inputs: int, n_classes: int,
                   n_train: int) -> Learner:
     """The learner ``config`` describes, for ``n_train`` training samples."""
     from telar.handwritten import HandwrittenNetwork
     from telar.nn import DenseNet, LayerNet
+    from telar.nn.spec import on_flat_rows
 
     sizes = [n_inputs, *config.hidden, n_classes]
     if config.engine == "handwritten":
         learner: Learner = HandwrittenLearner(HandwrittenNetwork(sizes, seed=config.seed))
         params = [learner.parameter]  # the whole network is one flat parameter
     elif config.layers:
-        model = LayerNet({"layers": image_layers(config.layers), "input_shape": [n_inputs],
+        model = LayerNet({"layers": on_flat_rows(config.layers), "input_shape": [n_inputs],
                           "seed": config.seed})
         learner = ModuleLearner(model, None, label_smoothing=config.label_smoothing,
                                 clip_grad=config.clip_grad)

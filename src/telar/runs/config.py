@@ -212,13 +212,14 @@ def coerce(name: str, value: Any, source: str = "command line") -> Any:
 def _layers_text(value: Any, where: str) -> str:
     """A layer list (text, or a TOML list of tables/strings) -> its canonical text; "" = none.
     Each layer is checked by the layer registry (its shapes when the network is built)."""
-    from telar.nn.spec import layers_to_text, normalise_layers
+    from telar.nn.spec import layers_to_text, normalise_layers, on_flat_rows
 
     if isinstance(value, str) and not value.strip():
         return ""
     if not isinstance(value, str | list):
         raise ConfigError(f"{where}: expected a layer list, got {value!r}")
     try:
+        on_flat_rows(value)  # every layer's shape checked now, before any data is read
         return layers_to_text(normalise_layers(value))
     except ConfigError as exc:
         raise ConfigError(f"{where}: {exc}") from None
