@@ -51,3 +51,26 @@ def check_device(where: Any) -> None:
         raise RuntimeError(f"telar runs on the CPU (NumPy); device {str(where)!r} is not "
                            "available (telar.cuda.is_available() is False)")
     raise TypeError(f"expected a device such as 'cpu', got {where!r}")
+
+
+def to_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """The dtype asked for by ``.to(...)``'s arguments (``None`` for none), after checking that
+    any device named is the CPU: ``to(device)``, ``to(dtype)``, ``to(device, dtype)``,
+    ``to(other_tensor)`` and the keywords ``device``, ``dtype``, ``non_blocking``, ``copy``."""
+    from telar.tensor_methods import _is_dtype
+
+    kwargs = dict(kwargs)
+    dtype = kwargs.pop("dtype", None)
+    check_device(kwargs.pop("device", None))
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("copy", None)
+    if kwargs:
+        raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
+    for arg in args:
+        if _is_dtype(arg):
+            dtype = arg
+        elif not isinstance(arg, str | device | type) and hasattr(arg, "dtype"):
+            dtype = arg.dtype  # another tensor: take its dtype
+        else:
+            check_device(arg)
+    return dtype

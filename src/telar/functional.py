@@ -610,6 +610,16 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: Any = Fal
     return make_result(xd * mask, (x,), lambda g: (g * mask,))
 
 
+def update_running_stats(running_mean: np.ndarray, running_var: np.ndarray, mu: np.ndarray,
+                         var: np.ndarray, n: int, momentum: float) -> None:
+    """PyTorch's running statistics, in place: ``r <- (1 - m) r + m * batch value``, with the
+    unbiased variance ``var * n / (n - 1)`` (``n`` values per feature in the batch)."""
+    running_mean *= 1 - momentum
+    running_mean += momentum * mu
+    running_var *= 1 - momentum
+    running_var += momentum * var * (n / (n - 1))
+
+
 def batch_norm(x: Tensor, weight: Tensor | None, bias: Tensor | None,
                running_mean: np.ndarray | None, running_var: np.ndarray | None,
                training: bool, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
@@ -638,10 +648,7 @@ def batch_norm(x: Tensor, weight: Tensor | None, bias: Tensor | None,
         centred = xd - mu
         var = (centred * centred).mean(axis=0)
         if training and running_mean is not None and running_var is not None:
-            running_mean *= 1 - momentum
-            running_mean += momentum * mu
-            running_var *= 1 - momentum
-            running_var += momentum * var * (n / (n - 1))
+            update_running_stats(running_mean, running_var, mu, var, n, momentum)
     else:
         centred = xd - running_mean
         var = running_var

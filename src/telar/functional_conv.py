@@ -447,10 +447,8 @@ def batch_norm2d(x: Tensor, weight: Tensor | None, bias: Tensor | None,
         centred = rows - mu
         var = xp.einsum("ij,ij->j", centred, centred) / m
         if training and running_mean is not None and running_var is not None:
-            running_mean *= 1 - momentum
-            running_mean += momentum * mu
-            running_var *= 1 - momentum
-            running_var += momentum * var * (m / (m - 1))
+            from telar.functional import update_running_stats  # (it imports this module)
+            update_running_stats(running_mean, running_var, mu, var, m, momentum)
     else:
         centred = rows - running_mean
         var = running_var

@@ -123,21 +123,9 @@ class TensorMethods:
 
         Only the CPU exists; another device raises. A dtype change is differentiable.
         """
-        from telar.device import check_device
+        from telar.device import to_arguments
 
-        dtype = kwargs.pop("dtype", None)
-        check_device(kwargs.pop("device", None))
-        kwargs.pop("non_blocking", None)
-        kwargs.pop("copy", None)
-        if kwargs:
-            raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
-        for arg in args:
-            if isinstance(arg, Tensor):
-                dtype = arg.dtype
-            elif _is_dtype(arg):
-                dtype = arg
-            else:
-                check_device(arg)
+        dtype = to_arguments(args, kwargs)
         return self if dtype is None else F.cast(self, dtype)
 
     def cpu(self) -> Tensor:

@@ -16,7 +16,7 @@ from telar.autograd import Tensor
 from telar.backend import xp
 from telar.errors import ConfigError
 from telar.nn.init import Initialiser, get_initialiser
-from telar.nn.layers import BatchNorm1d, as_generator
+from telar.nn.layers import BatchNorm1d, Dropout, as_generator
 from telar.nn.module import Module, Parameter
 
 Pair = int | tuple[int, int]
@@ -169,18 +169,9 @@ class BatchNorm2d(BatchNorm1d):
                                self.training, self.momentum, self.eps)
 
 
-class Dropout2d(Module):
-    """Zero whole feature maps with probability ``p`` in training (``generator``: its RNG)."""
-
-    def __init__(self, p: float = 0.5, rng: np.random.Generator | int | None = None) -> None:
-        super().__init__()
-        if not 0.0 <= p < 1.0:
-            raise ConfigError(f"dropout probability must be in [0, 1), got {p}")
-        self.p = float(p)
-        self.generator = as_generator(rng)
+class Dropout2d(Dropout):
+    """Zero whole feature maps with probability ``p`` in training (``generator``: its RNG);
+    a :class:`Dropout` whose mask is drawn per channel, not per value."""
 
     def forward(self, x: Tensor) -> Tensor:
         return FC.dropout2d(x, self.p, self.training, self.generator)
-
-    def extra_repr(self) -> str:
-        return f"p={self.p}"

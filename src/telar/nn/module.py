@@ -179,21 +179,9 @@ class Module:
     def to(self, *args: Any, **kwargs: Any) -> Module:
         """``to(device)`` (only the CPU exists) or ``to(dtype)``: casts floating-point
         parameters and buffers. Returns ``self``."""
-        from telar.device import check_device
-        from telar.tensor_methods import _is_dtype
+        from telar.device import to_arguments
 
-        dtype = kwargs.pop("dtype", None)
-        check_device(kwargs.pop("device", None))
-        kwargs.pop("non_blocking", None)
-        if kwargs:
-            raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
-        for arg in args:
-            if isinstance(arg, Tensor):
-                dtype = arg.dtype
-            elif _is_dtype(arg):
-                dtype = arg
-            else:
-                check_device(arg)
+        dtype = to_arguments(args, kwargs)
         return self if dtype is None else self.to_dtype(dtype)
 
     def cpu(self) -> Module:

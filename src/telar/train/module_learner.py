@@ -14,7 +14,7 @@ import numpy as np
 
 from telar import functional as F
 from telar.autograd import Tensor, no_grad
-from telar.nn import Conv2d, Dropout, Dropout2d, Linear, Module
+from telar.nn import Conv2d, Dropout, Linear, Module
 from telar.optim import clip_grad_norm_
 from telar.train.learner import Learner
 
@@ -50,7 +50,7 @@ class ModuleLearner(Learner):
     def set_rng(self, rng: np.random.Generator) -> None:
         """Dropout layers draw their masks from ``rng`` (the loop gives one per epoch)."""
         for module in self.model.modules():
-            if isinstance(module, Dropout | Dropout2d):
+            if isinstance(module, Dropout):  # Dropout2d included
                 module.generator = rng
 
     def matmul_layer_sizes(self) -> list[tuple[int, int]]:
