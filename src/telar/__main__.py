@@ -1,5 +1,5 @@
 """`python -m telar` is the `telar` command."""
 
-from telar.cli import main
+from telar.command import main
 
 raise SystemExit(main())

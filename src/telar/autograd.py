@@ -338,7 +338,7 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     >>> telar.tensor([1.5, 2.0]).dtype, telar.tensor([1, 2]).dtype
     (dtype('float32'), dtype('int64'))
     """
-    from telar.device import check_device
+    from telar.devices import check_device
 
     check_device(device)
     if isinstance(data, Tensor):

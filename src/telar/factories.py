@@ -16,7 +16,7 @@ import numpy as np
 from telar import functional as F
 from telar.autograd import Tensor, tensor
 from telar.backend import xp
-from telar.device import check_device
+from telar.devices import check_device
 from telar.random import as_rng
 
 # dtypes: NumPy's scalar types, so `x.dtype == telar.float32` and `np.zeros(3, telar.long)` work.

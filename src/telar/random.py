@@ -58,7 +58,7 @@ class Generator:
     ``random_split(..., generator=...)`` and the factories. ``.rng`` is its NumPy generator."""
 
     def __init__(self, device: Any = "cpu", *, _wrap: np.random.Generator | None = None) -> None:
-        from telar.device import check_device
+        from telar.devices import check_device
 
         check_device(device)
         self.rng = _wrap if _wrap is not None else np.random.default_rng()

@@ -97,7 +97,7 @@ def load(f: str | os.PathLike[str], map_location: Any = None, pickle_module: Any
     PyTorch pickle included), naming the file and the reason.
     """
     if map_location is not None:
-        from telar.device import check_device
+        from telar.devices import check_device
 
         if not callable(map_location) and not isinstance(map_location, dict):
             check_device(map_location)

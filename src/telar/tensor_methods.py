@@ -48,7 +48,7 @@ class TensorMethods:
 
     @property
     def device(self) -> Any:
-        from telar.device import CPU
+        from telar.devices import CPU
 
         return CPU
 
@@ -123,7 +123,7 @@ class TensorMethods:
 
         Only the CPU exists; another device raises. A dtype change is differentiable.
         """
-        from telar.device import to_arguments
+        from telar.devices import to_arguments
 
         dtype = to_arguments(args, kwargs)
         return self if dtype is None else F.cast(self, dtype)
@@ -132,7 +132,7 @@ class TensorMethods:
         return self
 
     def cuda(self, *args: Any, **kwargs: Any) -> Tensor:
-        from telar.device import check_device
+        from telar.devices import check_device
 
         check_device("cuda")
         return self

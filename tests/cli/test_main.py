@@ -3,6 +3,7 @@
 import subprocess
 import sys
 
+import pytest
 from bounded import assert_one_line_error
 
 from telar import __version__
@@ -70,3 +71,21 @@ def test_an_error_naming_a_path_with_escape_codes_stays_one_line(tmp_path):
     result = run_telar("data", "info", "--data", str(evil), "--no-download")
     assert_one_line_error(result, "x\\n\\x1b[31mfake")
     assert "\x1b" not in result.stderr
+
+
+@pytest.mark.parametrize("delay", [0.05, 0.1, 0.15, 0.2, 0.3])
+def test_ctrl_c_in_the_first_moments_is_one_line_and_status_130(tmp_path, monkeypatch, delay):
+    import signal
+    import time
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = tiny_idx_folder(tmp_path)
+    process = subprocess.Popen([sys.executable, "-m", "telar", "data", "info", "--data",
+                                str(folder), "--no-download"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    time.sleep(delay)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert "Traceback" not in err, err
+    if process.returncode != 0:  # it had not finished: interrupted, said so in one line
+        assert process.returncode == 130 and err.strip() == "telar: interrupted", err

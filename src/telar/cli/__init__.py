@@ -13,7 +13,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from telar import __version__
@@ -55,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        # From here Ctrl-C is a KeyboardInterrupt again (telar.command exits at once before)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

@@ -18,7 +18,7 @@ import numpy as np
 from telar.autograd import Tensor
 from telar.errors import ConfigError
 from telar.functional import cross_entropy
-from telar.gradcheck import GradcheckReport, gradcheck
+from telar.gradient_check import GradcheckReport, gradcheck
 from telar.nn import ACTIVATIONS, build_mlp
 from telar.nn.init import INITIALISERS
 

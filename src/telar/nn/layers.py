@@ -40,7 +40,7 @@ class Linear(Module):
                  init: str | Initialiser = "pytorch",
                  rng: np.random.Generator | int | None = None, dtype: Any = np.float32,
                  device: Any = None) -> None:
-        from telar.device import check_device
+        from telar.devices import check_device
 
         super().__init__()
         check_device(device)

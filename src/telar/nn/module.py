@@ -179,7 +179,7 @@ class Module:
     def to(self, *args: Any, **kwargs: Any) -> Module:
         """``to(device)`` (only the CPU exists) or ``to(dtype)``: casts floating-point
         parameters and buffers. Returns ``self``."""
-        from telar.device import to_arguments
+        from telar.devices import to_arguments
 
         dtype = to_arguments(args, kwargs)
         return self if dtype is None else self.to_dtype(dtype)
@@ -188,7 +188,7 @@ class Module:
         return self
 
     def cuda(self, device: Any = None) -> Module:
-        from telar.device import check_device
+        from telar.devices import check_device
 
         check_device("cuda")
         return self
