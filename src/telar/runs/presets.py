@@ -32,14 +32,17 @@ PRESETS: dict[str, dict[str, Any]] = {
             "hidden": [1024, 512], "activation": "relu", "init": "he_normal",
             "dropout": 0.3, "batch_norm": True, "optimizer": "adamw", "weight_decay": 1e-4,
             "schedule": "cosine", "warmup": 1, "label_smoothing": 0.1, "augment": "none"},
-    # The convolutional network: two conv blocks (3x3, batch norm, ReLU, 2x2 max-pool), a
-    # dropout-regularised dense head; AdamW with a one-epoch warm-up and cosine decay, label
-    # smoothing, and random 2-pixel shifts with mirror flips. Chosen on a 10% validation
-    # split (README, "Convolutional networks"); about a minute per epoch on 2 cores.
-    "cnn": {"engine": "autograd", "epochs": 12, "batch_size": 128, "lr": 2e-3,
+    # The convolutional network: two conv blocks (3x3, batch norm, ReLU, 2x2 max-pool) and a
+    # 256-wide dense head with dropout; AdamW with a one-epoch warm-up then cosine decay, light
+    # label smoothing, random 1-pixel shifts and mirror flips, 14 epochs (about a minute each
+    # on one core). Chosen on a 10% validation split (seed 0): 93.18% validation accuracy
+    # after 14 epochs, against 91.80% for the first candidate (a 128-wide head, dropout 0.3
+    # after the convolutions and in the head, label smoothing 0.1, 2-pixel shifts, 12
+    # epochs), which underfitted (training accuracy 90.8% < validation).
+    "cnn": {"engine": "autograd", "epochs": 14, "batch_size": 128, "lr": 2e-3,
             "layers": "conv(32,3,padding=1) bn relu maxpool(2) conv(64,3,padding=1) bn relu "
-                      "maxpool(2) flatten dropout(0.3) linear(128) relu dropout(0.3) linear(10)",
+                      "maxpool(2) flatten linear(256) relu dropout(0.2) linear(10)",
             "optimizer": "adamw", "weight_decay": 1e-4, "schedule": "cosine", "warmup": 1,
-            "label_smoothing": 0.1, "augment": "shift=2,flip"},
+            "label_smoothing": 0.05, "augment": "shift=1,flip"},
 }
 PRESET_ALIASES: dict[str, str] = {"seed": "report"}
