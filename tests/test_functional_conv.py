@@ -8,6 +8,7 @@ import pytest
 
 import telar
 from telar import functional as F
+from telar import functional_conv as FC
 from telar.nn import functional as NF
 
 # (input shape, weight shape, keyword arguments): odd sizes, non-square, stride, padding,
@@ -71,6 +72,26 @@ def test_conv2d_forward_and_gradients_match_pytorch(xs, ws, kw, dtype, tol):
     inputs = [rng.normal(size=s).astype(dtype) for s in (xs, ws, ws[:1])]
     against_torch(lambda x, w, b: F.conv2d(x, w, b, **kw),
                   lambda x, w, b: torch.nn.functional.conv2d(x, w, b, **kw), inputs, tol)
+
+
+@pytest.mark.parametrize("chunk_bytes", [1, 13000])
+@pytest.mark.parametrize("kw", [{"padding": 1}, {"stride": 2, "padding": 1}])
+def test_conv2d_in_sample_chunks_with_a_remainder_gives_the_unchunked_gradients(
+        monkeypatch, chunk_bytes, kw):
+    x, w, b = leaf((5, 2, 6, 5), 0), leaf((3, 2, 3, 3), 1), leaf((3,), 2)
+    g = np.random.default_rng(5).normal(size=F.conv2d(x, w, b, **kw).shape)
+    whole = F.conv2d(x, w, b, **kw)
+    whole.backward(g)
+    expected = [whole.data.copy()] + [t.grad.copy() for t in (x, w, b)]
+    # 1 byte: one sample per chunk; 13000 bytes: 3 samples per forward chunk, 2 backward.
+    monkeypatch.setattr(FC, "CHUNK_BYTES", chunk_bytes)
+    for t in (x, w, b):
+        t.grad = None
+    out = F.conv2d(x, w, b, **kw)
+    out.backward(g)
+    for got, want in zip([out.data] + [t.grad for t in (x, w, b)], expected, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    check(lambda x, w, b: F.conv2d(x, w, b, **kw), x, w, b)
 
 
 def test_conv2d_output_is_channels_last_in_memory_and_a_second_conv_reads_it():

@@ -26,7 +26,13 @@ Backward, with ``G`` the output gradient as an ``(M, O)`` matrix:
 col2im runs as ``kh * kw`` strided slice additions, one per kernel offset ``(p, q)`` (no
 ``np.add.at`` scatter), then the padding is cropped off. For stride 1 (the common case) the
 input gradient is computed instead as a convolution of the zero-padded ``G`` with the flipped
-kernel, one im2col copy and one GEMM (:func:`_input_grad_transposed`), measured faster.
+kernel, one im2col copy and one GEMM (:func:`_weight_and_input_grads`), measured faster.
+
+Chunking. The im2col matrices are built a few samples at a time (about 2 MB, an L2 cache:
+:data:`CHUNK_BYTES`) into reused scratch buffers, and each chunk's GEMM reads them while they
+are still in cache; the backward pass rebuilds the forward's chunks from the padded input for
+``dW`` instead of keeping the whole matrix. Measured on the standard CNN's second layer (one
+thread): forward 17 -> 12 ms, input gradient 24 -> 14 ms, weight gradient 15 -> 14 ms.
 """
 
 from __future__ import annotations
@@ -100,11 +106,12 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Pair =
     ``G`` and one GEMM with the flipped kernel, or one GEMM for ``dcols`` then ``kh*kw``
     slice additions (col2im); see the module notes.
 
-    Memory per batch: the im2col matrix of ``N*Ho*Wo*kh*kw*C`` values is kept for the
-    backward pass (28.9 MB for the standard CNN's second layer: 128 x 14 x 14 x 288 float32).
-    The backward pass briefly holds either ``dcols`` (same size) or, for stride 1, the im2col
-    matrix of ``G`` (``N*H*W*kh*kw*O``: 57.8 MB there) in a per-thread scratch buffer that is
-    kept for the next step, plus the padded input gradient.
+    Memory per batch: the zero-padded input (``N*(H+2ph)*(W+2pw)*C`` values; 4.2 MB for the
+    standard CNN's second layer) is kept for the backward pass, which rebuilds the im2col
+    matrix from it chunk by chunk. The im2col chunks live in two per-thread scratch buffers
+    of about :data:`CHUNK_BYTES` each, kept for the next step; the backward pass also holds
+    the padded output gradient (stride 1) or, otherwise, ``dcols`` (``N*Ho*Wo*kh*kw*C``
+    values) and the padded input gradient.
     """
     if groups != 1:
         raise NotImplementedError("conv2d supports groups=1 only")
@@ -130,35 +137,39 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Pair =
                          f"padded input {h + 2 * ph}x{w + 2 * pw}")
     k = kh * kw * c
     xpad = _pad_nhwc(xd, ph, pw)
-    cols = xp.empty((n, ho, wo, kh, kw, c), dtype=xd.dtype)
-    xp.copyto(cols, _windows(xpad, kh, kw, sh, sw, dh, dw, ho, wo))
-    cols = cols.reshape(n * ho * wo, k)
     w2 = wd.transpose(0, 2, 3, 1).reshape(o, k)  # (O, kh*kw*C): a small copy
-    out2 = cols @ w2.T
-    if bias is not None:
-        out2 += bias.data
+    rows = ho * wo  # output pixels per sample
+    fwd_chunk = _chunk(n, rows * k * xd.itemsize)
+    out2 = xp.empty((n * rows, o), dtype=xd.dtype)
+    for s in range(0, n, fwd_chunk):  # im2col + GEMM per chunk: the columns stay in cache
+        cols = _im2col(xpad, s, fwd_chunk, kh, kw, sh, sw, dh, dw, ho, wo, slot=0)
+        part = out2[s * rows:s * rows + cols.shape[0]]
+        xp.matmul(cols, w2.T, out=part)
+        if bias is not None:
+            part += bias.data
     out = out2.reshape(n, ho, wo, o).transpose(0, 3, 1, 2)  # NCHW view of NHWC memory
-    del xpad
+    if not weight.requires_grad:
+        del xpad
     # Stride 1 with padding at most the dilated kernel's reach: the input gradient is itself
     # a convolution (measured faster than dcols + col2im on the standard CNN).
     transposed = (sh, sw) == (1, 1) and ph <= dh * (kh - 1) and pw <= dw * (kw - 1)
 
     def backward(g: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        g2 = g.transpose(0, 2, 3, 1).reshape(n * ho * wo, o)  # free when g is channels-last
+        g2 = g.transpose(0, 2, 3, 1).reshape(n * rows, o)  # free when g is channels-last
         gx = gw = None
-        if x.requires_grad and transposed:
-            gx = _input_grad_transposed(g, wd, h, w, ph, pw, dh, dw)
-        elif x.requires_grad:
+        fast_gx = x.requires_grad and transposed
+        if weight.requires_grad or fast_gx:
+            gw, gx = _weight_and_input_grads(g, g2, xpad if weight.requires_grad else None,
+                                             wd, fast_gx, (kh, kw, sh, sw, dh, dw, ph, pw, h, w))
+        if x.requires_grad and not transposed:
             dcols = (g2 @ w2).reshape(n, ho, wo, kh, kw, c)
             dxpad = xp.zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=g2.dtype)
             for p in range(kh):
-                rows = slice(p * dh, p * dh + sh * (ho - 1) + 1, sh)
+                rows_p = slice(p * dh, p * dh + sh * (ho - 1) + 1, sh)
                 for q in range(kw):
                     cols_q = slice(q * dw, q * dw + sw * (wo - 1) + 1, sw)
-                    dxpad[:, rows, cols_q] += dcols[:, :, :, p, q]
+                    dxpad[:, rows_p, cols_q] += dcols[:, :, :, p, q]
             gx = dxpad[:, ph:ph + h, pw:pw + w].transpose(0, 3, 1, 2)
-        if weight.requires_grad:
-            gw = xp.ascontiguousarray((g2.T @ cols).reshape(o, kh, kw, c).transpose(0, 3, 1, 2))
         if bias is None:
             return gx, gw
         return gx, gw, (xp.einsum("ij->j", g2) if bias.requires_grad else None)
@@ -167,38 +178,86 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Pair =
     return make_result(out, parents, backward)
 
 
-def _input_grad_transposed(g: np.ndarray, wd: np.ndarray, h: int, w: int, ph: int, pw: int,
-                           dh: int, dw: int) -> np.ndarray:
-    """``dx`` of a stride-1 convolution as a convolution of ``g`` with the flipped kernel.
+CHUNK_BYTES = 2 << 20
+"""Target size of one chunk's im2col matrix: about an L2 cache (2 MB measured best here)."""
 
-    With ``T_h = dh (kh - 1) - ph`` rows (``T_w`` columns) of zeros around ``g``::
+
+def _chunk(n: int, bytes_per_sample: int) -> int:
+    """Samples per chunk so that a chunk's im2col matrix holds about :data:`CHUNK_BYTES`."""
+    return max(1, min(n, CHUNK_BYTES // max(1, bytes_per_sample)))
+
+
+def _im2col(xpad: np.ndarray, start: int, count: int, kh: int, kw: int, sh: int, sw: int,
+            dh: int, dw: int, ho: int, wo: int, slot: int) -> np.ndarray:
+    """The ``(m Ho Wo, kh kw C)`` im2col matrix of samples ``start:start+count`` of NHWC
+    ``xpad``, copied into scratch ``slot`` (valid until that slot's next use)."""
+    part = xpad[start:start + count]
+    m, c = part.shape[0], part.shape[3]
+    cols = _scratch((m, ho, wo, kh, kw, c), xpad.dtype, slot)
+    xp.copyto(cols, _windows(part, kh, kw, sh, sw, dh, dw, ho, wo))
+    return cols.reshape(m * ho * wo, kh * kw * c)
+
+
+def _weight_and_input_grads(g: np.ndarray, g2: np.ndarray, xpad: np.ndarray | None,
+                            wd: np.ndarray, input_grad: bool, geometry: tuple[int, ...]
+                            ) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """``dW`` (when ``xpad`` is given) and the stride-1 ``dx`` (when ``input_grad``), chunked.
+
+    ``g2`` is ``g`` as the ``(N Ho Wo, O)`` matrix ``G``. The stride-1 input gradient is a
+    convolution of ``g`` with the flipped kernel: with ``T_h = dh (kh - 1) - ph`` rows
+    (``T_w`` columns) of zeros around ``g``::
 
         dx[n, c, y, x] = sum_{p,q,o} gpad[n, o, y + p dh, x + q dw] W[o, c, kh-1-p, kw-1-q]
 
-    so ``dx`` is one im2col copy of ``gpad`` (``N*H*W*kh*kw*O`` values, in a reused scratch
-    buffer) and one GEMM with ``Wf[(p, q, o), c]``; no ``dcols`` and no col2im additions.
+    i.e. one im2col copy of ``gpad`` and one GEMM with ``Wf[(p, q, o), c]``, no ``dcols`` and
+    no col2im additions. Per chunk of samples: ``dW2 += G_chunk^T @ cols_chunk`` with
+    ``cols_chunk`` rebuilt from ``xpad`` (the forward pass keeps the padded input, not its
+    im2col matrix, and the rebuilt chunk is still in cache for the product), and ``dx_chunk``
+    from the chunk's ``gpad``. Both scratch matrices stay about an L2 cache.
     """
+    kh, kw, sh, sw, dh, dw, ph, pw, h, w = geometry
     n, o, ho, wo = g.shape
-    _, c, kh, kw = wd.shape
-    gpad = _pad_nhwc(g, dh * (kh - 1) - ph, dw * (kw - 1) - pw)
-    cols = _scratch((n, h, w, kh, kw, o), g.dtype)
-    xp.copyto(cols, _windows(gpad, kh, kw, 1, 1, dh, dw, h, w))
-    flipped = wd[:, :, ::-1, ::-1].transpose(2, 3, 0, 1).reshape(kh * kw * o, c)
-    dx = cols.reshape(n * h * w, kh * kw * o) @ flipped
-    return dx.reshape(n, h, w, c).transpose(0, 3, 1, 2)
+    _, c, _, _ = wd.shape
+    rows, k = ho * wo, kh * kw * c
+    per_sample = (rows * k if xpad is not None else 0)
+    if input_grad:
+        per_sample = max(per_sample, h * w * kh * kw * o)
+        gpad = _pad_nhwc(g, dh * (kh - 1) - ph, dw * (kw - 1) - pw)
+        flipped = wd[:, :, ::-1, ::-1].transpose(2, 3, 0, 1).reshape(kh * kw * o, c)
+        dx = xp.empty((n, h, w, c), dtype=g.dtype)
+    step = _chunk(n, per_sample * g.itemsize)
+    gw2 = None
+    if xpad is not None:
+        gw2 = xp.zeros((o, k), dtype=g.dtype)
+        tmp = xp.empty((o, k), dtype=g.dtype)
+    for s in range(0, n, step):
+        if xpad is not None:
+            cols = _im2col(xpad, s, step, kh, kw, sh, sw, dh, dw, ho, wo, slot=0)
+            xp.matmul(g2[s * rows:s * rows + cols.shape[0]].T, cols, out=tmp)
+            gw2 += tmp
+        if input_grad:
+            gcols = _im2col(gpad, s, step, kh, kw, 1, 1, dh, dw, h, w, slot=1)
+            xp.matmul(gcols, flipped, out=dx[s:s + step].reshape(-1, c))
+    gw = None
+    if gw2 is not None:
+        gw = xp.ascontiguousarray(gw2.reshape(o, kh, kw, c).transpose(0, 3, 1, 2))
+    return gw, (dx.transpose(0, 3, 1, 2) if input_grad else None)
 
 
 _scratch_local = threading.local()
 
 
-def _scratch(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
-    """A per-thread work array of ``shape``, reused from call to call (never returned to a
-    caller: its contents live only until the next call). Arrays above glibc's 32 MB mmap
-    threshold would otherwise cost a page fault per 4 KB on every step."""
+def _scratch(shape: tuple[int, ...], dtype: Any, slot: int = 0) -> np.ndarray:
+    """A per-thread work array of ``shape`` in buffer ``slot``, reused from call to call (never
+    returned to a caller: its contents live only until the slot's next use). Reuse keeps the
+    chunk's memory in cache and spares a fresh allocation's page faults on every step."""
     nbytes = int(np.prod(shape)) * np.dtype(dtype).itemsize
-    buffer = getattr(_scratch_local, "buffer", None)
+    buffers = getattr(_scratch_local, "buffers", None)
+    if buffers is None:
+        buffers = _scratch_local.buffers = {}
+    buffer = buffers.get(slot)
     if buffer is None or buffer.nbytes < nbytes:
-        buffer = _scratch_local.buffer = xp.empty(nbytes, dtype=np.uint8)
+        buffer = buffers[slot] = xp.empty(nbytes, dtype=np.uint8)
     return buffer[:nbytes].view(dtype).reshape(shape)
 
 
