@@ -94,6 +94,26 @@ def test_conv2d_in_sample_chunks_with_a_remainder_gives_the_unchunked_gradients(
     check(lambda x, w, b: F.conv2d(x, w, b, **kw), x, w, b)
 
 
+@pytest.mark.parametrize("chunk_bytes", [1, 2000])
+@pytest.mark.parametrize("shape", [(5, 3, 6, 4), (5, 2, 7, 5)])  # whole tiles, cropped edge
+def test_max_pool_in_sample_chunks_gives_the_unchunked_values_and_gradients(
+        monkeypatch, chunk_bytes, shape):
+    data = np.random.default_rng(6).integers(-2, 3, size=shape).astype(np.float64)  # ties
+    g = np.random.default_rng(7).normal(size=(shape[0], shape[1], shape[2] // 2,
+                                              shape[3] // 2))
+    results = []
+    for patch in (False, True):
+        if patch:  # 1 byte: one sample per chunk; 2000 bytes: 2 or 3 samples, a remainder
+            monkeypatch.setattr(FC, "CHUNK_BYTES", chunk_bytes)
+        x = telar.tensor(data, requires_grad=True)
+        out = F.max_pool2d(x, 2)
+        out.backward(g)
+        results.append((out.data.copy(), x.grad.copy()))
+    for got, want in zip(results[1], results[0], strict=True):
+        np.testing.assert_array_equal(got, want)
+    check(lambda x: F.max_pool2d(x, 2), leaf(shape, 8))
+
+
 def test_conv2d_output_is_channels_last_in_memory_and_a_second_conv_reads_it():
     x, w = leaf((2, 3, 5, 5), 0, np.float32), leaf((4, 3, 3, 3), 1, np.float32)
     out = F.conv2d(x, w, padding=1)

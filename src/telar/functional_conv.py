@@ -375,24 +375,37 @@ def _max_pool_tiled(x: Tensor, kh: int, kw: int, ho: int, wo: int) -> Tensor:
     ``N*C*Ho*Wo`` winner bytes. The output is channels-last in memory.
     """
     xd = x.data
+    n, c, h, w = xd.shape
     tiles = _tiles(xd, kh, kw, ho, wo)
-    out = tiles[:, :, 0, :, 0].copy()  # (N, Ho, Wo, C)
+    out = xp.empty((n, ho, wo, c), dtype=xd.dtype)
     winner = xp.zeros(out.shape, dtype=np.uint8)
-    for o in range(1, kh * kw):
-        part = tiles[:, :, o // kw, :, o % kw]
-        xp.maximum(winner, xp.multiply(xp.greater(part, out), np.uint8(o)), out=winner)
-        xp.maximum(out, part, out=out)
+    # Chunks of samples (about CHUNK_BYTES of input): the strided tile offsets are read while
+    # the chunk is in cache, measured 2-3x faster than whole-batch passes.
+    step = _chunk(n, kh * kw * ho * wo * c * xd.itemsize)
+    above = _scratch((step, ho, wo, c), np.bool_, slot=2)
+    code = _scratch((step, ho, wo, c), np.uint8, slot=3)
+    for s in range(0, n, step):
+        t, o_, w_ = tiles[s:s + step], out[s:s + step], winner[s:s + step]
+        m = len(o_)
+        xp.copyto(o_, t[:, :, 0, :, 0])
+        for o in range(1, kh * kw):
+            part = t[:, :, o // kw, :, o % kw]
+            xp.greater(part, o_, out=above[:m])
+            xp.multiply(above[:m], np.uint8(o), out=code[:m])
+            xp.maximum(w_, code[:m], out=w_)
+            xp.maximum(o_, part, out=o_)
     offsets = xp.arange(kh * kw, dtype=np.uint8).reshape(1, 1, kh, 1, kw, 1)
-    h, w = xd.shape[2:]
 
     def backward(g: np.ndarray) -> tuple[np.ndarray]:
-        n, c = g.shape[:2]
         whole = ho * kh == h and wo * kw == w
         gx = (xp.empty if whole else xp.zeros)((n, h, w, c), dtype=g.dtype)  # channels-last
         gv = xp.ascontiguousarray(g.transpose(0, 2, 3, 1))  # free when g is channels-last
-        hits = xp.equal(winner[:, :, None, :, None, :], offsets)
-        xp.multiply(gv[:, :, None, :, None, :], hits, out=_tiles(gx.transpose(0, 3, 1, 2),
-                                                                  kh, kw, ho, wo))
+        gx_tiles = _tiles(gx.transpose(0, 3, 1, 2), kh, kw, ho, wo)
+        hits = _scratch((step, ho, kh, wo, kw, c), np.bool_, slot=2)
+        for s in range(0, n, step):
+            m = min(step, n - s)
+            xp.equal(winner[s:s + m, :, None, :, None, :], offsets, out=hits[:m])
+            xp.multiply(gv[s:s + m, :, None, :, None, :], hits[:m], out=gx_tiles[s:s + m])
         return (gx.transpose(0, 3, 1, 2),)
 
     return make_result(out.transpose(0, 3, 1, 2), (x,), backward)
