@@ -394,18 +394,26 @@ def _max_pool_tiled(x: Tensor, kh: int, kw: int, ho: int, wo: int) -> Tensor:
             xp.multiply(above[:m], np.uint8(o), out=code[:m])
             xp.maximum(w_, code[:m], out=w_)
             xp.maximum(o_, part, out=o_)
-    offsets = xp.arange(kh * kw, dtype=np.uint8).reshape(1, 1, kh, 1, kw, 1)
 
     def backward(g: np.ndarray) -> tuple[np.ndarray]:
         whole = ho * kh == h and wo * kw == w
         gx = (xp.empty if whole else xp.zeros)((n, h, w, c), dtype=g.dtype)  # channels-last
         gv = xp.ascontiguousarray(g.transpose(0, 2, 3, 1))  # free when g is channels-last
         gx_tiles = _tiles(gx.transpose(0, 3, 1, 2), kh, kw, ho, wo)
+        # offset[i, p, j, q, c] = p kw + q, materialised so that every operand below has
+        # contiguous (Wo, kw, C) rows: NumPy then loops over Wo*kw*C values at a time, not C
+        # (measured 5.1 -> 4.0 ms on the first pool of the standard CNN).
+        offset = xp.empty((ho, kh, wo, kw, c), dtype=np.uint8)
+        offset[...] = xp.arange(kh * kw, dtype=np.uint8).reshape(1, kh, 1, kw, 1)
+        winners = _scratch((step, ho, 1, wo, kw, c), np.uint8, slot=3)
+        grads = _scratch((step, ho, 1, wo, kw, c), g.dtype, slot=4)
         hits = _scratch((step, ho, kh, wo, kw, c), np.bool_, slot=2)
         for s in range(0, n, step):
             m = min(step, n - s)
-            xp.equal(winner[s:s + m, :, None, :, None, :], offsets, out=hits[:m])
-            xp.multiply(gv[s:s + m, :, None, :, None, :], hits[:m], out=gx_tiles[s:s + m])
+            xp.copyto(winners[:m], winner[s:s + m, :, None, :, None, :])
+            xp.copyto(grads[:m], gv[s:s + m, :, None, :, None, :])
+            xp.equal(winners[:m], offset, out=hits[:m])
+            xp.multiply(grads[:m], hits[:m], out=gx_tiles[s:s + m])
         return (gx.transpose(0, 3, 1, 2),)
 
     return make_result(out.transpose(0, 3, 1, 2), (x,), backward)
