@@ -142,12 +142,15 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Pair =
     rows = ho * wo  # output pixels per sample
     fwd_chunk = _chunk(n, rows * k * xd.itemsize)
     out2 = xp.empty((n * rows, o), dtype=xd.dtype)
-    im2col = _Im2col(xpad, kh, kw, sh, sw, dh, dw, ho, wo, fwd_chunk, slot=0)
+    # Few columns (the first layer: K = 9): the bias rides in the GEMM as a column of ones.
+    fold = bias is not None and k < FOLD_BIAS_BELOW
+    im2col = _Im2col(xpad, kh, kw, sh, sw, dh, dw, ho, wo, fwd_chunk, slot=0, ones=fold)
+    w2f = xp.concatenate([w2, bias.data[:, None].astype(w2.dtype)], axis=1) if fold else w2
     for s in range(0, n, fwd_chunk):  # im2col + GEMM per chunk: the columns stay in cache
         cols = im2col.chunk(s)
         part = out2[s * rows:s * rows + cols.shape[0]]
-        xp.matmul(cols, w2.T, out=part)
-        if bias is not None:
+        xp.matmul(cols, w2f.T, out=part)
+        if bias is not None and not fold:
             part += bias.data
     out = out2.reshape(n, ho, wo, o).transpose(0, 3, 1, 2)  # NCHW view of NHWC memory
     if not weight.requires_grad:
@@ -158,11 +161,12 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Pair =
 
     def backward(g: np.ndarray) -> tuple[np.ndarray | None, ...]:
         g2 = g.transpose(0, 2, 3, 1).reshape(n * rows, o)  # free when g is channels-last
-        gx = gw = None
+        gx = gw = gb = None
         fast_gx = x.requires_grad and transposed
         if weight.requires_grad or fast_gx:
-            gw, gx = _weight_and_input_grads(g, g2, xpad if weight.requires_grad else None,
-                                             wd, fast_gx, (kh, kw, sh, sw, dh, dw, ph, pw, h, w))
+            gw, gb, gx = _weight_and_input_grads(
+                g, g2, xpad if weight.requires_grad else None, wd, fast_gx,
+                (kh, kw, sh, sw, dh, dw, ph, pw, h, w), fold)
         if x.requires_grad and not transposed:
             dcols = (g2 @ w2).reshape(n, ho, wo, kh, kw, c)
             dxpad = xp.zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=g2.dtype)
@@ -174,7 +178,9 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Pair =
             gx = dxpad[:, ph:ph + h, pw:pw + w].transpose(0, 3, 1, 2)
         if bias is None:
             return gx, gw
-        return gx, gw, (xp.einsum("ij->j", g2) if bias.requires_grad else None)
+        if bias.requires_grad and gb is None:
+            gb = xp.einsum("ij->j", g2)
+        return gx, gw, (gb if bias.requires_grad else None)
 
     parents = (x, weight) if bias is None else (x, weight, bias)
     return make_result(out, parents, backward)
@@ -182,6 +188,11 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Pair =
 
 CHUNK_BYTES = 2 << 20
 """Target size of one chunk's im2col matrix: about an L2 cache (2 MB measured best here)."""
+
+FOLD_BIAS_BELOW = 64
+"""Im2col widths ``K`` below which the bias is a column of ones in the GEMMs: for ``K = 9``
+the forward GEMM + bias pass and the backward ``dW`` GEMM + bias sum got 25-50% faster; for
+``K = 288`` the odd width made the GEMMs slower."""
 
 
 def _chunk(n: int, bytes_per_sample: int) -> int:
@@ -193,27 +204,35 @@ class _Im2col:
     """Chunks of the im2col matrix of NHWC ``xpad``, ``step`` samples at a time.
 
     ``chunk(s)`` is the ``(m Ho Wo, kh kw C)`` matrix of samples ``s:s+step`` copied into
-    scratch ``slot`` (valid until that slot's next use). The window view and the buffer are
+    scratch ``slot`` (valid until that slot's next use), with a last column of ones when
+    ``ones`` (then ``cols @ [W2 | b]^T = cols W2^T + b``). The window view and the buffer are
     made once per call of the layer, so a chunk costs one copy and little Python.
     """
 
     def __init__(self, xpad: np.ndarray, kh: int, kw: int, sh: int, sw: int, dh: int, dw: int,
-                 ho: int, wo: int, step: int, slot: int) -> None:
+                 ho: int, wo: int, step: int, slot: int, ones: bool = False) -> None:
         self.windows = _windows(xpad, kh, kw, sh, sw, dh, dw, ho, wo)
-        self.buffer = _scratch((step,) + self.windows.shape[1:], xpad.dtype, slot)
-        self.n, self.step, self.rows, self.k = xpad.shape[0], step, ho * wo, kh * kw * xpad.shape[3]
+        self.n, self.step, self.rows = xpad.shape[0], step, ho * wo
+        k = kh * kw * xpad.shape[3]
+        self.width = k + ones
+        buffer = _scratch((step, ho, wo, self.width), xpad.dtype, slot)
+        if ones:
+            buffer[..., k] = 1
+        self.buffer = buffer
+        self.target = buffer[..., :k].reshape((step,) + self.windows.shape[1:])
 
     def chunk(self, s: int) -> np.ndarray:
         m = min(self.step, self.n - s)
-        cols = self.buffer[:m]
-        xp.copyto(cols, self.windows[s:s + m])
-        return cols.reshape(m * self.rows, self.k)
+        xp.copyto(self.target[:m], self.windows[s:s + m])
+        return self.buffer[:m].reshape(m * self.rows, self.width)
 
 
 def _weight_and_input_grads(g: np.ndarray, g2: np.ndarray, xpad: np.ndarray | None,
-                            wd: np.ndarray, input_grad: bool, geometry: tuple[int, ...]
-                            ) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """``dW`` (when ``xpad`` is given) and the stride-1 ``dx`` (when ``input_grad``), chunked.
+                            wd: np.ndarray, input_grad: bool, geometry: tuple[int, ...],
+                            ones: bool = False
+                            ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+    """``dW`` and, with ``ones``, ``db`` (when ``xpad`` is given) and the stride-1 ``dx`` (when
+    ``input_grad``), chunked.
 
     ``g2`` is ``g`` as the ``(N Ho Wo, O)`` matrix ``G``. The stride-1 input gradient is a
     convolution of ``g`` with the flipped kernel: with ``T_h = dh (kh - 1) - ph`` rows
@@ -225,7 +244,10 @@ def _weight_and_input_grads(g: np.ndarray, g2: np.ndarray, xpad: np.ndarray | No
     no col2im additions. Per chunk of samples: ``dW2 += G_chunk^T @ cols_chunk`` with
     ``cols_chunk`` rebuilt from ``xpad`` (the forward pass keeps the padded input, not its
     im2col matrix, and the rebuilt chunk is still in cache for the product), and ``dx_chunk``
-    from the chunk's ``gpad``. Both scratch matrices stay about an L2 cache.
+    from the chunk's ``gpad``. Both scratch matrices stay about an L2 cache. With ``ones``
+    the im2col chunks carry a column of ones, and the last column of ``dW2`` is
+    ``db = sum_rows(G)``. The ``dW`` product is taken in the orientation whose output has the
+    fewer rows (``cols^T G`` when ``K < O``: measured 40% faster for ``K = 9, O = 32``).
     """
     kh, kw, sh, sw, dh, dw, ph, pw, h, w = geometry
     n, o, ho, wo = g.shape
@@ -240,22 +262,27 @@ def _weight_and_input_grads(g: np.ndarray, g2: np.ndarray, xpad: np.ndarray | No
     step = _chunk(n, per_sample * g.itemsize)
     gw2 = None
     if xpad is not None:
-        gw2 = xp.zeros((o, k), dtype=g.dtype)
-        tmp = xp.empty((o, k), dtype=g.dtype)
-        im2col = _Im2col(xpad, kh, kw, sh, sw, dh, dw, ho, wo, step, slot=0)
+        width = k + ones
+        flip = width < o  # accumulate dW2^T = cols^T G instead
+        gw2 = xp.zeros((width, o) if flip else (o, width), dtype=g.dtype)
+        tmp = xp.empty_like(gw2)
+        im2col = _Im2col(xpad, kh, kw, sh, sw, dh, dw, ho, wo, step, slot=0, ones=ones)
     if input_grad:
         g_im2col = _Im2col(gpad, kh, kw, 1, 1, dh, dw, h, w, step, slot=1)
     for s in range(0, n, step):
         if xpad is not None:
             cols = im2col.chunk(s)
-            xp.matmul(g2[s * rows:s * rows + cols.shape[0]].T, cols, out=tmp)
+            gs = g2[s * rows:s * rows + cols.shape[0]]
+            xp.matmul(*((cols.T, gs) if flip else (gs.T, cols)), out=tmp)
             gw2 += tmp
         if input_grad:
             xp.matmul(g_im2col.chunk(s), flipped, out=dx[s:s + step].reshape(-1, c))
-    gw = None
+    gw = gb = None
     if gw2 is not None:
-        gw = xp.ascontiguousarray(gw2.reshape(o, kh, kw, c).transpose(0, 3, 1, 2))
-    return gw, (dx.transpose(0, 3, 1, 2) if input_grad else None)
+        gw2 = gw2.T if flip else gw2
+        gw = xp.ascontiguousarray(gw2[:, :k].reshape(o, kh, kw, c).transpose(0, 3, 1, 2))
+        gb = gw2[:, k].copy() if ones else None
+    return gw, gb, (dx.transpose(0, 3, 1, 2) if input_grad else None)
 
 
 _scratch_local = threading.local()
