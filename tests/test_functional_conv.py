@@ -74,18 +74,19 @@ def test_conv2d_forward_and_gradients_match_pytorch(xs, ws, kw, dtype, tol):
                   lambda x, w, b: torch.nn.functional.conv2d(x, w, b, **kw), inputs, tol)
 
 
+@pytest.mark.parametrize("channels", [1, 3])  # im2col built transposed / row-major
 @pytest.mark.parametrize("fold_below", [0, 10 ** 9])  # bias added apart / as a ones column
 @pytest.mark.parametrize("chunk_bytes", [1, 13000])
 @pytest.mark.parametrize("kw", [{"padding": 1}, {"stride": 2, "padding": 1}])
 def test_conv2d_in_sample_chunks_with_a_remainder_gives_the_unchunked_gradients(
-        monkeypatch, chunk_bytes, kw, fold_below):
-    x, w, b = leaf((5, 2, 6, 5), 0), leaf((3, 2, 3, 3), 1), leaf((3,), 2)
+        monkeypatch, chunk_bytes, kw, fold_below, channels):
+    x, w, b = leaf((5, channels, 6, 5), 0), leaf((3, channels, 3, 3), 1), leaf((3,), 2)
     g = np.random.default_rng(5).normal(size=F.conv2d(x, w, b, **kw).shape)
     monkeypatch.setattr(FC, "FOLD_BIAS_BELOW", 10 ** 9 - fold_below)  # whole run: the other
     whole = F.conv2d(x, w, b, **kw)
     whole.backward(g)
     expected = [whole.data.copy()] + [t.grad.copy() for t in (x, w, b)]
-    # 1 byte: one sample per chunk; 13000 bytes: 3 samples per forward chunk, 2 backward.
+    # 1 byte: one sample per chunk; 13000 bytes: 2-5 samples per chunk, a remainder.
     monkeypatch.setattr(FC, "CHUNK_BYTES", chunk_bytes)
     monkeypatch.setattr(FC, "FOLD_BIAS_BELOW", fold_below)
     for t in (x, w, b):

@@ -144,7 +144,7 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Pair =
     out2 = xp.empty((n * rows, o), dtype=xd.dtype)
     # Few columns (the first layer: K = 9): the bias rides in the GEMM as a column of ones.
     fold = bias is not None and k < FOLD_BIAS_BELOW
-    im2col = _Im2col(xpad, kh, kw, sh, sw, dh, dw, ho, wo, fwd_chunk, slot=0, ones=fold)
+    im2col = _im2col(xpad, kh, kw, sh, sw, dh, dw, ho, wo, fwd_chunk, slot=0, ones=fold)
     w2f = xp.concatenate([w2, bias.data[:, None].astype(w2.dtype)], axis=1) if fold else w2
     for s in range(0, n, fwd_chunk):  # im2col + GEMM per chunk: the columns stay in cache
         cols = im2col.chunk(s)
@@ -227,6 +227,45 @@ class _Im2col:
         return self.buffer[:m].reshape(m * self.rows, self.width)
 
 
+class _Im2colRows(_Im2col):
+    """:class:`_Im2col` for inputs with few channels, built transposed: ``(K, m Ho Wo)``.
+
+    With ``C`` values per window offset the row-major copy moves runs of ``C`` values (one,
+    for a grey-scale image), so NumPy copies nearly element by element; the transposed
+    matrix is ``kh*kw*C`` row copies with runs of ``Wo`` values. ``chunk(s)`` returns its
+    transpose, a Fortran-ordered view that the BLAS reads as it is. First layer of the
+    standard CNN (C = 1, core 1): forward 4.1-5.1 -> 2.9-3.6 ms, backward 5.5 -> 3.1-3.3 ms.
+    """
+
+    def __init__(self, xpad: np.ndarray, kh: int, kw: int, sh: int, sw: int, dh: int, dw: int,
+                 ho: int, wo: int, step: int, slot: int, ones: bool = False) -> None:
+        windows = _windows(xpad, kh, kw, sh, sw, dh, dw, ho, wo)  # (N, Ho, Wo, kh, kw, C)
+        self.windows = windows.transpose(3, 4, 5, 0, 1, 2)  # (kh, kw, C, N, Ho, Wo)
+        self.n, self.step, self.rows = xpad.shape[0], step, ho * wo
+        k = kh * kw * xpad.shape[3]
+        self.width = k + ones
+        buffer = _scratch((self.width, step * ho * wo), xpad.dtype, slot)
+        if ones:
+            buffer[k] = 1
+        self.buffer = buffer
+        self.target = buffer[:k].reshape(self.windows.shape[:3] + (step, ho, wo))
+
+    def chunk(self, s: int) -> np.ndarray:
+        m = min(self.step, self.n - s)
+        xp.copyto(self.target[:, :, :, :m], self.windows[:, :, :, s:s + m])
+        return self.buffer[:, :m * self.rows].T
+
+
+FEW_CHANNELS = 2
+"""Inputs with at most this many channels take :class:`_Im2colRows`."""
+
+
+def _im2col(xpad: np.ndarray, *args: int, **kwargs: Any) -> _Im2col:
+    """:class:`_Im2colRows` for inputs with few channels, else :class:`_Im2col`."""
+    kind = _Im2colRows if xpad.shape[3] <= FEW_CHANNELS else _Im2col
+    return kind(xpad, *args, **kwargs)
+
+
 def _weight_and_input_grads(g: np.ndarray, g2: np.ndarray, xpad: np.ndarray | None,
                             wd: np.ndarray, input_grad: bool, geometry: tuple[int, ...],
                             ones: bool = False
@@ -266,7 +305,7 @@ def _weight_and_input_grads(g: np.ndarray, g2: np.ndarray, xpad: np.ndarray | No
         flip = width < o  # accumulate dW2^T = cols^T G instead
         gw2 = xp.zeros((width, o) if flip else (o, width), dtype=g.dtype)
         tmp = xp.empty_like(gw2)
-        im2col = _Im2col(xpad, kh, kw, sh, sw, dh, dw, ho, wo, step, slot=0, ones=ones)
+        im2col = _im2col(xpad, kh, kw, sh, sw, dh, dw, ho, wo, step, slot=0, ones=ones)
     if input_grad:
         g_im2col = _Im2col(gpad, kh, kw, 1, 1, dh, dw, h, w, step, slot=1)
     for s in range(0, n, step):
