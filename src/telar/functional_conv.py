@@ -295,7 +295,7 @@ def _weight_and_input_grads(g: np.ndarray, g2: np.ndarray, xpad: np.ndarray | No
     per_sample = (rows * k if xpad is not None else 0)
     if input_grad:
         per_sample = max(per_sample, h * w * kh * kw * o)
-        gpad = _pad_nhwc(g, dh * (kh - 1) - ph, dw * (kw - 1) - pw)
+        th, tw = dh * (kh - 1) - ph, dw * (kw - 1) - pw  # zeros around g
         flipped = wd[:, :, ::-1, ::-1].transpose(2, 3, 0, 1).reshape(kh * kw * o, c)
         dx = xp.empty((n, h, w, c), dtype=g.dtype)
     step = _chunk(n, per_sample * g.itemsize)
@@ -306,8 +306,15 @@ def _weight_and_input_grads(g: np.ndarray, g2: np.ndarray, xpad: np.ndarray | No
         gw2 = xp.zeros((width, o) if flip else (o, width), dtype=g.dtype)
         tmp = xp.empty_like(gw2)
         im2col = _im2col(xpad, kh, kw, sh, sw, dh, dw, ho, wo, step, slot=0, ones=ones)
-    if input_grad:
-        g_im2col = _Im2col(gpad, kh, kw, 1, 1, dh, dw, h, w, step, slot=1)
+    if input_grad:  # each chunk of g is padded in a reused buffer whose border stays zero
+        gpad = _scratch((step, ho + 2 * th, wo + 2 * tw, o), g.dtype, slot=5)
+        gpad[:, :th] = 0
+        gpad[:, th + ho:] = 0
+        gpad[:, :, :tw] = 0
+        gpad[:, :, tw + wo:] = 0
+        g_nhwc = g.transpose(0, 2, 3, 1)
+        g_windows = _windows(gpad, kh, kw, 1, 1, dh, dw, h, w)
+        g_cols = _scratch(g_windows.shape, g.dtype, slot=1)
     for s in range(0, n, step):
         if xpad is not None:
             cols = im2col.chunk(s)
@@ -315,7 +322,11 @@ def _weight_and_input_grads(g: np.ndarray, g2: np.ndarray, xpad: np.ndarray | No
             xp.matmul(*((cols.T, gs) if flip else (gs.T, cols)), out=tmp)
             gw2 += tmp
         if input_grad:
-            xp.matmul(g_im2col.chunk(s), flipped, out=dx[s:s + step].reshape(-1, c))
+            m = min(step, n - s)
+            gpad[:m, th:th + ho, tw:tw + wo] = g_nhwc[s:s + m]
+            xp.copyto(g_cols[:m], g_windows[:m])
+            xp.matmul(g_cols[:m].reshape(m * h * w, -1), flipped,
+                      out=dx[s:s + m].reshape(-1, c))
     gw = gb = None
     if gw2 is not None:
         gw2 = gw2.T if flip else gw2
