@@ -167,6 +167,8 @@ def layer_times(model: nn.Sequential, x: np.ndarray, y: np.ndarray, idx: list[np
     With one BLAS thread the clock is the process's CPU time (what the layer computed, not
     how long a busy neighbour held the core); with more, wall time. Each layer of the
     standard CNN is one node of the graph, so its output's backward rule is its backward.
+    Layers run in the order ``Sequential`` runs them (a ReLU before a max-pool after it, on
+    the pooled values); the times are reported per layer in the written order.
     """
     clock = time.process_time if threads == 1 else time.perf_counter
     fwd: list[list[float]] = [[] for _ in model]
@@ -174,22 +176,24 @@ def layer_times(model: nn.Sequential, x: np.ndarray, y: np.ndarray, idx: list[np
     rest: list[float] = []
     opt = optim.Adam(model.parameters(), lr=LR)
     model.train()
+    position = {id(m): i for i, m in enumerate(model)}
+    order = [(position[id(m)], m) for m in getattr(model, "_order", model)]
     with blas_threads(threads):
         for step, b in enumerate(idx):
             h = telar.Tensor(x[b])
             outs = []
-            for i, m in enumerate(model):
+            for i, m in order:
                 t0 = clock()
                 h = m(h)
                 fwd[i].append(clock() - t0)
-                outs.append(h)
+                outs.append((i, h))
             t0 = clock()
             loss = cross_entropy(h, y[b])
             g = loss._backward(np.ones((), h.dtype))[0]
             rest.append(clock() - t0)
-            for i in range(len(outs) - 1, -1, -1):  # each layer's own backward rule
+            for i, out in reversed(outs):  # each layer's own backward rule
                 t0 = clock()
-                grads = outs[i]._backward(g)
+                grads = out._backward(g)
                 bwd[i][step] = clock() - t0
                 for p, pg in zip(model[i].parameters(), grads[1:], strict=False):
                     p.grad = pg

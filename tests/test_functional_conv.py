@@ -8,6 +8,7 @@ import pytest
 
 import telar
 from telar import functional as F
+from telar import functional_conv as FC
 from telar.nn import functional as NF
 
 # (input shape, weight shape, keyword arguments): odd sizes, non-square, stride, padding,
@@ -71,6 +72,50 @@ def test_conv2d_forward_and_gradients_match_pytorch(xs, ws, kw, dtype, tol):
     inputs = [rng.normal(size=s).astype(dtype) for s in (xs, ws, ws[:1])]
     against_torch(lambda x, w, b: F.conv2d(x, w, b, **kw),
                   lambda x, w, b: torch.nn.functional.conv2d(x, w, b, **kw), inputs, tol)
+
+
+@pytest.mark.parametrize("channels", [1, 3])  # im2col built transposed / row-major
+@pytest.mark.parametrize("fold_below", [0, 10 ** 9])  # bias added apart / as a ones column
+@pytest.mark.parametrize("chunk_bytes", [1, 13000])
+@pytest.mark.parametrize("kw", [{"padding": 1}, {"stride": 2, "padding": 1}])
+def test_conv2d_in_sample_chunks_with_a_remainder_gives_the_unchunked_gradients(
+        monkeypatch, chunk_bytes, kw, fold_below, channels):
+    x, w, b = leaf((5, channels, 6, 5), 0), leaf((3, channels, 3, 3), 1), leaf((3,), 2)
+    g = np.random.default_rng(5).normal(size=F.conv2d(x, w, b, **kw).shape)
+    monkeypatch.setattr(FC, "FOLD_BIAS_BELOW", 10 ** 9 - fold_below)  # whole run: the other
+    whole = F.conv2d(x, w, b, **kw)
+    whole.backward(g)
+    expected = [whole.data.copy()] + [t.grad.copy() for t in (x, w, b)]
+    # 1 byte: one sample per chunk; 13000 bytes: 2-5 samples per chunk, a remainder.
+    monkeypatch.setattr(FC, "CHUNK_BYTES", chunk_bytes)
+    monkeypatch.setattr(FC, "FOLD_BIAS_BELOW", fold_below)
+    for t in (x, w, b):
+        t.grad = None
+    out = F.conv2d(x, w, b, **kw)
+    out.backward(g)
+    for got, want in zip([out.data] + [t.grad for t in (x, w, b)], expected, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    check(lambda x, w, b: F.conv2d(x, w, b, **kw), x, w, b)
+
+
+@pytest.mark.parametrize("chunk_bytes", [1, 2000])
+@pytest.mark.parametrize("shape", [(5, 3, 6, 4), (5, 2, 7, 5)])  # whole tiles, cropped edge
+def test_max_pool_in_sample_chunks_gives_the_unchunked_values_and_gradients(
+        monkeypatch, chunk_bytes, shape):
+    data = np.random.default_rng(6).integers(-2, 3, size=shape).astype(np.float64)  # ties
+    g = np.random.default_rng(7).normal(size=(shape[0], shape[1], shape[2] // 2,
+                                              shape[3] // 2))
+    results = []
+    for patch in (False, True):
+        if patch:  # 1 byte: one sample per chunk; 2000 bytes: 2 or 3 samples, a remainder
+            monkeypatch.setattr(FC, "CHUNK_BYTES", chunk_bytes)
+        x = telar.tensor(data, requires_grad=True)
+        out = F.max_pool2d(x, 2)
+        out.backward(g)
+        results.append((out.data.copy(), x.grad.copy()))
+    for got, want in zip(results[1], results[0], strict=True):
+        np.testing.assert_array_equal(got, want)
+    check(lambda x: F.max_pool2d(x, 2), leaf(shape, 8))
 
 
 def test_conv2d_output_is_channels_last_in_memory_and_a_second_conv_reads_it():

@@ -26,11 +26,18 @@ Backward, with ``G`` the output gradient as an ``(M, O)`` matrix:
 col2im runs as ``kh * kw`` strided slice additions, one per kernel offset ``(p, q)`` (no
 ``np.add.at`` scatter), then the padding is cropped off. For stride 1 (the common case) the
 input gradient is computed instead as a convolution of the zero-padded ``G`` with the flipped
-kernel, one im2col copy and one GEMM (:func:`_input_grad_transposed`), measured faster.
+kernel, one im2col copy and one GEMM (:func:`_weight_and_input_grads`), measured faster.
+
+Chunking. The im2col matrices are built a few samples at a time (about 2 MB, an L2 cache:
+:data:`CHUNK_BYTES`) into reused scratch buffers, and each chunk's GEMM reads them while they
+are still in cache; the backward pass rebuilds the forward's chunks from the padded input for
+``dW`` instead of keeping the whole matrix. Measured on the standard CNN's second layer (one
+thread): forward 17 -> 12 ms, input gradient 24 -> 14 ms, weight gradient 15 -> 14 ms.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 from typing import Any
 
@@ -100,11 +107,12 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Pair =
     ``G`` and one GEMM with the flipped kernel, or one GEMM for ``dcols`` then ``kh*kw``
     slice additions (col2im); see the module notes.
 
-    Memory per batch: the im2col matrix of ``N*Ho*Wo*kh*kw*C`` values is kept for the
-    backward pass (28.9 MB for the standard CNN's second layer: 128 x 14 x 14 x 288 float32).
-    The backward pass briefly holds either ``dcols`` (same size) or, for stride 1, the im2col
-    matrix of ``G`` (``N*H*W*kh*kw*O``: 57.8 MB there) in a per-thread scratch buffer that is
-    kept for the next step, plus the padded input gradient.
+    Memory per batch: the zero-padded input (``N*(H+2ph)*(W+2pw)*C`` values; 4.2 MB for the
+    standard CNN's second layer) is kept for the backward pass, which rebuilds the im2col
+    matrix from it chunk by chunk. The im2col chunks live in two per-thread scratch buffers
+    of about :data:`CHUNK_BYTES` each, kept for the next step; the backward pass also holds
+    the padded output gradient (stride 1) or, otherwise, ``dcols`` (``N*Ho*Wo*kh*kw*C``
+    values) and the padded input gradient.
     """
     if groups != 1:
         raise NotImplementedError("conv2d supports groups=1 only")
@@ -130,75 +138,217 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Pair =
                          f"padded input {h + 2 * ph}x{w + 2 * pw}")
     k = kh * kw * c
     xpad = _pad_nhwc(xd, ph, pw)
-    cols = xp.empty((n, ho, wo, kh, kw, c), dtype=xd.dtype)
-    xp.copyto(cols, _windows(xpad, kh, kw, sh, sw, dh, dw, ho, wo))
-    cols = cols.reshape(n * ho * wo, k)
     w2 = wd.transpose(0, 2, 3, 1).reshape(o, k)  # (O, kh*kw*C): a small copy
-    out2 = cols @ w2.T
-    if bias is not None:
-        out2 += bias.data
+    rows = ho * wo  # output pixels per sample
+    fwd_chunk = _chunk(n, rows * k * xd.itemsize)
+    out2 = xp.empty((n * rows, o), dtype=xd.dtype)
+    # Few columns (the first layer: K = 9): the bias rides in the GEMM as a column of ones.
+    fold = bias is not None and k < FOLD_BIAS_BELOW
+    im2col = _im2col(xpad, kh, kw, sh, sw, dh, dw, ho, wo, fwd_chunk, slot=0, ones=fold)
+    w2f = xp.concatenate([w2, bias.data[:, None].astype(w2.dtype)], axis=1) if fold else w2
+    for s in range(0, n, fwd_chunk):  # im2col + GEMM per chunk: the columns stay in cache
+        cols = im2col.chunk(s)
+        part = out2[s * rows:s * rows + cols.shape[0]]
+        xp.matmul(cols, w2f.T, out=part)
+        if bias is not None and not fold:
+            part += bias.data
     out = out2.reshape(n, ho, wo, o).transpose(0, 3, 1, 2)  # NCHW view of NHWC memory
-    del xpad
+    if not weight.requires_grad:
+        del xpad
     # Stride 1 with padding at most the dilated kernel's reach: the input gradient is itself
     # a convolution (measured faster than dcols + col2im on the standard CNN).
     transposed = (sh, sw) == (1, 1) and ph <= dh * (kh - 1) and pw <= dw * (kw - 1)
 
     def backward(g: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        g2 = g.transpose(0, 2, 3, 1).reshape(n * ho * wo, o)  # free when g is channels-last
-        gx = gw = None
-        if x.requires_grad and transposed:
-            gx = _input_grad_transposed(g, wd, h, w, ph, pw, dh, dw)
-        elif x.requires_grad:
+        g2 = g.transpose(0, 2, 3, 1).reshape(n * rows, o)  # free when g is channels-last
+        gx = gw = gb = None
+        fast_gx = x.requires_grad and transposed
+        if weight.requires_grad or fast_gx:
+            gw, gb, gx = _weight_and_input_grads(
+                g, g2, xpad if weight.requires_grad else None, wd, fast_gx,
+                (kh, kw, sh, sw, dh, dw, ph, pw, h, w), fold)
+        if x.requires_grad and not transposed:
             dcols = (g2 @ w2).reshape(n, ho, wo, kh, kw, c)
             dxpad = xp.zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=g2.dtype)
             for p in range(kh):
-                rows = slice(p * dh, p * dh + sh * (ho - 1) + 1, sh)
+                rows_p = slice(p * dh, p * dh + sh * (ho - 1) + 1, sh)
                 for q in range(kw):
                     cols_q = slice(q * dw, q * dw + sw * (wo - 1) + 1, sw)
-                    dxpad[:, rows, cols_q] += dcols[:, :, :, p, q]
+                    dxpad[:, rows_p, cols_q] += dcols[:, :, :, p, q]
             gx = dxpad[:, ph:ph + h, pw:pw + w].transpose(0, 3, 1, 2)
-        if weight.requires_grad:
-            gw = xp.ascontiguousarray((g2.T @ cols).reshape(o, kh, kw, c).transpose(0, 3, 1, 2))
         if bias is None:
             return gx, gw
-        return gx, gw, (xp.einsum("ij->j", g2) if bias.requires_grad else None)
+        if bias.requires_grad and gb is None:
+            gb = xp.einsum("ij->j", g2)
+        return gx, gw, (gb if bias.requires_grad else None)
 
     parents = (x, weight) if bias is None else (x, weight, bias)
     return make_result(out, parents, backward)
 
 
-def _input_grad_transposed(g: np.ndarray, wd: np.ndarray, h: int, w: int, ph: int, pw: int,
-                           dh: int, dw: int) -> np.ndarray:
-    """``dx`` of a stride-1 convolution as a convolution of ``g`` with the flipped kernel.
+CHUNK_BYTES = 2 << 20
+"""Target size of one chunk's im2col matrix: about an L2 cache (2 MB measured best here)."""
 
-    With ``T_h = dh (kh - 1) - ph`` rows (``T_w`` columns) of zeros around ``g``::
+FOLD_BIAS_BELOW = 64
+"""Im2col widths ``K`` below which the bias is a column of ones in the GEMMs: for ``K = 9``
+the forward GEMM + bias pass and the backward ``dW`` GEMM + bias sum got 25-50% faster; for
+``K = 288`` the odd width made the GEMMs slower."""
+
+
+def _chunk(n: int, bytes_per_sample: int) -> int:
+    """Samples per chunk so that a chunk's im2col matrix holds about :data:`CHUNK_BYTES`."""
+    return max(1, min(n, CHUNK_BYTES // max(1, bytes_per_sample)))
+
+
+class _Im2col:
+    """Chunks of the im2col matrix of NHWC ``xpad``, ``step`` samples at a time.
+
+    ``chunk(s)`` is the ``(m Ho Wo, kh kw C)`` matrix of samples ``s:s+step`` copied into
+    scratch ``slot`` (valid until that slot's next use), with a last column of ones when
+    ``ones`` (then ``cols @ [W2 | b]^T = cols W2^T + b``). The window view and the buffer are
+    made once per call of the layer, so a chunk costs one copy and little Python.
+    """
+
+    def __init__(self, xpad: np.ndarray, kh: int, kw: int, sh: int, sw: int, dh: int, dw: int,
+                 ho: int, wo: int, step: int, slot: int, ones: bool = False) -> None:
+        self.windows = _windows(xpad, kh, kw, sh, sw, dh, dw, ho, wo)
+        self.n, self.step, self.rows = xpad.shape[0], step, ho * wo
+        k = kh * kw * xpad.shape[3]
+        self.width = k + ones
+        buffer = _scratch((step, ho, wo, self.width), xpad.dtype, slot)
+        if ones:
+            buffer[..., k] = 1
+        self.buffer = buffer
+        self.target = buffer[..., :k].reshape((step,) + self.windows.shape[1:])
+
+    def chunk(self, s: int) -> np.ndarray:
+        m = min(self.step, self.n - s)
+        xp.copyto(self.target[:m], self.windows[s:s + m])
+        return self.buffer[:m].reshape(m * self.rows, self.width)
+
+
+class _Im2colRows(_Im2col):
+    """:class:`_Im2col` for inputs with few channels, built transposed: ``(K, m Ho Wo)``.
+
+    With ``C`` values per window offset the row-major copy moves runs of ``C`` values (one,
+    for a grey-scale image), so NumPy copies nearly element by element; the transposed
+    matrix is ``kh*kw*C`` row copies with runs of ``Wo`` values. ``chunk(s)`` returns its
+    transpose, a Fortran-ordered view that the BLAS reads as it is. First layer of the
+    standard CNN (C = 1, core 1): forward 4.1-5.1 -> 2.9-3.6 ms, backward 5.5 -> 3.1-3.3 ms.
+    """
+
+    def __init__(self, xpad: np.ndarray, kh: int, kw: int, sh: int, sw: int, dh: int, dw: int,
+                 ho: int, wo: int, step: int, slot: int, ones: bool = False) -> None:
+        windows = _windows(xpad, kh, kw, sh, sw, dh, dw, ho, wo)  # (N, Ho, Wo, kh, kw, C)
+        self.windows = windows.transpose(3, 4, 5, 0, 1, 2)  # (kh, kw, C, N, Ho, Wo)
+        self.n, self.step, self.rows = xpad.shape[0], step, ho * wo
+        k = kh * kw * xpad.shape[3]
+        self.width = k + ones
+        buffer = _scratch((self.width, step * ho * wo), xpad.dtype, slot)
+        if ones:
+            buffer[k] = 1
+        self.buffer = buffer
+        self.target = buffer[:k].reshape(self.windows.shape[:3] + (step, ho, wo))
+
+    def chunk(self, s: int) -> np.ndarray:
+        m = min(self.step, self.n - s)
+        xp.copyto(self.target[:, :, :, :m], self.windows[:, :, :, s:s + m])
+        return self.buffer[:, :m * self.rows].T
+
+
+FEW_CHANNELS = 2
+"""Inputs with at most this many channels take :class:`_Im2colRows`."""
+
+
+def _im2col(xpad: np.ndarray, *args: int, **kwargs: Any) -> _Im2col:
+    """:class:`_Im2colRows` for inputs with few channels, else :class:`_Im2col`."""
+    kind = _Im2colRows if xpad.shape[3] <= FEW_CHANNELS else _Im2col
+    return kind(xpad, *args, **kwargs)
+
+
+def _weight_and_input_grads(g: np.ndarray, g2: np.ndarray, xpad: np.ndarray | None,
+                            wd: np.ndarray, input_grad: bool, geometry: tuple[int, ...],
+                            ones: bool = False
+                            ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+    """``dW`` and, with ``ones``, ``db`` (when ``xpad`` is given) and the stride-1 ``dx`` (when
+    ``input_grad``), chunked.
+
+    ``g2`` is ``g`` as the ``(N Ho Wo, O)`` matrix ``G``. The stride-1 input gradient is a
+    convolution of ``g`` with the flipped kernel: with ``T_h = dh (kh - 1) - ph`` rows
+    (``T_w`` columns) of zeros around ``g``::
 
         dx[n, c, y, x] = sum_{p,q,o} gpad[n, o, y + p dh, x + q dw] W[o, c, kh-1-p, kw-1-q]
 
-    so ``dx`` is one im2col copy of ``gpad`` (``N*H*W*kh*kw*O`` values, in a reused scratch
-    buffer) and one GEMM with ``Wf[(p, q, o), c]``; no ``dcols`` and no col2im additions.
+    i.e. one im2col copy of ``gpad`` and one GEMM with ``Wf[(p, q, o), c]``, no ``dcols`` and
+    no col2im additions. Per chunk of samples: ``dW2 += G_chunk^T @ cols_chunk`` with
+    ``cols_chunk`` rebuilt from ``xpad`` (the forward pass keeps the padded input, not its
+    im2col matrix, and the rebuilt chunk is still in cache for the product), and ``dx_chunk``
+    from the chunk's ``gpad``. Both scratch matrices stay about an L2 cache. With ``ones``
+    the im2col chunks carry a column of ones, and the last column of ``dW2`` is
+    ``db = sum_rows(G)``. The ``dW`` product is taken in the orientation whose output has the
+    fewer rows (``cols^T G`` when ``K < O``: measured 40% faster for ``K = 9, O = 32``).
     """
+    kh, kw, sh, sw, dh, dw, ph, pw, h, w = geometry
     n, o, ho, wo = g.shape
-    _, c, kh, kw = wd.shape
-    gpad = _pad_nhwc(g, dh * (kh - 1) - ph, dw * (kw - 1) - pw)
-    cols = _scratch((n, h, w, kh, kw, o), g.dtype)
-    xp.copyto(cols, _windows(gpad, kh, kw, 1, 1, dh, dw, h, w))
-    flipped = wd[:, :, ::-1, ::-1].transpose(2, 3, 0, 1).reshape(kh * kw * o, c)
-    dx = cols.reshape(n * h * w, kh * kw * o) @ flipped
-    return dx.reshape(n, h, w, c).transpose(0, 3, 1, 2)
+    _, c, _, _ = wd.shape
+    rows, k = ho * wo, kh * kw * c
+    per_sample = (rows * k if xpad is not None else 0)
+    if input_grad:
+        per_sample = max(per_sample, h * w * kh * kw * o)
+        th, tw = dh * (kh - 1) - ph, dw * (kw - 1) - pw  # zeros around g
+        flipped = wd[:, :, ::-1, ::-1].transpose(2, 3, 0, 1).reshape(kh * kw * o, c)
+        dx = xp.empty((n, h, w, c), dtype=g.dtype)
+    step = _chunk(n, per_sample * g.itemsize)
+    gw2 = None
+    if xpad is not None:
+        width = k + ones
+        flip = width < o  # accumulate dW2^T = cols^T G instead
+        gw2 = xp.zeros((width, o) if flip else (o, width), dtype=g.dtype)
+        tmp = xp.empty_like(gw2)
+        im2col = _im2col(xpad, kh, kw, sh, sw, dh, dw, ho, wo, step, slot=0, ones=ones)
+    if input_grad:  # each chunk of g is padded in a reused buffer whose border stays zero
+        gpad = _scratch((step, ho + 2 * th, wo + 2 * tw, o), g.dtype, slot=5)
+        gpad[:, :th] = 0
+        gpad[:, th + ho:] = 0
+        gpad[:, :, :tw] = 0
+        gpad[:, :, tw + wo:] = 0
+        g_nhwc = g.transpose(0, 2, 3, 1)
+        g_windows = _windows(gpad, kh, kw, 1, 1, dh, dw, h, w)
+        g_cols = _scratch(g_windows.shape, g.dtype, slot=1)
+    for s in range(0, n, step):
+        if xpad is not None:
+            cols = im2col.chunk(s)
+            gs = g2[s * rows:s * rows + cols.shape[0]]
+            xp.matmul(*((cols.T, gs) if flip else (gs.T, cols)), out=tmp)
+            gw2 += tmp
+        if input_grad:
+            m = min(step, n - s)
+            gpad[:m, th:th + ho, tw:tw + wo] = g_nhwc[s:s + m]
+            xp.copyto(g_cols[:m], g_windows[:m])
+            xp.matmul(g_cols[:m].reshape(m * h * w, -1), flipped,
+                      out=dx[s:s + m].reshape(-1, c))
+    gw = gb = None
+    if gw2 is not None:
+        gw2 = gw2.T if flip else gw2
+        gw = xp.ascontiguousarray(gw2[:, :k].reshape(o, kh, kw, c).transpose(0, 3, 1, 2))
+        gb = gw2[:, k].copy() if ones else None
+    return gw, gb, (dx.transpose(0, 3, 1, 2) if input_grad else None)
 
 
 _scratch_local = threading.local()
 
 
-def _scratch(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
-    """A per-thread work array of ``shape``, reused from call to call (never returned to a
-    caller: its contents live only until the next call). Arrays above glibc's 32 MB mmap
-    threshold would otherwise cost a page fault per 4 KB on every step."""
-    nbytes = int(np.prod(shape)) * np.dtype(dtype).itemsize
-    buffer = getattr(_scratch_local, "buffer", None)
+def _scratch(shape: tuple[int, ...], dtype: Any, slot: int = 0) -> np.ndarray:
+    """A per-thread work array of ``shape`` in buffer ``slot``, reused from call to call (never
+    returned to a caller: its contents live only until the slot's next use). Reuse keeps the
+    chunk's memory in cache and spares a fresh allocation's page faults on every step."""
+    nbytes = math.prod(shape) * np.dtype(dtype).itemsize
+    buffers = getattr(_scratch_local, "buffers", None)
+    if buffers is None:
+        buffers = _scratch_local.buffers = {}
+    buffer = buffers.get(slot)
     if buffer is None or buffer.nbytes < nbytes:
-        buffer = _scratch_local.buffer = xp.empty(nbytes, dtype=np.uint8)
+        buffer = buffers[slot] = xp.empty(nbytes, dtype=np.uint8)
     return buffer[:nbytes].view(dtype).reshape(shape)
 
 
@@ -302,24 +452,45 @@ def _max_pool_tiled(x: Tensor, kh: int, kw: int, ho: int, wo: int) -> Tensor:
     ``N*C*Ho*Wo`` winner bytes. The output is channels-last in memory.
     """
     xd = x.data
+    n, c, h, w = xd.shape
     tiles = _tiles(xd, kh, kw, ho, wo)
-    out = tiles[:, :, 0, :, 0].copy()  # (N, Ho, Wo, C)
+    out = xp.empty((n, ho, wo, c), dtype=xd.dtype)
     winner = xp.zeros(out.shape, dtype=np.uint8)
-    for o in range(1, kh * kw):
-        part = tiles[:, :, o // kw, :, o % kw]
-        xp.maximum(winner, xp.multiply(xp.greater(part, out), np.uint8(o)), out=winner)
-        xp.maximum(out, part, out=out)
-    offsets = xp.arange(kh * kw, dtype=np.uint8).reshape(1, 1, kh, 1, kw, 1)
-    h, w = xd.shape[2:]
+    # Chunks of samples (about CHUNK_BYTES of input): the strided tile offsets are read while
+    # the chunk is in cache, measured 2-3x faster than whole-batch passes.
+    step = _chunk(n, kh * kw * ho * wo * c * xd.itemsize)
+    above = _scratch((step, ho, wo, c), np.bool_, slot=2)
+    code = _scratch((step, ho, wo, c), np.uint8, slot=3)
+    for s in range(0, n, step):
+        t, o_, w_ = tiles[s:s + step], out[s:s + step], winner[s:s + step]
+        m = len(o_)
+        xp.copyto(o_, t[:, :, 0, :, 0])
+        for o in range(1, kh * kw):
+            part = t[:, :, o // kw, :, o % kw]
+            xp.greater(part, o_, out=above[:m])
+            xp.multiply(above[:m], np.uint8(o), out=code[:m])
+            xp.maximum(w_, code[:m], out=w_)
+            xp.maximum(o_, part, out=o_)
 
     def backward(g: np.ndarray) -> tuple[np.ndarray]:
-        n, c = g.shape[:2]
         whole = ho * kh == h and wo * kw == w
         gx = (xp.empty if whole else xp.zeros)((n, h, w, c), dtype=g.dtype)  # channels-last
         gv = xp.ascontiguousarray(g.transpose(0, 2, 3, 1))  # free when g is channels-last
-        hits = xp.equal(winner[:, :, None, :, None, :], offsets)
-        xp.multiply(gv[:, :, None, :, None, :], hits, out=_tiles(gx.transpose(0, 3, 1, 2),
-                                                                  kh, kw, ho, wo))
+        gx_tiles = _tiles(gx.transpose(0, 3, 1, 2), kh, kw, ho, wo)
+        # offset[i, p, j, q, c] = p kw + q, materialised so that every operand below has
+        # contiguous (Wo, kw, C) rows: NumPy then loops over Wo*kw*C values at a time, not C
+        # (measured 5.1 -> 4.0 ms on the first pool of the standard CNN).
+        offset = xp.empty((ho, kh, wo, kw, c), dtype=np.uint8)
+        offset[...] = xp.arange(kh * kw, dtype=np.uint8).reshape(1, kh, 1, kw, 1)
+        winners = _scratch((step, ho, 1, wo, kw, c), np.uint8, slot=3)
+        grads = _scratch((step, ho, 1, wo, kw, c), g.dtype, slot=4)
+        hits = _scratch((step, ho, kh, wo, kw, c), np.bool_, slot=2)
+        for s in range(0, n, step):
+            m = min(step, n - s)
+            xp.copyto(winners[:m], winner[s:s + m, :, None, :, None, :])
+            xp.copyto(grads[:m], gv[s:s + m, :, None, :, None, :])
+            xp.equal(winners[:m], offset, out=hits[:m])
+            xp.multiply(grads[:m], hits[:m], out=gx_tiles[s:s + m])
         return (gx.transpose(0, 3, 1, 2),)
 
     return make_result(out.transpose(0, 3, 1, 2), (x,), backward)

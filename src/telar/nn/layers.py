@@ -155,6 +155,26 @@ class Unflatten(Module):
         return f"{self.dim}, {self.sizes}"
 
 
+def _pool_before_relu(layers: list[Module]) -> list[Module]:
+    """The execution order: each ``ReLU`` directly followed by ``MaxPool2d`` runs after it.
+
+    ``maxpool(relu(x)) = relu(maxpool(x))`` exactly (ReLU is monotone), and so are the
+    gradients: where a window's maximum is positive both send ``g`` to its first maximum
+    (the positions of the maximum are the same before and after ReLU), and where it is not,
+    both send zero. The ReLU then runs on the pooled output, ``kh*kw`` times smaller
+    (3.2 M -> 0.8 M values per batch after the standard CNN's first convolution). Only the
+    exact classes are swapped: a subclass may do something else.
+    """
+    from telar.nn.activation import ReLU
+    from telar.nn.conv import MaxPool2d
+
+    order = list(layers)
+    for i in range(len(order) - 1):
+        if type(order[i]) is ReLU and type(order[i + 1]) is MaxPool2d:
+            order[i], order[i + 1] = order[i + 1], order[i]
+    return order
+
+
 class Sequential(Module):
     """Apply modules in order; they are registered as ``"0"``, ``"1"``, ... like PyTorch's."""
 
@@ -165,9 +185,10 @@ class Sequential(Module):
                 raise TypeError(f"Sequential takes modules, got {type(module).__name__} at {i}")
             setattr(self, str(i), module)
         self._layers = list(modules)
+        self._order = _pool_before_relu(self._layers)
 
     def forward(self, x: Tensor) -> Tensor:
-        for layer in self._layers:
+        for layer in self._order:
             x = layer.forward(x)  # forward directly: one Python call fewer per layer
         return x
 
