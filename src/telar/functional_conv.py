@@ -33,6 +33,14 @@ Chunking. The im2col matrices are built a few samples at a time (about 2 MB, an 
 are still in cache; the backward pass rebuilds the forward's chunks from the padded input for
 ``dW`` instead of keeping the whole matrix. Measured on the standard CNN's second layer (one
 thread): forward 17 -> 12 ms, input gradient 24 -> 14 ms, weight gradient 15 -> 14 ms.
+
+Threads. The chunks of the forward, weight-gradient and input-gradient passes and of
+max-pooling run on :func:`telar.chunk_workers.workers` threads (one per core by default),
+chunk ``j`` on thread ``j mod W``, each thread with its own scratch buffers. A chunk writes
+only its own rows of the output (or of the input gradient), and ``dW`` is one partial product
+per chunk, added in chunk order, so every result is bit-identical for any number of threads.
+The caller keeps the BLAS single-threaded (``telar.threads.blas_threads(1)``, as the training
+loop does for convolutional networks).
 """
 
 from __future__ import annotations
@@ -203,8 +211,11 @@ the forward GEMM + bias pass and the backward ``dW`` GEMM + bias sum got 25-50% 
 
 
 def _chunk(n: int, bytes_per_sample: int) -> int:
-    """Samples per chunk so that a chunk's im2col matrix holds about :data:`CHUNK_BYTES`."""
-    return max(1, min(n, CHUNK_BYTES // max(1, bytes_per_sample)))
+    """Samples per chunk so that a chunk's im2col matrix holds at most about
+    :data:`CHUNK_BYTES`, the chunks as even as their number allows (128 samples of at most 74
+    per chunk: 64 + 64, not 74 + 54, so that two threads finish together)."""
+    most = max(1, min(n, CHUNK_BYTES // max(1, bytes_per_sample)))
+    return -(-n // -(-n // most))
 
 
 class _Im2col:
