@@ -138,3 +138,19 @@ def test_workers_defaults_to_the_cores_this_process_may_use(monkeypatch):
     assert chunk_workers.workers() == 3
     monkeypatch.setattr(chunk_workers, "WORKERS", 0)
     assert chunk_workers.workers() == 1
+
+
+def test_run_chunks_keeps_the_blas_on_one_thread_while_two_workers_run(monkeypatch):
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    monkeypatch.setattr(chunk_workers, "WORKERS", 2)
+    seen = []
+
+    def work(worker: int, count: int) -> None:
+        seen.append(max(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"))
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        chunk_workers.run_chunks(2, work)
+        after = max(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+    assert seen == [1, 1]
+    assert after == 2  # restored for the caller

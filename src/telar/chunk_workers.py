@@ -7,8 +7,9 @@ alternate chunks use two cores. Chunk ``j`` goes to worker ``j mod W``; the chun
 never depend on ``W``, and a chunk writes only its own slice (or its own partial sum, added
 in chunk order afterwards), so the results are bit-identical for any ``W``.
 
-Each worker's BLAS should be single-threaded (``telar.threads.blas_threads(1)`` around the
-step, as the training loop does for convolutional networks): BLAS threads inside the workers
+With more than one worker the BLAS is single-threaded while they run
+(``telar.threads.blas_threads(1)``, about 10 microseconds a call; the training loop already
+does so for convolutional networks, evaluation does not): BLAS threads inside the workers
 would only fight them for the cores. Worker 0 is the calling thread; the others come from a
 small persistent pool, so a call costs a task hand-off (~tens of microseconds), not a thread
 start.
@@ -20,7 +21,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from telar.threads import cores
+from telar.threads import blas_threads, cores
 
 WORKERS: int | None = None
 """Threads for chunked kernels; ``None``: one per core this process may run on
@@ -70,11 +71,12 @@ def run_chunks(n_chunks: int, work: Callable[[int, int], None]) -> None:
         work(0, 1)
         return
     pool = _executor(count - 1)
-    others = [pool.submit(_as_worker, work, w, count) for w in range(1, count)]
-    try:
-        work(0, count)
-    finally:
-        errors = [f.exception() for f in others]  # waits: no worker still writes after this
+    with blas_threads(1):  # ~10 us; the workers are the parallelism (inference sets none)
+        others = [pool.submit(_as_worker, work, w, count) for w in range(1, count)]
+        try:
+            work(0, count)
+        finally:
+            errors = [f.exception() for f in others]  # waits: no worker writes after this
     for error in errors:
         if error is not None:
             raise error

@@ -39,8 +39,7 @@ max-pooling run on :func:`telar.chunk_workers.workers` threads (one per core by 
 chunk ``j`` on thread ``j mod W``, each thread with its own scratch buffers. A chunk writes
 only its own rows of the output (or of the input gradient), and ``dW`` is one partial product
 per chunk, added in chunk order, so every result is bit-identical for any number of threads.
-The caller keeps the BLAS single-threaded (``telar.threads.blas_threads(1)``, as the training
-loop does for convolutional networks).
+While two or more threads run, the BLAS is limited to one thread each.
 """
 
 from __future__ import annotations
