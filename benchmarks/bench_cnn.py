@@ -234,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_retain:
         print(f"telar.memory.retain_freed_memory(): {retain_freed_memory()}")
 
+    print(f"telar convolution chunk threads (telar.chunk_workers): {workers()}")
     default_threads = torch.get_num_threads()
     train_x, train_y, test_x, _ = load_benchmark_data(args.data)
     train_x = train_x.reshape(-1, 1, 28, 28)
