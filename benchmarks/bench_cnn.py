@@ -38,6 +38,7 @@ from _data import load_benchmark_data  # noqa: E402
 
 import telar  # noqa: E402
 from telar import nn, optim  # noqa: E402
+from telar.chunk_workers import workers  # noqa: E402
 from telar.functional import cross_entropy  # noqa: E402
 from telar.memory import retain_freed_memory  # noqa: E402
 from telar.nn.spec import build_sequential  # noqa: E402
@@ -125,7 +126,7 @@ def gemm_peak(threads: int | None, size: int = 2048, repeats: int = 5) -> float:
     """Best float32 GFLOP/s of ``np.matmul`` on two ``size x size`` matrices (CPU time with
     one thread, as the per-layer table; wall time otherwise)."""
     a = np.random.default_rng(0).random((size, size), dtype=np.float32)
-    clock = time.process_time if threads == 1 else time.perf_counter
+    clock = time.process_time if threads == 1 and workers() == 1 else time.perf_counter
     best = float("inf")
     with blas_threads(threads):
         a @ a
@@ -164,13 +165,14 @@ def layer_times(model: nn.Sequential, x: np.ndarray, y: np.ndarray, idx: list[np
                 threads: int | None) -> tuple[list[float], float]:
     """Median seconds per layer (forward + backward) and for the loss + Adam step.
 
-    With one BLAS thread the clock is the process's CPU time (what the layer computed, not
+    With one BLAS thread and one chunk worker (:mod:`telar.chunk_workers`) the clock is the
+    process's CPU time (what the layer computed, not
     how long a busy neighbour held the core); with more, wall time. Each layer of the
     standard CNN is one node of the graph, so its output's backward rule is its backward.
     Layers run in the order ``Sequential`` runs them (a ReLU before a max-pool after it, on
     the pooled values); the times are reported per layer in the written order.
     """
-    clock = time.process_time if threads == 1 else time.perf_counter
+    clock = time.process_time if threads == 1 and workers() == 1 else time.perf_counter
     fwd: list[list[float]] = [[] for _ in model]
     bwd: list[list[float]] = [[0.0] * len(idx) for _ in model]
     rest: list[float] = []
@@ -232,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_retain:
         print(f"telar.memory.retain_freed_memory(): {retain_freed_memory()}")
 
+    print(f"telar convolution chunk threads (telar.chunk_workers): {workers()}")
     default_threads = torch.get_num_threads()
     train_x, train_y, test_x, _ = load_benchmark_data(args.data)
     train_x = train_x.reshape(-1, 1, 28, 28)
@@ -285,7 +288,8 @@ def main(argv: list[str] | None = None) -> int:
     total = sum(per_layer) + rest
     print(f"\ntelar per layer ({fastest} BLAS thread{'s' if fastest > 1 else ''}; float32 GEMM "
           f"peak measured here: {peak:.0f} GFLOP/s), median ms per step, forward + backward "
-          f"({'CPU time' if fastest == 1 else 'wall time'})")
+          f"({'CPU time' if fastest == 1 and workers() == 1 else 'wall time'}; "
+          f"{workers()} convolution chunk thread{'s' if workers() > 1 else ''})")
     print("| layer | ms | share | GFLOP/s (matrix products) | of peak |")
     print("|---|---:|---:|---:|---:|")
     for m, s, f in zip(model, per_layer, flops, strict=True):

@@ -33,6 +33,13 @@ Chunking. The im2col matrices are built a few samples at a time (about 2 MB, an 
 are still in cache; the backward pass rebuilds the forward's chunks from the padded input for
 ``dW`` instead of keeping the whole matrix. Measured on the standard CNN's second layer (one
 thread): forward 17 -> 12 ms, input gradient 24 -> 14 ms, weight gradient 15 -> 14 ms.
+
+Threads. The chunks of the forward, weight-gradient and input-gradient passes and of
+max-pooling run on :func:`telar.chunk_workers.workers` threads (one per core by default),
+chunk ``j`` on thread ``j mod W``, each thread with its own scratch buffers. A chunk writes
+only its own rows of the output (or of the input gradient), and ``dW`` is one partial product
+per chunk, added in chunk order, so every result is bit-identical for any number of threads.
+While two or more threads run, the BLAS is limited to one thread each.
 """
 
 from __future__ import annotations
@@ -46,6 +53,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from telar.autograd import Tensor, make_result
 from telar.backend import xp
+from telar.chunk_workers import run_chunks
 
 Pair = int | tuple[int, int]
 
@@ -144,14 +152,20 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Pair =
     out2 = xp.empty((n * rows, o), dtype=xd.dtype)
     # Few columns (the first layer: K = 9): the bias rides in the GEMM as a column of ones.
     fold = bias is not None and k < FOLD_BIAS_BELOW
-    im2col = _im2col(xpad, kh, kw, sh, sw, dh, dw, ho, wo, fwd_chunk, slot=0, ones=fold)
     w2f = xp.concatenate([w2, bias.data[:, None].astype(w2.dtype)], axis=1) if fold else w2
-    for s in range(0, n, fwd_chunk):  # im2col + GEMM per chunk: the columns stay in cache
-        cols = im2col.chunk(s)
-        part = out2[s * rows:s * rows + cols.shape[0]]
-        xp.matmul(cols, w2f.T, out=part)
-        if bias is not None and not fold:
-            part += bias.data
+    starts = range(0, n, fwd_chunk)
+
+    def forward_chunks(worker: int, count: int) -> None:
+        # im2col + GEMM per chunk (the columns stay in cache), in this thread's scratch
+        im2col = _im2col(xpad, kh, kw, sh, sw, dh, dw, ho, wo, fwd_chunk, slot=0, ones=fold)
+        for s in starts[worker::count]:
+            cols = im2col.chunk(s)
+            part = out2[s * rows:s * rows + cols.shape[0]]
+            xp.matmul(cols, w2f.T, out=part)
+            if bias is not None and not fold:
+                part += bias.data
+
+    run_chunks(len(starts), forward_chunks)
     out = out2.reshape(n, ho, wo, o).transpose(0, 3, 1, 2)  # NCHW view of NHWC memory
     if not weight.requires_grad:
         del xpad
@@ -196,8 +210,11 @@ the forward GEMM + bias pass and the backward ``dW`` GEMM + bias sum got 25-50% 
 
 
 def _chunk(n: int, bytes_per_sample: int) -> int:
-    """Samples per chunk so that a chunk's im2col matrix holds about :data:`CHUNK_BYTES`."""
-    return max(1, min(n, CHUNK_BYTES // max(1, bytes_per_sample)))
+    """Samples per chunk so that a chunk's im2col matrix holds at most about
+    :data:`CHUNK_BYTES`, the chunks as even as their number allows (128 samples of at most 74
+    per chunk: 64 + 64, not 74 + 54, so that two threads finish together)."""
+    most = max(1, min(n, CHUNK_BYTES // max(1, bytes_per_sample)))
+    return -(-n // -(-n // most))
 
 
 class _Im2col:
@@ -299,36 +316,46 @@ def _weight_and_input_grads(g: np.ndarray, g2: np.ndarray, xpad: np.ndarray | No
         flipped = wd[:, :, ::-1, ::-1].transpose(2, 3, 0, 1).reshape(kh * kw * o, c)
         dx = xp.empty((n, h, w, c), dtype=g.dtype)
     step = _chunk(n, per_sample * g.itemsize)
-    gw2 = None
-    if xpad is not None:
+    starts = range(0, n, step)
+    partials = None
+    if xpad is not None:  # one dW2 product per chunk, added in chunk order below
         width = k + ones
         flip = width < o  # accumulate dW2^T = cols^T G instead
-        gw2 = xp.zeros((width, o) if flip else (o, width), dtype=g.dtype)
-        tmp = xp.empty_like(gw2)
-        im2col = _im2col(xpad, kh, kw, sh, sw, dh, dw, ho, wo, step, slot=0, ones=ones)
-    if input_grad:  # each chunk of g is padded in a reused buffer whose border stays zero
-        gpad = _scratch((step, ho + 2 * th, wo + 2 * tw, o), g.dtype, slot=5)
-        gpad[:, :th] = 0
-        gpad[:, th + ho:] = 0
-        gpad[:, :, :tw] = 0
-        gpad[:, :, tw + wo:] = 0
+        partials = xp.empty((len(starts),) + ((width, o) if flip else (o, width)),
+                            dtype=g.dtype)
+    if input_grad:
         g_nhwc = g.transpose(0, 2, 3, 1)
-        g_windows = _windows(gpad, kh, kw, 1, 1, dh, dw, h, w)
-        g_cols = _scratch(g_windows.shape, g.dtype, slot=1)
-    for s in range(0, n, step):
+
+    def backward_chunks(worker: int, count: int) -> None:
         if xpad is not None:
-            cols = im2col.chunk(s)
-            gs = g2[s * rows:s * rows + cols.shape[0]]
-            xp.matmul(*((cols.T, gs) if flip else (gs.T, cols)), out=tmp)
-            gw2 += tmp
-        if input_grad:
-            m = min(step, n - s)
-            gpad[:m, th:th + ho, tw:tw + wo] = g_nhwc[s:s + m]
-            xp.copyto(g_cols[:m], g_windows[:m])
-            xp.matmul(g_cols[:m].reshape(m * h * w, -1), flipped,
-                      out=dx[s:s + m].reshape(-1, c))
+            im2col = _im2col(xpad, kh, kw, sh, sw, dh, dw, ho, wo, step, slot=0, ones=ones)
+        if input_grad:  # each chunk of g is padded in a reused buffer whose border stays 0
+            gpad = _scratch((step, ho + 2 * th, wo + 2 * tw, o), g.dtype, slot=5)
+            gpad[:, :th] = 0
+            gpad[:, th + ho:] = 0
+            gpad[:, :, :tw] = 0
+            gpad[:, :, tw + wo:] = 0
+            g_windows = _windows(gpad, kh, kw, 1, 1, dh, dw, h, w)
+            g_cols = _scratch(g_windows.shape, g.dtype, slot=1)
+        for j in range(worker, len(starts), count):
+            s = starts[j]
+            if xpad is not None:
+                cols = im2col.chunk(s)
+                gs = g2[s * rows:s * rows + cols.shape[0]]
+                xp.matmul(*((cols.T, gs) if flip else (gs.T, cols)), out=partials[j])
+            if input_grad:
+                m = min(step, n - s)
+                gpad[:m, th:th + ho, tw:tw + wo] = g_nhwc[s:s + m]
+                xp.copyto(g_cols[:m], g_windows[:m])
+                xp.matmul(g_cols[:m].reshape(m * h * w, -1), flipped,
+                          out=dx[s:s + m].reshape(-1, c))
+
+    run_chunks(len(starts), backward_chunks)
     gw = gb = None
-    if gw2 is not None:
+    if partials is not None:
+        gw2 = partials[0].copy()
+        for part in partials[1:]:  # chunk order: the same sum for any number of threads
+            gw2 += part
         gw2 = gw2.T if flip else gw2
         gw = xp.ascontiguousarray(gw2[:, :k].reshape(o, kh, kw, c).transpose(0, 3, 1, 2))
         gb = gw2[:, k].copy() if ones else None
@@ -459,18 +486,23 @@ def _max_pool_tiled(x: Tensor, kh: int, kw: int, ho: int, wo: int) -> Tensor:
     # Chunks of samples (about CHUNK_BYTES of input): the strided tile offsets are read while
     # the chunk is in cache, measured 2-3x faster than whole-batch passes.
     step = _chunk(n, kh * kw * ho * wo * c * xd.itemsize)
-    above = _scratch((step, ho, wo, c), np.bool_, slot=2)
-    code = _scratch((step, ho, wo, c), np.uint8, slot=3)
-    for s in range(0, n, step):
-        t, o_, w_ = tiles[s:s + step], out[s:s + step], winner[s:s + step]
-        m = len(o_)
-        xp.copyto(o_, t[:, :, 0, :, 0])
-        for o in range(1, kh * kw):
-            part = t[:, :, o // kw, :, o % kw]
-            xp.greater(part, o_, out=above[:m])
-            xp.multiply(above[:m], np.uint8(o), out=code[:m])
-            xp.maximum(w_, code[:m], out=w_)
-            xp.maximum(o_, part, out=o_)
+    starts = range(0, n, step)
+
+    def forward_chunks(worker: int, count: int) -> None:
+        above = _scratch((step, ho, wo, c), np.bool_, slot=2)
+        code = _scratch((step, ho, wo, c), np.uint8, slot=3)
+        for s in starts[worker::count]:
+            t, o_, w_ = tiles[s:s + step], out[s:s + step], winner[s:s + step]
+            m = len(o_)
+            xp.copyto(o_, t[:, :, 0, :, 0])
+            for o in range(1, kh * kw):
+                part = t[:, :, o // kw, :, o % kw]
+                xp.greater(part, o_, out=above[:m])
+                xp.multiply(above[:m], np.uint8(o), out=code[:m])
+                xp.maximum(w_, code[:m], out=w_)
+                xp.maximum(o_, part, out=o_)
+
+    run_chunks(len(starts), forward_chunks)
 
     def backward(g: np.ndarray) -> tuple[np.ndarray]:
         whole = ho * kh == h and wo * kw == w
@@ -482,15 +514,19 @@ def _max_pool_tiled(x: Tensor, kh: int, kw: int, ho: int, wo: int) -> Tensor:
         # (measured 5.1 -> 4.0 ms on the first pool of the standard CNN).
         offset = xp.empty((ho, kh, wo, kw, c), dtype=np.uint8)
         offset[...] = xp.arange(kh * kw, dtype=np.uint8).reshape(1, kh, 1, kw, 1)
-        winners = _scratch((step, ho, 1, wo, kw, c), np.uint8, slot=3)
-        grads = _scratch((step, ho, 1, wo, kw, c), g.dtype, slot=4)
-        hits = _scratch((step, ho, kh, wo, kw, c), np.bool_, slot=2)
-        for s in range(0, n, step):
-            m = min(step, n - s)
-            xp.copyto(winners[:m], winner[s:s + m, :, None, :, None, :])
-            xp.copyto(grads[:m], gv[s:s + m, :, None, :, None, :])
-            xp.equal(winners[:m], offset, out=hits[:m])
-            xp.multiply(grads[:m], hits[:m], out=gx_tiles[s:s + m])
+
+        def backward_chunks(worker: int, count: int) -> None:
+            winners = _scratch((step, ho, 1, wo, kw, c), np.uint8, slot=3)
+            grads = _scratch((step, ho, 1, wo, kw, c), g.dtype, slot=4)
+            hits = _scratch((step, ho, kh, wo, kw, c), np.bool_, slot=2)
+            for s in starts[worker::count]:
+                m = min(step, n - s)
+                xp.copyto(winners[:m], winner[s:s + m, :, None, :, None, :])
+                xp.copyto(grads[:m], gv[s:s + m, :, None, :, None, :])
+                xp.equal(winners[:m], offset, out=hits[:m])
+                xp.multiply(grads[:m], hits[:m], out=gx_tiles[s:s + m])
+
+        run_chunks(len(starts), backward_chunks)
         return (gx.transpose(0, 3, 1, 2),)
 
     return make_result(out.transpose(0, 3, 1, 2), (x,), backward)
