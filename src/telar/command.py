@@ -21,8 +21,11 @@ def _interrupted_while_starting(signum: int, frame: object) -> None:
     os._exit(130)
 
 
+# Installed as this module is imported (only the command imports it), before anything else.
+signal.signal(signal.SIGINT, _interrupted_while_starting)
+
+
 def main() -> int:
-    signal.signal(signal.SIGINT, _interrupted_while_starting)
     from telar.cli import main as cli_main
 
     return cli_main()

@@ -55,9 +55,9 @@ class ModuleLearner(Learner):
 
     def matmul_layer_sizes(self) -> list[tuple[int, int]]:
         """Dense layers' ``(in, out)``. A network with convolutions reports none, so the loop
-        keeps BLAS on one thread: the convolutions' products are large, but on the 2-core
-        machines two BLAS threads made a CNN step 3.3x slower (bench_cnn.py), as the many
-        memory-bound passes between products leave no core idle to share."""
+        keeps BLAS on one thread: convolutions get the other cores from their own sample-chunk
+        threads (:mod:`telar.chunk_workers`), which beat multi-threaded BLAS on the small
+        per-chunk products (bench_cnn.py)."""
         modules = list(self.model.modules())
         if any(isinstance(m, Conv2d) for m in modules):
             return []
