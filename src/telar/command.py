@@ -28,4 +28,14 @@ signal.signal(signal.SIGINT, _interrupted_while_starting)
 def main() -> int:
     from telar.cli import main as cli_main
 
-    return cli_main()
+    try:
+        return cli_main()
+    except KeyboardInterrupt:  # in the instants between the command's end and this return
+        sys.stderr.write("telar: interrupted\n")
+        return 130
+    finally:
+        # The work is done and its output flushed. As Python shuts down it puts back the
+        # default action for SIGINT, so a Ctrl-C in those last milliseconds would kill the
+        # process by the signal (status -2) after a complete run; ignored, it exits as it
+        # would have. (Python leaves an ignored signal ignored while it finalises.)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -98,3 +98,27 @@ def test_ctrl_c_in_the_first_moments_is_one_line_and_status_130(tmp_path, monkey
     assert "Traceback" not in err, err
     if process.returncode != 0:  # it had not finished: interrupted, said so in one line
         assert process.returncode == 130 and err.strip() == "telar: interrupted", err
+
+
+def test_ctrl_c_once_the_output_is_complete_exits_as_the_run_would_have(tmp_path, monkeypatch):
+    # The signal lands while Python shuts down, after the last line is out. Python puts back
+    # the default action for SIGINT as it finalises, which used to kill the finished command
+    # by the signal (returncode -2) now and then.
+    import signal
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = tiny_idx_folder(tmp_path)
+    for _ in range(5):
+        process = subprocess.Popen([sys.executable, "-m", "telar", "data", "info", "--data",
+                                    str(folder), "--no-download"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        lines = []
+        for line in process.stdout:
+            lines.append(line)
+            if "Ankle boot" in line:  # the table's last row: the command has printed all
+                break
+        process.send_signal(signal.SIGINT)
+        rest, err = process.communicate(timeout=60)
+        assert "Traceback" not in err, err
+        assert process.returncode in (0, 130), (process.returncode, err)
+        assert "Ankle boot" in "".join(lines)
