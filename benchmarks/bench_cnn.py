@@ -169,25 +169,27 @@ def layer_times(model: nn.Sequential, x: np.ndarray, y: np.ndarray, idx: list[np
     process's CPU time (what the layer computed, not
     how long a busy neighbour held the core); with more, wall time. Each layer of the
     standard CNN is one node of the graph, so its output's backward rule is its backward.
-    Layers run in the order ``Sequential`` runs them (a ReLU before a max-pool after it, on
-    the pooled values); the times are reported per layer in the written order.
+    Layers run as ``Sequential`` runs them: a ReLU next to a max-pool is fused into it
+    (:func:`telar.functional_conv.max_pool2d_relu`), and the fused step's time is reported on
+    the max-pool's row, 0 on the ReLU's; the rows are in the written order.
     """
     clock = time.process_time if threads == 1 and workers() == 1 else time.perf_counter
-    fwd: list[list[float]] = [[] for _ in model]
+    fwd: list[list[float]] = [[0.0] * len(idx) for _ in model]
     bwd: list[list[float]] = [[0.0] * len(idx) for _ in model]
     rest: list[float] = []
     opt = optim.Adam(model.parameters(), lr=LR)
     model.train()
     position = {id(m): i for i, m in enumerate(model)}
-    order = [(position[id(m)], m) for m in getattr(model, "_order", model)]
+    # a fused ReLU + max-pool step is timed as the max-pool
+    order = [(position[id(getattr(m, "pool", m))], m) for m in getattr(model, "_order", model)]
     with blas_threads(threads):
         for step, b in enumerate(idx):
             h = telar.Tensor(x[b])
             outs = []
             for i, m in order:
                 t0 = clock()
-                h = m(h)
-                fwd[i].append(clock() - t0)
+                h = m.forward(h)  # as Sequential calls it (no hooks)
+                fwd[i][step] = clock() - t0
                 outs.append((i, h))
             t0 = clock()
             loss = cross_entropy(h, y[b])
@@ -292,9 +294,11 @@ def main(argv: list[str] | None = None) -> int:
           f"{workers()} convolution chunk thread{'s' if workers() > 1 else ''})")
     print("| layer | ms | share | GFLOP/s (matrix products) | of peak |")
     print("|---|---:|---:|---:|---:|")
+    fused = {id(step.relu) for step in model._order if hasattr(step, "pool")}
     for m, s, f in zip(model, per_layer, flops, strict=True):
         rate = f"{f / s / 1e9:.0f} | {f / s / 1e9 / peak:.0%}" if f else "- | -"
-        print(f"| {m!r:.60} | {1000 * s:.1f} | {s / total:.0%} | {rate} |")
+        name = f"{m!r:.60}" + (" (fused into the max-pool)" if id(m) in fused else "")
+        print(f"| {name} | {1000 * s:.1f} | {s / total:.0%} | {rate} |")
     print(f"| loss + Adam step | {1000 * rest:.1f} | {rest / total:.0%} | - | - |")
     print(f"| total | {1000 * total:.1f} | 100% | {sum(flops) / total / 1e9:.0f} | "
           f"{sum(flops) / total / 1e9 / peak:.0%} |")

@@ -433,7 +433,8 @@ def max_pool2d(x: Tensor, kernel_size: Pair, stride: Pair | None = None,
     kh, kw, sh, sw, ph, pw, ho, wo = _pool_geometry(xd, kernel_size, stride, padding,
                                                     "max_pool2d")
     n, c = xd.shape[:2]
-    fast = (sh, sw) == (kh, kw) and ph == pw == 0
+    # (the tiled path records each window's winner as a uint8 code 1 .. kh*kw)
+    fast = (sh, sw) == (kh, kw) and ph == pw == 0 and kh * kw < 256
     if fast:
         return _max_pool_tiled(x, kh, kw, ho, wo)
     xpad = _padded(xd, ph, pw, -np.inf)
@@ -457,6 +458,26 @@ def max_pool2d(x: Tensor, kernel_size: Pair, stride: Pair | None = None,
     return make_result(out, (x,), backward)
 
 
+def max_pool2d_relu(x: Tensor, kernel_size: Pair, stride: Pair | None = None,
+                    padding: Pair = 0) -> Tensor:
+    """``relu(max_pool2d(x))``, which equals ``max_pool2d(relu(x))`` exactly (ReLU is monotone).
+
+    Where the windows tile the input (stride = kernel, no padding) it is one pass: the
+    running maximum starts at 0 (:func:`_max_pool_tiled`), so the ReLU costs nothing and its
+    own forward and backward passes are saved. Other windows: the pool, then the ReLU on its
+    ``kh*kw`` times smaller output. Gradients as the written order's, ties included: where a
+    window's maximum is positive ``g`` goes to its first maximum, elsewhere nowhere.
+    """
+    xd = x.data
+    kh, kw, sh, sw, ph, pw, ho, wo = _pool_geometry(xd, kernel_size, stride, padding,
+                                                    "max_pool2d")
+    if (sh, sw) == (kh, kw) and ph == pw == 0 and kh * kw < 256:
+        return _max_pool_tiled(x, kh, kw, ho, wo, relu=True)
+    from telar.functional import relu  # (it imports this module)
+
+    return relu(max_pool2d(x, kernel_size, stride, padding))
+
+
 def _tiles(a: np.ndarray, kh: int, kw: int, ho: int, wo: int) -> np.ndarray:
     """The view ``(N, Ho, kh, Wo, kw, C)`` of NCHW-shaped ``a``'s non-overlapping tiles.
 
@@ -468,25 +489,31 @@ def _tiles(a: np.ndarray, kh: int, kw: int, ho: int, wo: int) -> np.ndarray:
     return a.transpose(0, 2, 3, 1)[:, :ho * kh, :wo * kw].reshape(n, ho, kh, wo, kw, c)
 
 
-def _max_pool_tiled(x: Tensor, kh: int, kw: int, ho: int, wo: int) -> Tensor:
-    """Max pooling over non-overlapping ``kh x kw`` tiles, the reshape fast path.
+def _max_pool_tiled(x: Tensor, kh: int, kw: int, ho: int, wo: int,
+                    relu: bool = False) -> Tensor:
+    """Max pooling over non-overlapping ``kh x kw`` tiles, the reshape fast path; with ``relu``,
+    ``relu(max_pool(x))`` in the same pass.
 
-    Forward: a running maximum over the ``kh*kw`` tile offsets of the view
-    ``(N, Ho, kh, Wo, kw, C)`` (splitting axes never copies) that also records, as a ``uint8``
-    per output, the offset of the first maximum (a later offset must be strictly larger to
-    win: ``winner = max(winner, o * [x_o > running max])``). Backward: one broadcast product
-    ``g * (winner == offset)`` writes the whole input gradient. Memory per batch: the
-    ``N*C*Ho*Wo`` winner bytes. The output is channels-last in memory.
+    Forward: a running maximum over the ``kh*kw`` tile offsets ``o`` of the view
+    ``(N, Ho, kh, Wo, kw, C)`` (splitting axes never copies), which also records, as a
+    ``uint8`` per output, ``1 +`` the offset of the first maximum: a later offset must be
+    strictly larger to win, ``winner = max(winner, (o + 1) [x_o > running max])``. With
+    ``relu`` the running maximum starts at 0 and the winner at 0 ("none"), so a window whose
+    values are all <= 0 gives 0 and sends no gradient, exactly as a ReLU after the pool.
+    Backward: one broadcast product ``g * (winner == offset + 1)`` writes the whole input
+    gradient. Memory per batch: the ``N*C*Ho*Wo`` winner bytes. The output is channels-last
+    in memory.
     """
     xd = x.data
     n, c, h, w = xd.shape
     tiles = _tiles(xd, kh, kw, ho, wo)
     out = xp.empty((n, ho, wo, c), dtype=xd.dtype)
-    winner = xp.zeros(out.shape, dtype=np.uint8)
+    winner = xp.empty(out.shape, dtype=np.uint8)
     # Chunks of samples (about CHUNK_BYTES of input): the strided tile offsets are read while
     # the chunk is in cache, measured 2-3x faster than whole-batch passes.
     step = _chunk(n, kh * kw * ho * wo * c * xd.itemsize)
     starts = range(0, n, step)
+    first = 0 if relu else 1  # without relu, offset 0 starts the running maximum
 
     def forward_chunks(worker: int, count: int) -> None:
         above = _scratch((step, ho, wo, c), np.bool_, slot=2)
@@ -494,11 +521,15 @@ def _max_pool_tiled(x: Tensor, kh: int, kw: int, ho: int, wo: int) -> Tensor:
         for s in starts[worker::count]:
             t, o_, w_ = tiles[s:s + step], out[s:s + step], winner[s:s + step]
             m = len(o_)
-            xp.copyto(o_, t[:, :, 0, :, 0])
-            for o in range(1, kh * kw):
+            if relu:
+                o_[...] = 0
+            else:
+                xp.copyto(o_, t[:, :, 0, :, 0])
+            w_[...] = first  # code 1: offset 0 holds the maximum so far; 0: none (relu)
+            for o in range(first, kh * kw):
                 part = t[:, :, o // kw, :, o % kw]
                 xp.greater(part, o_, out=above[:m])
-                xp.multiply(above[:m], np.uint8(o), out=code[:m])
+                xp.multiply(above[:m], np.uint8(o + 1), out=code[:m])
                 xp.maximum(w_, code[:m], out=w_)
                 xp.maximum(o_, part, out=o_)
 
@@ -509,11 +540,11 @@ def _max_pool_tiled(x: Tensor, kh: int, kw: int, ho: int, wo: int) -> Tensor:
         gx = (xp.empty if whole else xp.zeros)((n, h, w, c), dtype=g.dtype)  # channels-last
         gv = xp.ascontiguousarray(g.transpose(0, 2, 3, 1))  # free when g is channels-last
         gx_tiles = _tiles(gx.transpose(0, 3, 1, 2), kh, kw, ho, wo)
-        # offset[i, p, j, q, c] = p kw + q, materialised so that every operand below has
-        # contiguous (Wo, kw, C) rows: NumPy then loops over Wo*kw*C values at a time, not C
-        # (measured 5.1 -> 4.0 ms on the first pool of the standard CNN).
+        # offset[i, p, j, q, c] = 1 + p kw + q (the winner codes), materialised so that every
+        # operand below has contiguous (Wo, kw, C) rows: NumPy then loops over Wo*kw*C values
+        # at a time, not C (measured 5.1 -> 4.0 ms on the first pool of the standard CNN).
         offset = xp.empty((ho, kh, wo, kw, c), dtype=np.uint8)
-        offset[...] = xp.arange(kh * kw, dtype=np.uint8).reshape(1, kh, 1, kw, 1)
+        offset[...] = xp.arange(1, kh * kw + 1, dtype=np.uint8).reshape(1, kh, 1, kw, 1)
 
         def backward_chunks(worker: int, count: int) -> None:
             winners = _scratch((step, ho, 1, wo, kw, c), np.uint8, slot=3)
@@ -710,5 +741,5 @@ def dropout2d(x: Tensor, p: float, training: bool, rng: np.random.Generator) -> 
     return make_result(xd * mask, (x,), lambda g: (g * mask,))
 
 
-__all__ = ["conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "batch_norm2d",
-           "dropout2d", "output_size"]
+__all__ = ["conv2d", "max_pool2d", "max_pool2d_relu", "avg_pool2d", "adaptive_avg_pool2d",
+           "batch_norm2d", "dropout2d", "output_size"]

@@ -1,5 +1,6 @@
-"""Sequential runs ``ReLU`` then ``MaxPool2d`` as max-pool then ReLU (cheaper); the values and
-gradients must be exactly those of the written order, ties and all-negative windows included."""
+"""Sequential runs a ``ReLU`` next to a ``MaxPool2d`` as one fused max-pool-and-ReLU step
+(cheaper); the values and gradients must be exactly those of the written order, ties and
+all-negative windows included."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import numpy as np
 import pytest
 
 import telar
+from telar import functional as TF
+from telar import functional_conv as F
 from telar import nn
 
 
@@ -25,7 +28,7 @@ def written_order(layers, x: telar.Tensor) -> telar.Tensor:
 @pytest.mark.parametrize("pool", [{"kernel_size": 2}, {"kernel_size": 3, "stride": 2,
                                                        "padding": 1}])
 def test_relu_then_maxpool_gives_the_written_orders_values_and_gradients_exactly(pool):
-    layers = [nn.ReLU(), nn.MaxPool2d(**pool), nn.ReLU(), nn.MaxPool2d(2)]
+    layers = [nn.ReLU(), nn.MaxPool2d(**pool), nn.MaxPool2d(2), nn.ReLU()]
     data = tie_heavy_input((3, 2, 9, 8), 0)
     g_seed = np.random.default_rng(1)
     x_ref, x_new = telar.tensor(data, requires_grad=True), telar.tensor(data, requires_grad=True)
@@ -49,12 +52,32 @@ def test_a_small_cnn_with_the_swapped_order_matches_central_differences():
     assert report, "\n" + report.table()
 
 
-def test_only_the_exact_relu_and_maxpool_classes_are_swapped():
+def test_only_the_exact_relu_and_maxpool_classes_are_fused():
     class MyReLU(nn.ReLU):
         pass
 
     relu, pool, other = nn.ReLU(), nn.MaxPool2d(2), MyReLU()
-    assert nn.Sequential(relu, pool)._order == [pool, relu]
+    (fused,) = nn.Sequential(relu, pool)._order
+    assert (fused.relu, fused.pool, fused.modules) == (relu, pool, (relu, pool))
+    (fused,) = nn.Sequential(pool, relu)._order
+    assert (fused.relu, fused.pool, fused.modules) == (relu, pool, (pool, relu))
     assert nn.Sequential(other, pool)._order == [other, pool]
-    assert nn.Sequential(pool, relu)._order == [pool, relu]
+    relu2 = nn.ReLU()
+    order = nn.Sequential(relu, pool, relu2)._order  # a layer is fused once
+    assert order[1] is relu2 and order[0].modules == (relu, pool)
     assert list(nn.Sequential(relu, pool)) == [relu, pool]  # the written order is kept
+
+
+@pytest.mark.parametrize("shape", [(4, 3, 8, 6), (3, 2, 7, 9)])  # whole tiles, cropped edge
+def test_the_fused_pass_equals_relu_then_pool_on_float32_ties(shape):
+    # float32 as trained, with ties at zero and between positives, and all-negative windows
+    data = tie_heavy_input(shape, 3).astype(np.float32)
+    g = np.random.default_rng(4).normal(size=(shape[0], shape[1], shape[2] // 2,
+                                              shape[3] // 2)).astype(np.float32)
+    x_ref, x_new = telar.tensor(data, requires_grad=True), telar.tensor(data, requires_grad=True)
+    ref = F.max_pool2d(TF.relu(x_ref), 2)
+    out = F.max_pool2d_relu(x_new, 2)
+    ref.backward(g)
+    out.backward(g)
+    np.testing.assert_array_equal(out.data, ref.data)
+    np.testing.assert_array_equal(x_new.grad, x_ref.grad)
