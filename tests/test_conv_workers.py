@@ -154,3 +154,38 @@ def test_run_chunks_keeps_the_blas_on_one_thread_while_two_workers_run(monkeypat
         after = max(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
     assert seen == [1, 1]
     assert after == 2  # restored for the caller
+
+
+@pytest.mark.parametrize("rows", [128, 7, 1])
+def test_split_matmul_cuts_rows_in_halves_only_on_a_single_threaded_blas(monkeypatch, rows):
+    from telar.threads import blas_threads
+
+    rng = np.random.default_rng(9)
+    a = rng.normal(size=(rows, 300)).astype(np.float32)
+    b = rng.normal(size=(300, 70)).astype(np.float32)
+    calls = []
+    original = chunk_workers.run_chunks
+    monkeypatch.setattr(chunk_workers, "SPLIT_MATMUL_FLOPS", 1.0)
+    monkeypatch.setattr(chunk_workers, "run_chunks",
+                        lambda n, work: (calls.append(n), original(n, work)))
+    results = {}
+    for workers in (1, 2):
+        monkeypatch.setattr(chunk_workers, "WORKERS", workers)
+        with blas_threads(1):
+            results[workers] = chunk_workers.split_matmul(a, b.T.copy().T)  # any layout
+    np.testing.assert_array_equal(results[1], results[2])  # same halves on any thread count
+    np.testing.assert_allclose(results[2], a.astype(np.float64) @ b, rtol=1e-4, atol=1e-4)
+    assert calls == ([2, 2] if rows > 1 else [])
+    calls.clear()
+    chunk_workers.split_matmul(a, b)  # outside blas_threads(1): one plain product
+    assert calls == []
+
+
+def test_the_convolution_module_can_be_imported_first():
+    import subprocess
+    import sys
+
+    code = "import telar.functional_conv as fc; import telar.functional as f; " \
+           "assert f.conv2d is fc.conv2d and f.max_pool2d_relu is fc.max_pool2d_relu"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

@@ -21,7 +21,9 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from telar.threads import blas_threads, cores
+import numpy as np
+
+from telar.threads import blas_limit, blas_threads, cores
 
 WORKERS: int | None = None
 """Threads for chunked kernels; ``None``: one per core this process may run on
@@ -82,4 +84,35 @@ def run_chunks(n_chunks: int, work: Callable[[int, int], None]) -> None:
             raise error
 
 
-__all__ = ["WORKERS", "run_chunks", "workers"]
+SPLIT_MATMUL_FLOPS = 16e6
+"""Products from this size (``2 M K N`` FLOPs) are split in halves by :func:`split_matmul`."""
+
+
+def split_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` for 2-D arrays; with BLAS held to one thread (``blas_threads(1)``, as the
+    training loop does for convolutional networks) and a product of at least
+    :data:`SPLIT_MATMUL_FLOPS`, the rows of ``a`` are cut in two halves computed by
+    :func:`run_chunks`, one GEMM per half, so dense layers use two cores as well.
+
+    The halves do not depend on the number of workers (one worker computes both in turn), so
+    the result is the same bits for any thread count. Measured on the standard CNN's
+    ``linear(3136 -> 128)``, forward and both gradients, 2 cores: 4.0 ms as one
+    single-threaded GEMM each, 2.0 ms halved (4 quarters: 2.8 ms, smaller GEMMs).
+    """
+    m = a.shape[0]
+    flops = 2.0 * m * a.shape[1] * b.shape[1]
+    if not isinstance(a, np.ndarray) or blas_limit() != 1 or m < 2 or flops < SPLIT_MATMUL_FLOPS:
+        return a @ b
+    out = np.empty((m, b.shape[1]), dtype=np.result_type(a, b))
+    half = -(-m // 2)
+
+    def halves(worker: int, count: int) -> None:
+        for j in range(worker, 2, count):
+            rows = slice(j * half, (j + 1) * half)
+            np.matmul(a[rows], b, out=out[rows])
+
+    run_chunks(2, halves)
+    return out
+
+
+__all__ = ["SPLIT_MATMUL_FLOPS", "WORKERS", "run_chunks", "split_matmul", "workers"]

@@ -21,6 +21,7 @@ import numpy as np
 
 from telar.autograd import Tensor, constant, make_result
 from telar.backend import xp
+from telar.chunk_workers import split_matmul
 
 Axis = int | tuple[int, ...] | None
 
@@ -168,14 +169,15 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     _same_float_dtype(xd, wd, "linear")
     lead = xd.shape[:-1]
     x2 = xd if xd.ndim == 2 else xd.reshape(-1, xd.shape[-1])
-    out = x2 @ wd.T
+    # a big product on a single-threaded BLAS is split over two cores (chunk_workers)
+    out = split_matmul(x2, wd.T)
     if bias is not None:
         out += bias.data  # `out` is fresh: adding in place saves a temporary
 
     def backward(g: np.ndarray) -> tuple[np.ndarray | None, ...]:
         g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
-        gx = (g2 @ wd).reshape(xd.shape) if x.requires_grad else None
-        gw = g2.T @ x2 if weight.requires_grad else None
+        gx = split_matmul(g2, wd).reshape(xd.shape) if x.requires_grad else None
+        gw = split_matmul(g2.T, x2) if weight.requires_grad else None
         if bias is None:
             return gx, gw
         return gx, gw, (g2.sum(axis=0) if bias.requires_grad else None)
@@ -635,6 +637,8 @@ def batch_norm(x: Tensor, weight: Tensor | None, bias: Tensor | None,
     """
     xd = x.data
     if xd.ndim == 4:  # (N, C, H, W): per-channel statistics over N, H, W (BatchNorm2d)
+        from telar.functional_conv import batch_norm2d  # (see the end of this module)
+
         return batch_norm2d(x, weight, bias, running_mean, running_var, training, momentum, eps)
     if xd.ndim != 2:
         raise ValueError(f"batch_norm expects (N, C) or (N, C, H, W) inputs, got shape "
@@ -689,12 +693,16 @@ def batch_norm(x: Tensor, weight: Tensor | None, bias: Tensor | None,
 
 
 # --------------------------------------------------------------------------- convolutions
-# The 4-D (NCHW) primitives live in their own module; they are part of this namespace too.
-from telar.functional_conv import (  # noqa: E402, F401  (re-exported)
-    adaptive_avg_pool2d,
-    avg_pool2d,
-    batch_norm2d,
-    conv2d,
-    dropout2d,
-    max_pool2d,
-)
+# The 4-D (NCHW) primitives live in telar.functional_conv; they are part of this namespace
+# too, looked up on first use (PEP 562): importing them here would make
+# `import telar.functional_conv`, done first, a circular import.
+_CONV_NAMES = frozenset({"adaptive_avg_pool2d", "avg_pool2d", "batch_norm2d", "conv2d",
+                         "dropout2d", "max_pool2d", "max_pool2d_relu"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _CONV_NAMES:
+        from telar import functional_conv
+
+        return getattr(functional_conv, name)
+    raise AttributeError(f"module 'telar.functional' has no attribute {name!r}")

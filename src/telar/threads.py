@@ -47,14 +47,28 @@ def threads_for_layers(batch_size: int, layer_sizes: list[tuple[int, int]]) -> i
     return threads_for_flops(matmul_flops(batch_size, layer_sizes))
 
 
+_limit: int | None = None  # the innermost blas_threads(n) in force, None outside
+
+
 @contextlib.contextmanager
 def blas_threads(n: int | None) -> Iterator[None]:
     """Limit BLAS to ``n`` threads inside the block (``None``: leave the default)."""
+    global _limit
     if n is None:
         yield
         return
+    outer = _limit
     with _controller().limit(limits=n, user_api="blas"):
-        yield
+        _limit = n
+        try:
+            yield
+        finally:
+            _limit = outer
+
+
+def blas_limit() -> int | None:
+    """The thread count set by the innermost :func:`blas_threads` block now open, if any."""
+    return _limit
 
 
 _controller_cache: tuple[int, ThreadpoolController] | None = None
