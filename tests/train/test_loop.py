@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from toy_learner import ToyLearner, blobs
 
+from telar.evaluation import evaluate
 from telar.train import (
     Checkpointer,
     EarlyStopping,
@@ -28,16 +29,16 @@ def data(n=240, seed=0):
 def test_same_seed_gives_bitwise_the_same_weights():
     train, val = data()
     a, b = ToyLearner(dropout=0.3), ToyLearner(dropout=0.3)
-    fit(a, train, val, epochs=3, batch_size=32, seed=7)
-    fit(b, train, val, epochs=3, batch_size=32, seed=7)
+    fit(a, train, val, epochs=3, batch_size=32, seed=7, score=evaluate)
+    fit(b, train, val, epochs=3, batch_size=32, seed=7, score=evaluate)
     assert all(np.array_equal(a.state_arrays()[k], b.state_arrays()[k]) for k in ("w1", "w2"))
 
 
 def test_another_seed_gives_other_weights():
     train, val = data()
     a, b = ToyLearner(dropout=0.3), ToyLearner(dropout=0.3)
-    fit(a, train, val, epochs=2, batch_size=32, seed=7)
-    fit(b, train, val, epochs=2, batch_size=32, seed=8)
+    fit(a, train, val, epochs=2, batch_size=32, seed=7, score=evaluate)
+    fit(b, train, val, epochs=2, batch_size=32, seed=8, score=evaluate)
     assert not np.array_equal(a.w1, b.w1)
 
 
@@ -62,7 +63,7 @@ def test_full_batch_is_one_batch_in_order():
 
 def test_loop_learns_the_blobs_and_records_one_row_per_epoch():
     train, val = data()
-    state = fit(ToyLearner(), train, val, epochs=4, batch_size=32, seed=0)
+    state = fit(ToyLearner(), train, val, epochs=4, batch_size=32, seed=0, score=evaluate)
     assert [row["epoch"] for row in state.history] == [1, 2, 3, 4]
     assert state.history[-1]["val_accuracy"] > 0.9
     assert state.history[-1]["train_loss"] < state.history[0]["train_loss"]
@@ -87,9 +88,9 @@ def test_nan_guard_stops_a_diverging_run_and_keeps_the_last_good_checkpoint(tmp_
     with pytest.raises(TrainingDiverged, match=expected):
         with np.errstate(all="ignore"):
             fit(learner, train, val, epochs=6, batch_size=32, seed=0,
-                callbacks=[NanGuard(), RaiseLrAt(3), Checkpointer(path)])
+                callbacks=[NanGuard(), RaiseLrAt(3), Checkpointer(path)], score=evaluate)
     fresh = Trainer(ToyLearner(), train, val, epochs=6, batch_size=32, seed=0,
-                    callbacks=[NanGuard(), RaiseLrAt(3), Checkpointer(path)])
+                    callbacks=[NanGuard(), RaiseLrAt(3), Checkpointer(path)], score=evaluate)
     restore_training_checkpoint(path, fresh)
     assert fresh.state.epoch == 2
     assert np.isfinite(fresh.learner.w1).all() and np.isfinite(fresh.learner.w2).all()
@@ -114,7 +115,7 @@ def test_early_stopping_stops_after_patience_and_restores_the_best_weights():
     learner = ToyLearner(n_hidden=64, lr=0.03)
     stopper, recorder = EarlyStopping(patience=3), RecordValLoss()
     state = fit(learner, train, val, epochs=40, batch_size=16, seed=1,
-                callbacks=[stopper, recorder])
+                callbacks=[stopper, recorder], score=evaluate)
     losses = [row["val_loss"] for row in state.history]
     best = int(np.argmin(losses)) + 1
     assert 1 < best < state.epoch < 40, "should have improved, then stopped early"
@@ -127,7 +128,7 @@ def test_metrics_csv_has_one_row_per_epoch_with_the_logged_values(tmp_path):
     train, val = data()
     path = tmp_path / "metrics.csv"
     state = fit(ToyLearner(), train, val, epochs=3, batch_size=64, seed=0,
-                callbacks=[MetricsLogger(path)], eval_name="test")
+                callbacks=[MetricsLogger(path)], eval_name="test", score=evaluate)
     rows = list(csv.DictReader(path.open()))
     assert list(rows[0]) == ["epoch", "train_loss", "train_accuracy", "test_loss",
                              "test_accuracy", "lr", "seconds"]
@@ -147,7 +148,7 @@ class InterruptAt(Callback):
 @pytest.mark.parametrize("stop_at", [(0, 3), (1, 8), (2, 1)])
 def test_interrupted_and_resumed_run_ends_with_bitwise_the_same_weights(tmp_path, stop_at):
     train, val = data()
-    kwargs = dict(epochs=3, batch_size=24, seed=5)
+    kwargs = dict(epochs=3, batch_size=24, seed=5, score=evaluate)
     whole = ToyLearner(dropout=0.2)
     fit(whole, train, val, **kwargs)
 
@@ -170,7 +171,7 @@ def test_interrupted_and_resumed_run_ends_with_bitwise_the_same_weights(tmp_path
 
 def test_early_stopping_state_survives_a_resume(tmp_path):
     train, val = overlapping_data()
-    kwargs = dict(epochs=40, batch_size=16, seed=1)
+    kwargs = dict(epochs=40, batch_size=16, seed=1, score=evaluate)
     whole = ToyLearner(n_hidden=64, lr=0.03)
     whole_state = fit(whole, train, val, callbacks=[EarlyStopping(3)], **kwargs)
     assert whole_state.epoch < 40
@@ -185,3 +186,18 @@ def test_early_stopping_state_survives_a_resume(tmp_path):
     state = again.fit()
     assert state.epoch == whole_state.epoch
     np.testing.assert_array_equal(again.learner.w1, whole.w1)
+
+
+def test_an_eval_set_without_a_scorer_is_refused_and_the_scorer_given_is_the_one_used():
+    train, val = blobs(n=120, seed=0), blobs(n=40, seed=1)
+    with pytest.raises(TypeError, match="score="):
+        fit(ToyLearner(), train, val, epochs=1, batch_size=32)
+    calls = []
+
+    def score(learner, x, y):
+        calls.append(len(x))
+        return evaluate(learner, x, y)
+
+    state = fit(ToyLearner(), train, val, epochs=2, batch_size=32, score=score)
+    assert calls == [len(val[0])] * 2
+    assert all("val_accuracy" in row for row in state.history)

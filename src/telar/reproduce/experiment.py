@@ -110,7 +110,7 @@ class MarkRecorder(Callback):
             self._test[epoch] = test
 
     def on_train_begin(self, trainer: Trainer) -> None:
-        self._record_test(0, evaluate(trainer.learner, *trainer.eval_set))
+        self._record_test(0, trainer.score(trainer.learner, *trainer.eval_set))
 
     def on_batch_end(self, trainer: Trainer, loss: float, n_correct: int, n: int) -> None:
         self._record_train(trainer.state.epoch, loss, n_correct / n)
@@ -157,7 +157,7 @@ def run_full_batch(
     recorder = MarkRecorder(result, Split(x, y), marks, sizes[-1], net)
     trainer = Trainer(learner, (x, y), (test.x.astype(dtype, copy=False), test.y),
                       epochs=marks[-1], batch_size=None, seed=seed, eval_name="test",
-                      callbacks=[recorder, *callbacks])
+                      callbacks=[recorder, *callbacks], score=evaluate)
     start = time.perf_counter()
     with np.errstate(all="ignore"):  # the naive softmax overflows on purpose
         trainer.fit()

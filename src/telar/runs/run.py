@@ -11,6 +11,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from telar.atomic import atomic_write_text
+from telar.evaluation import evaluate
 from telar.runs.build import build_learner
 from telar.runs.config import TrainConfig, config_toml
 from telar.runs.data import load_run_data
@@ -70,7 +71,7 @@ def _train_in(config: TrainConfig, out: Path, *, resume: bool, stream: TextIO,
                       epochs=config.epochs,
                       batch_size=None if config.full_batch else config.batch_size,
                       seed=config.seed, callbacks=callbacks, eval_name=data.eval_name,
-                      augment=make_augment(config.augment))
+                      augment=make_augment(config.augment), score=evaluate)
     if resume:
         restore_training_checkpoint(out / CHECKPOINT, trainer)
         stream.write(f"resuming {out} at epoch {trainer.state.epoch + 1} "

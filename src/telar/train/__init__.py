@@ -14,8 +14,10 @@ Nothing here knows about data sets, run folders, figures or the command line (th
 >>> from telar import nn, optim                                     # doctest: +SKIP
 >>> model = nn.DenseNet({"hidden": [256, 128], "batch_norm": True, "dropout": 0.2})
 >>> learner = ModuleLearner(model, optim.AdamW(model.parameters(), lr=1e-3))
+>>> from telar.evaluation import evaluate     # the one evaluator, above this package
 >>> state = fit(learner, (x, y), (x_val, y_val), epochs=5, batch_size=128, seed=0,
-...             callbacks=[NanGuard(), EarlyStopping(patience=2), ProgressBar()])
+...             callbacks=[NanGuard(), EarlyStopping(patience=2), ProgressBar()],
+...             score=evaluate)
 """
 
 from telar.train.callbacks import (

@@ -15,13 +15,25 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from telar.errors import TelarError
-from telar.evaluation import Evaluation, evaluate
 from telar.train.learner import Learner
+
+
+class Scores(Protocol):
+    """What the loop reads of an evaluation: the mean loss and the accuracy."""
+
+    loss: float
+    accuracy: float
+
+
+Scorer = Callable[[Learner, np.ndarray, np.ndarray], Scores]
+"""``score(learner, x, y)``: how the loop evaluates on ``eval_set`` after each epoch. The
+project's one evaluator, :func:`telar.evaluation.evaluate`, sits above this package, so
+callers hand it in (``score=evaluate``) rather than the loop importing it."""
 
 
 class TrainingDiverged(TelarError):
@@ -122,7 +134,8 @@ def batch_order(n: int, batch_size: int | None, seed: int, epoch: int) -> list[n
 
 
 class Trainer:
-    """Runs ``learner`` for ``state.epochs`` epochs on ``train``; evaluates on ``eval_set``.
+    """Runs ``learner`` for ``state.epochs`` epochs on ``train``; evaluates on ``eval_set``
+    with ``score`` (:data:`Scorer`, needed when there is an ``eval_set``).
 
     ``batch_size=None`` is full batch: one update per epoch on all of ``train`` (the report's
     way). ``eval_name`` names the evaluation columns (``val`` or ``test``). ``augment``, if given,
@@ -136,8 +149,11 @@ class Trainer:
                  eval_name: str = "val", augment: Any = None,
                  state: TrainState | None = None,
                  batch_context: Callable[[], contextlib.AbstractContextManager] | None = None,
-                 ) -> None:
+                 score: Scorer | None = None) -> None:
+        if eval_set is not None and score is None:
+            raise TypeError("an eval_set needs score=, e.g. score=telar.evaluation.evaluate")
         self.learner = learner
+        self.score = score
         self.batch_context = batch_context or default_batch_context(batch_size, learner)
         self.x, self.y = train
         self.eval_set = eval_set
@@ -149,8 +165,9 @@ class Trainer:
         self.state = state or TrainState(epochs=epochs)
         self.state.epochs = epochs
         self.rng: np.random.Generator | None = None
-        #: the latest evaluation on ``eval_set`` (predictions, logits): callbacks may use it
-        self.last_eval: Evaluation | None = None
+        #: the latest ``score(...)`` of ``eval_set`` (with ``evaluate``: predictions, logits):
+        #: callbacks may use it
+        self.last_eval: Any = None
         self._interrupt = False
 
     # -- checkpoints ------------------------------------------------------------------------
@@ -227,7 +244,7 @@ class Trainer:
             "train_accuracy": state.correct / max(state.seen, 1),
         }
         if self.eval_set is not None:
-            scores = self.last_eval = evaluate(self.learner, *self.eval_set)
+            scores = self.last_eval = self.score(self.learner, *self.eval_set)
             row[f"{self.eval_name}_loss"] = scores.loss
             row[f"{self.eval_name}_accuracy"] = scores.accuracy
         row["lr"] = self.learner.lr
@@ -267,14 +284,16 @@ def fit(learner: Learner, train: tuple[np.ndarray, np.ndarray],
         eval_set: tuple[np.ndarray, np.ndarray] | None = None, *, epochs: int,
         batch_size: int | None = 128, seed: int = 0, callbacks: Sequence[Callback] = (),
         eval_name: str = "val", augment: Any = None,
-        state: TrainState | None = None) -> TrainState:
+        state: TrainState | None = None, score: Scorer | None = None) -> TrainState:
     """Train ``learner`` for ``epochs`` epochs; return the final :class:`TrainState`.
 
+    >>> from telar.evaluation import evaluate                           # doctest: +SKIP
     >>> state = fit(learner, (x, y), (x_val, y_val), epochs=5, batch_size=64, seed=1,
-    ...             callbacks=[NanGuard(), EarlyStopping(patience=2)])   # doctest: +SKIP
+    ...             callbacks=[NanGuard(), EarlyStopping(patience=2)], score=evaluate)
     """
     trainer = Trainer(learner, train, eval_set, epochs=epochs, batch_size=batch_size, seed=seed,
-                      callbacks=callbacks, eval_name=eval_name, augment=augment, state=state)
+                      callbacks=callbacks, eval_name=eval_name, augment=augment, state=state,
+                      score=score)
     return trainer.fit()
 
 
