@@ -681,15 +681,22 @@ def batch_norm(x: Tensor, weight: Tensor | None, bias: Tensor | None,
                 gx -= g_sum * scale
             else:
                 gx = g * scale
-        grads: list[np.ndarray | None] = [gx]
-        if weight is not None:
-            grads.append(g_xhat_sum if weight.requires_grad else None)
-        if bias is not None:
-            grads.append(g_sum if bias.requires_grad else None)
-        return grads
+        return norm_grads(gx, weight, bias, g_xhat_sum, g_sum)
 
     parents = tuple(t for t in (x, weight, bias) if t is not None)
     return make_result(out.astype(xd.dtype, copy=False), parents, backward)
+
+
+def norm_grads(gx: np.ndarray | None, weight: Tensor | None, bias: Tensor | None,
+               g_xhat_sum: np.ndarray, g_sum: np.ndarray) -> list[np.ndarray | None]:
+    """A normalisation's gradients in the order of its parents ``(x, [gamma], [beta])``:
+    ``dgamma = sum(g xhat)``, ``dbeta = sum(g)`` (``None`` where no gradient is needed)."""
+    grads: list[np.ndarray | None] = [gx]
+    if weight is not None:
+        grads.append(g_xhat_sum if weight.requires_grad else None)
+    if bias is not None:
+        grads.append(g_sum if bias.requires_grad else None)
+    return grads
 
 
 # --------------------------------------------------------------------------- convolutions

@@ -54,6 +54,7 @@ from numpy.lib.stride_tricks import as_strided
 from telar.autograd import Tensor, make_result
 from telar.backend import xp
 from telar.chunk_workers import run_chunks
+from telar.functional import norm_grads, relu, update_running_stats
 
 Pair = int | tuple[int, int]
 
@@ -473,8 +474,6 @@ def max_pool2d_relu(x: Tensor, kernel_size: Pair, stride: Pair | None = None,
                                                     "max_pool2d")
     if (sh, sw) == (kh, kw) and ph == pw == 0 and kh * kw < 256:
         return _max_pool_tiled(x, kh, kw, ho, wo, relu=True)
-    from telar.functional import relu  # (it imports this module)
-
     return relu(max_pool2d(x, kernel_size, stride, padding))
 
 
@@ -685,7 +684,6 @@ def batch_norm2d(x: Tensor, weight: Tensor | None, bias: Tensor | None,
         centred = rows - mu
         var = xp.einsum("ij,ij->j", centred, centred) / m
         if training and running_mean is not None and running_var is not None:
-            from telar.functional import update_running_stats  # (it imports this module)
             update_running_stats(running_mean, running_var, mu, var, m, momentum)
     else:
         centred = rows - running_mean
@@ -710,12 +708,7 @@ def batch_norm2d(x: Tensor, weight: Tensor | None, bias: Tensor | None,
             else:
                 gx = g2 * scale
             gx = gx.reshape(n, h, w, c).transpose(0, 3, 1, 2)
-        grads: list[np.ndarray | None] = [gx]
-        if weight is not None:
-            grads.append(g_xhat_sum if weight.requires_grad else None)
-        if bias is not None:
-            grads.append(g_sum if bias.requires_grad else None)
-        return grads
+        return norm_grads(gx, weight, bias, g_xhat_sum, g_sum)
 
     parents = tuple(t for t in (x, weight, bias) if t is not None)
     return make_result(out.reshape(n, h, w, c).transpose(0, 3, 1, 2), parents, backward)
