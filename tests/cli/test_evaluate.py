@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+from cli_error import one_line_error
 from synthetic_fmnist import synthetic_images, write_synthetic_fmnist
 
 from telar.checkpoint import META_KEY
@@ -74,13 +75,7 @@ def test_the_table_names_every_class_and_the_confusion_matrix(runs, capsys):
 
 
 def refused(capsys, path, reason):
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as info:
-        main(["evaluate", str(path)])
-    assert info.value.code == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("telar: error:"), err
-    assert str(path) in err[0] and reason in err[0], err[0]
+    one_line_error(capsys, ["evaluate", str(path)], str(path), reason)
 
 
 def copy_model(runs, tmp_path):

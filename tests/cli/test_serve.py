@@ -5,18 +5,7 @@ from __future__ import annotations
 import sys
 
 import pytest
-
-from telar.cli import main
-
-
-def one_line_error(capsys, argv):
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as info:
-        main(argv)
-    assert info.value.code == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("telar: error:"), err
-    return err[0]
+from cli_error import one_line_error
 
 
 def test_without_flask_serve_says_how_to_install_the_web_extra(capsys, monkeypatch, tmp_path):

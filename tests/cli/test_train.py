@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pytest
+from cli_error import one_line_error
 from synthetic_fmnist import write_synthetic_fmnist
 
 from telar.checkpoint import load_model
@@ -21,20 +22,6 @@ def private_cache(tmp_path, monkeypatch):
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
     return write_synthetic_fmnist(tmp_path_factory.mktemp("fmnist"))
-
-
-def one_line_error(capsys, argv, *, progress_lines=False):
-    """Run ``telar argv``; it must exit 2 with one ``telar: error:`` line (after the progress
-    lines of a run that started, with ``progress_lines``)."""
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as info:
-        main(argv)
-    assert info.value.code == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert err and err[-1].startswith("telar: error:"), err
-    assert len(err) == 1 or progress_lines, err
-    assert "Traceback" not in "\n".join(err) and "Warning" not in "\n".join(err)
-    return err[-1]
 
 
 @pytest.mark.parametrize("argv, expected", [

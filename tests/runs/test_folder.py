@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -10,6 +11,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from cli_error import one_line_error
 from synthetic_fmnist import write_synthetic_fmnist
 
 from telar.cli import main
@@ -29,16 +31,8 @@ def private_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
 
 
-def refused(capsys, argv: list[str], *fragments: str) -> str:
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as info:
-        main(argv)
-    assert info.value.code == 2
-    err = capsys.readouterr().err.splitlines()[-1]  # after the "training ..." line, if any
-    assert err.startswith("telar: error:"), err
-    for fragment in fragments:
-        assert fragment in err
-    return err
+# after the "training ..." line of a run that started, if any
+refused = functools.partial(one_line_error, progress_lines=True)
 
 
 def test_two_runs_started_together_into_one_folder_never_both_succeed(data, tmp_path):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_error import one_line_error
 from synthetic_fmnist import write_synthetic_fmnist
 
 from telar.checkpoint import load_checkpoint, save_checkpoint
@@ -17,17 +19,7 @@ def private_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
 
 
-def one_line(capsys, argv: list[str], *fragments: str) -> str:
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as info:
-        main(argv)
-    assert info.value.code == 2
-    lines = capsys.readouterr().err.strip().splitlines()
-    assert lines and lines[-1].startswith("telar: error:"), lines
-    assert "Traceback" not in "\n".join(lines)
-    for fragment in fragments:
-        assert fragment in lines[-1]
-    return lines[-1]
+one_line = functools.partial(one_line_error, progress_lines=True)
 
 
 @pytest.mark.parametrize("content, fragment", [
