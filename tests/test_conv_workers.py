@@ -189,3 +189,22 @@ def test_the_convolution_module_can_be_imported_first():
            "assert f.conv2d is fc.conv2d and f.max_pool2d_relu is fc.max_pool2d_relu"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("rows, width, out_channels, flip", [
+    (1000, 10, 32, True),    # the first layer's shape: 320 values, stacked blocks
+    (997, 10, 32, True),     # rows not a multiple of the block: a remainder product
+    (50, 3, 4, False),       # tiny: at least the stack that releases the GIL
+    (1, 10, 32, True),       # one row: a single product
+    (400, 30, 20, False),    # 600 values: one plain product
+])
+def test_weight_product_in_blocks_equals_the_one_product(monkeypatch, rows, width,
+                                                         out_channels, flip):
+    monkeypatch.setattr(FC, "SMALL_PRODUCT", 3000)  # small blocks: many of them
+    rng = np.random.default_rng(11)
+    cols = rng.normal(size=(rows, width))
+    gs = rng.normal(size=(rows, out_channels))
+    expected = cols.T @ gs if flip else gs.T @ cols
+    out = np.full(expected.shape, np.nan)
+    FC._weight_product(cols, gs, flip, out)
+    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)

@@ -343,7 +343,7 @@ def _weight_and_input_grads(g: np.ndarray, g2: np.ndarray, xpad: np.ndarray | No
             if xpad is not None:
                 cols = im2col.chunk(s)
                 gs = g2[s * rows:s * rows + cols.shape[0]]
-                xp.matmul(*((cols.T, gs) if flip else (gs.T, cols)), out=partials[j])
+                _weight_product(cols, gs, flip, partials[j])
             if input_grad:
                 m = min(step, n - s)
                 gpad[:m, th:th + ho, tw:tw + wo] = g_nhwc[s:s + m]
@@ -361,6 +361,44 @@ def _weight_and_input_grads(g: np.ndarray, g2: np.ndarray, xpad: np.ndarray | No
         gw = xp.ascontiguousarray(gw2[:, :k].reshape(o, kh, kw, c).transpose(0, 3, 1, 2))
         gb = gw2[:, k].copy() if ones else None
     return gw, gb, (dx.transpose(0, 3, 1, 2) if input_grad else None)
+
+
+GIL_FREE_OUTPUT = 500
+"""NumPy releases the GIL for a ``matmul`` only when its output (stacked products included)
+has more than this many values (its ``NPY_BEGIN_THREADS_THRESHOLDED``): a smaller product holds
+the GIL for the whole BLAS call and the chunk workers take turns."""
+
+SMALL_PRODUCT = 1 << 19
+"""Multiply-adds per product in :func:`_weight_product`'s stack."""
+
+
+def _weight_product(cols: np.ndarray, gs: np.ndarray, flip: bool, out: np.ndarray) -> None:
+    """One chunk's ``dW2`` (``gs^T cols``, or ``cols^T gs`` when ``flip``) into ``out``.
+
+    A small ``dW2`` (the first layer's: ``10 x 32`` values) is not one product: NumPy would
+    hold the GIL through it (:data:`GIL_FREE_OUTPUT`) and the other chunk worker would wait.
+    Its rows are cut into blocks of at most :data:`SMALL_PRODUCT` multiply-adds, multiplied
+    as one stacked ``matmul`` (output large enough, GIL released) and summed in block order.
+    Measured on the standard CNN's first layer, backward, 2 workers: 2.6-3.3 -> ~1.1-1.5 ms
+    (OpenBLAS also runs these thin products faster than one long one).
+    """
+    m, width = cols.shape
+    a, b = (cols, gs) if flip else (gs, cols)  # out = a^T b
+    size = out.size
+    if size >= GIL_FREE_OUTPUT or m < 2:
+        xp.matmul(a.T, b, out=out)
+        return
+    block = max(1, min(-(-m // 2), SMALL_PRODUCT // size))
+    stack = max(2, -(-GIL_FREE_OUTPUT // size))
+    block = min(block, m // stack) if m >= stack else block
+    full = m // block
+    parts = _scratch((full + 1,) + out.shape, out.dtype, slot=6)
+    xp.matmul(a[:full * block].reshape(full, block, -1).transpose(0, 2, 1),
+              b[:full * block].reshape(full, block, -1), out=parts[:full])
+    if m > full * block:
+        xp.matmul(a[full * block:].T, b[full * block:], out=parts[full])
+        full += 1
+    xp.sum(parts[:full], axis=0, out=out)  # pairwise, in block order: fixed for any workers
 
 
 _scratch_local = threading.local()
