@@ -31,8 +31,8 @@ CASES: dict[str, str] = {
     "erase=0.5 (noise)": "erase=0.5,erase_fill=noise",
     "brightness=0.2": "brightness=0.2",
     "contrast=0.2": "contrast=0.2",
-    "spec: shift+flip (the older default)": "shift=2,flip",
-    "spec: shift,flip,erase (CNN)": "shift=2,flip,erase=0.5",
+    "spec: shift=2,flip": "shift=2,flip",
+    "spec: shift=2,flip,erase=0.5": "shift=2,flip,erase=0.5",
     "spec: all six ops": "rotate=10,shift=2,flip,brightness=0.2,contrast=0.2,erase=0.5",
 }
 
