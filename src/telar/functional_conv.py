@@ -39,7 +39,9 @@ max-pooling run on :func:`telar.chunk_workers.workers` threads (one per core by 
 chunk ``j`` on thread ``j mod W``, each thread with its own scratch buffers. A chunk writes
 only its own rows of the output (or of the input gradient), and ``dW`` is one partial product
 per chunk, added in chunk order, so every result is bit-identical for any number of threads.
-While two or more threads run, the BLAS is limited to one thread each.
+While two or more threads run, the BLAS is limited to one thread each. NumPy releases the GIL
+for a product only when its output has 500 values or more, so a smaller ``dW`` is computed as
+a stack of products (:func:`_weight_product`); otherwise the threads would take turns.
 """
 
 from __future__ import annotations
