@@ -197,6 +197,7 @@ def test_the_convolution_module_can_be_imported_first():
     (50, 3, 4, False),       # tiny: at least the stack that releases the GIL
     (1, 10, 32, True),       # one row: a single product
     (400, 30, 20, False),    # 600 values: one plain product
+    (300, 25, 20, True),     # exactly 500 values: NumPy still holds the GIL, stacked
 ])
 def test_weight_product_in_blocks_equals_the_one_product(monkeypatch, rows, width,
                                                          out_channels, flip):

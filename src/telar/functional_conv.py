@@ -40,8 +40,8 @@ chunk ``j`` on thread ``j mod W``, each thread with its own scratch buffers. A c
 only its own rows of the output (or of the input gradient), and ``dW`` is one partial product
 per chunk, added in chunk order, so every result is bit-identical for any number of threads.
 While two or more threads run, the BLAS is limited to one thread each. NumPy releases the GIL
-for a product only when its output has 500 values or more, so a smaller ``dW`` is computed as
-a stack of products (:func:`_weight_product`); otherwise the threads would take turns.
+for a product only when its output has more than 500 values, so a smaller ``dW`` is computed
+as a stack of products (:func:`_weight_product`); otherwise the threads would take turns.
 """
 
 from __future__ import annotations
@@ -384,15 +384,14 @@ def _weight_product(cols: np.ndarray, gs: np.ndarray, flip: bool, out: np.ndarra
     Measured on the standard CNN's first layer, backward, 2 workers: 2.6-3.3 -> ~1.1-1.5 ms
     (OpenBLAS also runs these thin products faster than one long one).
     """
-    m, width = cols.shape
+    m = cols.shape[0]
     a, b = (cols, gs) if flip else (gs, cols)  # out = a^T b
     size = out.size
-    if size >= GIL_FREE_OUTPUT or m < 2:
+    if size > GIL_FREE_OUTPUT or m < 2:
         xp.matmul(a.T, b, out=out)
         return
-    block = max(1, min(-(-m // 2), SMALL_PRODUCT // size))
-    stack = max(2, -(-GIL_FREE_OUTPUT // size))
-    block = min(block, m // stack) if m >= stack else block
+    stack = GIL_FREE_OUTPUT // size + 1  # products enough for the GIL to be released
+    block = max(1, min(SMALL_PRODUCT // size, m // stack))
     full = m // block
     parts = _scratch((full + 1,) + out.shape, out.dtype, slot=6)
     xp.matmul(a[:full * block].reshape(full, block, -1).transpose(0, 2, 1),
@@ -400,7 +399,7 @@ def _weight_product(cols: np.ndarray, gs: np.ndarray, flip: bool, out: np.ndarra
     if m > full * block:
         xp.matmul(a[full * block:].T, b[full * block:], out=parts[full])
         full += 1
-    xp.sum(parts[:full], axis=0, out=out)  # pairwise, in block order: fixed for any workers
+    xp.sum(parts[:full], axis=0, out=out)  # in block order: the same for any workers
 
 
 _scratch_local = threading.local()
@@ -474,9 +473,7 @@ def max_pool2d(x: Tensor, kernel_size: Pair, stride: Pair | None = None,
     kh, kw, sh, sw, ph, pw, ho, wo = _pool_geometry(xd, kernel_size, stride, padding,
                                                     "max_pool2d")
     n, c = xd.shape[:2]
-    # (the tiled path records each window's winner as a uint8 code 1 .. kh*kw)
-    fast = (sh, sw) == (kh, kw) and ph == pw == 0 and kh * kw < 256
-    if fast:
+    if _tiled(kh, kw, sh, sw, ph, pw):
         return _max_pool_tiled(x, kh, kw, ho, wo)
     xpad = _padded(xd, ph, pw, -np.inf)
     out = None
@@ -512,9 +509,16 @@ def max_pool2d_relu(x: Tensor, kernel_size: Pair, stride: Pair | None = None,
     xd = x.data
     kh, kw, sh, sw, ph, pw, ho, wo = _pool_geometry(xd, kernel_size, stride, padding,
                                                     "max_pool2d")
-    if (sh, sw) == (kh, kw) and ph == pw == 0 and kh * kw < 256:
+    if _tiled(kh, kw, sh, sw, ph, pw):
         return _max_pool_tiled(x, kh, kw, ho, wo, relu=True)
     return relu(max_pool2d(x, kernel_size, stride, padding))
+
+
+def _tiled(kh: int, kw: int, sh: int, sw: int, ph: int, pw: int) -> bool:
+    """Whether max-pool windows tile the input (stride = kernel, no padding) so that
+    :func:`_max_pool_tiled` applies; it records each window's winner as a ``uint8`` code
+    ``1 .. kh*kw``, hence fewer than 256 offsets."""
+    return (sh, sw) == (kh, kw) and ph == pw == 0 and kh * kw < 256
 
 
 def _tiles(a: np.ndarray, kh: int, kw: int, ho: int, wo: int) -> np.ndarray:
