@@ -12,7 +12,8 @@ epoch and a per-batch gather, on the 60,000 real Fashion-MNIST training images (
 Peers run in this one process, interleaved epoch by epoch (so a busy neighbour slows them
 alike); the table gives the median seconds per epoch and the ratios. Mini-batch matrices are
 small, so both telar engines use the training loop's policy, by the FLOPs of the largest
-product (``telar.threads``: one thread for the report's network, all for the mlp preset's);
+product (``telar.engine.cpu.threads``: one thread for the report's network, all for the mlp
+preset's);
 PyTorch runs with its default threads (and, for reference, one).
 
     PYTHONPATH=src python benchmarks/bench_autograd.py [--epochs 3] [--data DIR]
@@ -35,8 +36,8 @@ from _data import load_benchmark_data  # noqa: E402
 
 import telar  # noqa: E402
 from telar import nn, optim  # noqa: E402
-from telar.functional import cross_entropy  # noqa: E402
-from telar.threads import blas_threads, matmul_flops, threads_for_flops  # noqa: E402
+from telar.engine.cpu.threads import blas_threads, matmul_flops, threads_for_flops  # noqa: E402
+from telar.engine.functional import cross_entropy  # noqa: E402
 
 BATCH = 128
 LR = 1e-3

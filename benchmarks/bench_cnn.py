@@ -10,8 +10,8 @@ training steps (default 100) of telar, then of PyTorch at each thread setting. T
 the median seconds per round, the per-epoch time extrapolated to 469 batches (60,000 images;
 labelled as such: it is not a measured epoch unless ``--batches 469``), and the ratios to
 PyTorch's fastest setting. telar runs with 1 and with all BLAS threads (``--telar-threads``),
-with :func:`telar.memory.retain_freed_memory` on (``--no-retain`` to compare; it affects the
-whole process, PyTorch's steps included).
+with :func:`telar.engine.cpu.memory.retain_freed_memory` on (``--no-retain`` to compare; it
+affects the whole process, PyTorch's steps included).
 
 Then, for telar, each layer's share of a step (forward + backward, timed separately per
 layer) and the GFLOP/s its matrix products reach against a float32 GEMM peak measured here
@@ -38,11 +38,11 @@ from _data import load_benchmark_data  # noqa: E402
 
 import telar  # noqa: E402
 from telar import nn, optim  # noqa: E402
-from telar.chunk_workers import workers  # noqa: E402
-from telar.functional import cross_entropy  # noqa: E402
-from telar.memory import retain_freed_memory  # noqa: E402
+from telar.engine.cpu.memory import retain_freed_memory  # noqa: E402
+from telar.engine.cpu.threads import blas_threads  # noqa: E402
+from telar.engine.cpu.workers import workers  # noqa: E402
+from telar.engine.functional import cross_entropy  # noqa: E402
 from telar.nn.spec import build_sequential  # noqa: E402
-from telar.threads import blas_threads  # noqa: E402
 
 ARCH = ("conv(32,3,pad=1) relu maxpool(2) conv(64,3,pad=1) relu maxpool(2) flatten linear(128) "
         "relu linear(10)")
@@ -165,12 +165,12 @@ def layer_times(model: nn.Sequential, x: np.ndarray, y: np.ndarray, idx: list[np
                 threads: int | None) -> tuple[list[float], float]:
     """Median seconds per layer (forward + backward) and for the loss + Adam step.
 
-    With one BLAS thread and one chunk worker (:mod:`telar.chunk_workers`) the clock is the
+    With one BLAS thread and one chunk worker (:mod:`telar.engine.cpu.workers`) the clock is the
     process's CPU time (what the layer computed, not
     how long a busy neighbour held the core); with more, wall time. Each layer of the
     standard CNN is one node of the graph, so its output's backward rule is its backward.
     Layers run as ``Sequential`` runs them: a ReLU next to a max-pool is fused into it
-    (:func:`telar.functional_conv.max_pool2d_relu`), and the fused step's time is reported on
+    (:func:`telar.engine.pooling.max_pool2d_relu`), and the fused step's time is reported on
     the max-pool's row, 0 on the ReLU's; the rows are in the written order.
     """
     clock = time.process_time if threads == 1 and workers() == 1 else time.perf_counter
@@ -229,14 +229,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--telar-threads", default="1,2")
     parser.add_argument("--skip-inference", action="store_true")
     parser.add_argument("--no-retain", action="store_true",
-                        help="leave glibc's malloc as it is (see telar.memory)")
+                        help="leave glibc's malloc as it is (see telar.engine.cpu.memory)")
     args = parser.parse_args(argv)
     import torch
 
     if not args.no_retain:
-        print(f"telar.memory.retain_freed_memory(): {retain_freed_memory()}")
+        print(f"telar.engine.cpu.memory.retain_freed_memory(): {retain_freed_memory()}")
 
-    print(f"telar convolution chunk threads (telar.chunk_workers): {workers()}")
+    print(f"telar convolution chunk threads (telar.engine.cpu.workers): {workers()}")
     default_threads = torch.get_num_threads()
     train_x, train_y, test_x, _ = load_benchmark_data(args.data)
     train_x = train_x.reshape(-1, 1, 28, 28)

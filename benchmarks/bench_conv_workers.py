@@ -1,6 +1,6 @@
 """The standard CNN's training step in telar with 1 and with 2 convolution chunk threads.
 
-:mod:`telar.chunk_workers` runs the convolutions' and max-pools' sample chunks on
+:mod:`telar.engine.cpu.workers` runs the convolutions' and max-pools' sample chunks on
 ``WORKERS`` threads. This runs ``--batches`` training steps (Adam, batch 128, real images,
 same weights and batches) per setting, interleaved round by round, BLAS on one thread, and
 prints the median seconds per step and the ratio to 1 worker. The two settings' final
@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _data import load_benchmark_data  # noqa: E402
 from bench_cnn import ARCH, _timed, batches, telar_steps  # noqa: E402
 
-from telar import chunk_workers  # noqa: E402
-from telar.memory import retain_freed_memory  # noqa: E402
+from telar.engine.cpu import workers as chunk_workers  # noqa: E402
+from telar.engine.cpu.memory import retain_freed_memory  # noqa: E402
 from telar.nn.spec import build_sequential  # noqa: E402
 
 

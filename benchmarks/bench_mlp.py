@@ -24,9 +24,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _data import load_benchmark_data  # noqa: E402
 
+from telar.engine.cpu.threads import blas_threads
 from telar.runs.build import build_learner
 from telar.runs.config import build_config
-from telar.threads import blas_threads
 
 BATCH = 128
 HIDDEN = "1024,512"
@@ -94,13 +94,13 @@ def main(argv: list[str] | None = None) -> int:
             ("telar autograd (1 BLAS thread)", telar_epoch_times(x, y, args.epochs, 1)),
             ("telar autograd (all BLAS threads)", telar_epoch_times(x, y, args.epochs, None))]
     ref = statistics.median(rows[0][1])
-    from telar.threads import matmul_flops, threads_for_flops
+    from telar.engine.cpu.threads import matmul_flops, threads_for_flops
     widths = [784, *map(int, HIDDEN.split(",")), 10]
     sizes = list(zip(widths[:-1], widths[1:], strict=True))
     flops = matmul_flops(BATCH, sizes)
     picked = "all BLAS threads" if threads_for_flops(flops) is None else "1 BLAS thread"
     print(f"\n`telar train` uses {picked} here (largest product {flops / 1e6:.0f} MFLOP per "
-          "batch; telar.threads)")
+          "batch; telar.engine.cpu.threads)")
     print(f"\nThe mlp preset's network ({HIDDEN}, BatchNorm, dropout, AdamW, label smoothing), "
           f"batch {BATCH}, {len(x)} images, {args.epochs} epochs each")
     print("| implementation | s/epoch (median) | min | vs PyTorch |")

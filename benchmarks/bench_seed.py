@@ -28,9 +28,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _data import load_benchmark_data  # noqa: E402
 
+from telar.engine.cpu.threads import blas_threads
 from telar.handwritten import HandwrittenNetwork
 from telar.optim import Adam
-from telar.threads import blas_threads
 from telar.train import HandwrittenLearner, fit
 
 BATCH = 128

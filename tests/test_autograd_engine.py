@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import telar
-from telar import functional as F
+from telar.engine import functional as F
 
 
 def test_a_value_used_twice_receives_both_gradients():

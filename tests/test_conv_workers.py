@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 import telar
-from telar import chunk_workers
-from telar import functional_conv as FC
+from telar.engine.cpu import conv as cpu_conv
+from telar.engine.cpu import scratch as cpu_scratch
+from telar.engine.cpu import workers as chunk_workers
 from telar.nn import functional as NF
 
 
@@ -43,7 +44,7 @@ def test_conv2d_gives_identical_bits_on_one_and_two_threads(
     x = rng.normal(size=(13, channels, 9, 8)).astype(dtype)
     w = rng.normal(size=weight).astype(dtype)
     b = rng.normal(size=weight[0]).astype(dtype)
-    monkeypatch.setattr(FC, "CHUNK_BYTES", 2000)  # a few samples per chunk: many chunks
+    monkeypatch.setattr(cpu_scratch, "CHUNK_BYTES", 2000)  # a few samples per chunk: many chunks
     results = {}
     for workers in (1, 2):
         monkeypatch.setattr(chunk_workers, "WORKERS", workers)
@@ -53,7 +54,7 @@ def test_conv2d_gives_identical_bits_on_one_and_two_threads(
         np.testing.assert_array_equal(one, two)
     # and the chunked, threaded result is the convolution: against one whole-batch chunk in
     # float64 (chunk order changes the dW sum's rounding, so not bit for bit)
-    monkeypatch.setattr(FC, "CHUNK_BYTES", 1 << 30)
+    monkeypatch.setattr(cpu_scratch, "CHUNK_BYTES", 1 << 30)
     monkeypatch.setattr(chunk_workers, "WORKERS", 1)
     whole = run_conv(x, w, b, kwargs)
     tol = 1e-4 if dtype == np.float32 else 1e-12
@@ -66,7 +67,7 @@ def test_conv2d_weight_gradient_alone_is_identical_on_one_and_two_threads(monkey
     x = rng.normal(size=(11, 4, 7, 7)).astype(np.float32)
     w = rng.normal(size=(6, 4, 3, 3)).astype(np.float32)
     b = rng.normal(size=6).astype(np.float32)
-    monkeypatch.setattr(FC, "CHUNK_BYTES", 3000)
+    monkeypatch.setattr(cpu_scratch, "CHUNK_BYTES", 3000)
     results = []
     for workers in (1, 2):
         monkeypatch.setattr(chunk_workers, "WORKERS", workers)
@@ -79,7 +80,7 @@ def test_conv2d_weight_gradient_alone_is_identical_on_one_and_two_threads(monkey
 def test_max_pool2d_gives_identical_bits_on_one_and_two_threads(monkeypatch, shape):
     x = np.random.default_rng(5).normal(size=shape).astype(np.float32)
     x[0, 0, :2, :2] = 0.5  # a tie: the first maximum takes the gradient on every thread count
-    monkeypatch.setattr(FC, "CHUNK_BYTES", 400)
+    monkeypatch.setattr(cpu_scratch, "CHUNK_BYTES", 400)
     results = {}
     for workers in (1, 2):
         monkeypatch.setattr(chunk_workers, "WORKERS", workers)
@@ -158,7 +159,7 @@ def test_run_chunks_keeps_the_blas_on_one_thread_while_two_workers_run(monkeypat
 
 @pytest.mark.parametrize("rows", [128, 7, 1])
 def test_split_matmul_cuts_rows_in_halves_only_on_a_single_threaded_blas(monkeypatch, rows):
-    from telar.threads import blas_threads
+    from telar.engine.cpu.threads import blas_threads
 
     rng = np.random.default_rng(9)
     a = rng.normal(size=(rows, 300)).astype(np.float32)
@@ -185,8 +186,10 @@ def test_the_convolution_module_can_be_imported_first():
     import subprocess
     import sys
 
-    code = "import telar.functional_conv as fc; import telar.functional as f; " \
-           "assert f.conv2d is fc.conv2d and f.max_pool2d_relu is fc.max_pool2d_relu"
+    code = "import telar.engine.cpu.conv as fc; import telar.engine.functional as f; " \
+           "import telar.engine.pooling as p; " \
+           "assert f.max_pool2d_relu is p.max_pool2d_relu and " \
+           "f.conv2d.__globals__['tuned'].conv2d is fc.conv2d"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 
@@ -201,11 +204,11 @@ def test_the_convolution_module_can_be_imported_first():
 ])
 def test_weight_product_in_blocks_equals_the_one_product(monkeypatch, rows, width,
                                                          out_channels, flip):
-    monkeypatch.setattr(FC, "SMALL_PRODUCT", 3000)  # small blocks: many of them
+    monkeypatch.setattr(cpu_conv, "SMALL_PRODUCT", 3000)  # small blocks: many of them
     rng = np.random.default_rng(11)
     cols = rng.normal(size=(rows, width))
     gs = rng.normal(size=(rows, out_channels))
     expected = cols.T @ gs if flip else gs.T @ cols
     out = np.full(expected.shape, np.nan)
-    FC._weight_product(cols, gs, flip, out)
+    cpu_conv._weight_product(cols, gs, flip, out)
     np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
 
 import telar
-from telar import functional as F
+from telar.engine import functional as F
 
 FAST = settings(max_examples=20, deadline=None)
 SHAPES = array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4)
@@ -202,7 +202,7 @@ def test_composite_graph_with_a_value_used_three_times():
 
 
 def test_gradcheck_reports_a_wrong_backward_rule():
-    from telar.autograd import make_result
+    from telar.engine import make_result
 
     def wrong_square(x):  # d(x^2)/dx is 2x, not x
         return make_result(x.data ** 2, (x,), lambda g: (g * x.data,))

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 import telar
-from telar import functional as F
-from telar import functional_conv as FC
+from telar.engine import functional as F
+from telar.engine.cpu import conv as cpu_conv
+from telar.engine.cpu import scratch as cpu_scratch
 from telar.nn import functional as NF
 
 # (input shape, weight shape, keyword arguments): odd sizes, non-square, stride, padding,
@@ -82,13 +83,13 @@ def test_conv2d_in_sample_chunks_with_a_remainder_gives_the_unchunked_gradients(
         monkeypatch, chunk_bytes, kw, fold_below, channels):
     x, w, b = leaf((5, channels, 6, 5), 0), leaf((3, channels, 3, 3), 1), leaf((3,), 2)
     g = np.random.default_rng(5).normal(size=F.conv2d(x, w, b, **kw).shape)
-    monkeypatch.setattr(FC, "FOLD_BIAS_BELOW", 10 ** 9 - fold_below)  # whole run: the other
+    monkeypatch.setattr(cpu_conv, "FOLD_BIAS_BELOW", 10 ** 9 - fold_below)  # whole run: the other
     whole = F.conv2d(x, w, b, **kw)
     whole.backward(g)
     expected = [whole.data.copy()] + [t.grad.copy() for t in (x, w, b)]
     # 1 byte: one sample per chunk; 13000 bytes: 2-5 samples per chunk, a remainder.
-    monkeypatch.setattr(FC, "CHUNK_BYTES", chunk_bytes)
-    monkeypatch.setattr(FC, "FOLD_BIAS_BELOW", fold_below)
+    monkeypatch.setattr(cpu_scratch, "CHUNK_BYTES", chunk_bytes)
+    monkeypatch.setattr(cpu_conv, "FOLD_BIAS_BELOW", fold_below)
     for t in (x, w, b):
         t.grad = None
     out = F.conv2d(x, w, b, **kw)
@@ -108,7 +109,7 @@ def test_max_pool_in_sample_chunks_gives_the_unchunked_values_and_gradients(
     results = []
     for patch in (False, True):
         if patch:  # 1 byte: one sample per chunk; 2000 bytes: 2 or 3 samples, a remainder
-            monkeypatch.setattr(FC, "CHUNK_BYTES", chunk_bytes)
+            monkeypatch.setattr(cpu_scratch, "CHUNK_BYTES", chunk_bytes)
         x = telar.tensor(data, requires_grad=True)
         out = F.max_pool2d(x, 2)
         out.backward(g)

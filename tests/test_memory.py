@@ -1,4 +1,4 @@
-"""telar.memory: keeping freed blocks in the process (glibc only)."""
+"""telar.engine.cpu.memory: keeping freed blocks in the process (glibc only)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import platform
 
 import numpy as np
 
-from telar.memory import retain_freed_memory
+from telar.engine.cpu.memory import retain_freed_memory
 
 
 def test_retaining_freed_memory_takes_effect_on_glibc_and_is_idempotent():

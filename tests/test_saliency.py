@@ -104,7 +104,7 @@ def test_the_autodiff_saliency_runs_in_eval_mode_and_matches_central_differences
     assert model.training  # left as it was
     assert all(p.grad is None for p in model.parameters())
     model.eval()
-    from telar.autograd import Tensor
+    from telar.engine import Tensor
 
     def logit(v, row, c):
         return model(Tensor(v)).data[row, c]

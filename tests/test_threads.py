@@ -7,8 +7,8 @@ import pytest
 from threadpoolctl import threadpool_info
 
 from telar import nn, optim
+from telar.engine.cpu.threads import MIN_FLOPS_FOR_THREADS, matmul_flops, threads_for_flops
 from telar.handwritten import HandwrittenNetwork, network
-from telar.threads import MIN_FLOPS_FOR_THREADS, matmul_flops, threads_for_flops
 from telar.train import HandwrittenLearner, Learner, ModuleLearner
 from telar.train.loop import default_batch_context
 

@@ -1,10 +1,14 @@
 """telar: neural networks written from scratch on NumPy, for Fashion-MNIST and its kin.
 
 Its surface speaks PyTorch: ``import telar as torch`` runs most CPU training scripts for
-(Fashion-)MNIST unchanged (see the README's "Coming from PyTorch").
+(Fashion-)MNIST unchanged (see the README's "Coming from PyTorch"). This module is that
+surface's top level: each name is a thin re-export, looked up on first use (PEP 562), so
+``import telar`` (and the ``telar`` command's start, which must react to Ctrl-C at once) does
+not wait for NumPy.
 
-Every name here is imported on first use (PEP 562), so ``import telar`` (and the ``telar``
-command's start, which must react to Ctrl-C at once) does not wait for NumPy.
+Where things live: ``telar.engine`` (tensors and every operation), ``telar.nn``,
+``telar.optim``, ``telar.train``, ``telar.data``, ``telar.app`` (runs, evaluation, reports,
+the command); the README's "Architecture" section draws the layers.
 """
 
 __version__ = "0.1.0"
@@ -14,36 +18,38 @@ from typing import Any as _Any
 
 #: name -> the module that defines it
 _FROM = {
-    **dict.fromkeys(("Tensor", "tensor", "no_grad", "enable_grad", "is_grad_enabled"),
-                    "telar.autograd"),
-    "device": "telar.devices",
-    "gradcheck": "telar.gradient_check",
-    **dict.fromkeys(("Generator", "get_rng_state", "initial_seed", "manual_seed", "seed",
-                     "set_rng_state"), "telar.random"),
+    **dict.fromkeys(("Tensor", "tensor", "no_grad", "enable_grad", "is_grad_enabled", "device",
+                     "gradcheck", "Generator", "get_rng_state", "initial_seed", "manual_seed",
+                     "seed", "set_rng_state"), "telar.engine"),
     "load": "telar.serialization", "save": "telar.serialization",
 }
-# Sub-packages PyTorch scripts reach as attributes (`torch.nn.Linear`, `torch.utils.data...`).
-_LAZY = ("nn", "optim", "utils", "datasets", "transforms", "cuda", "accelerator", "backends",
-         "data", "functional", "random")
-# PyTorch's dtype names, defined in telar.factories with the tensor factories (zeros, ...).
-_DTYPES = ("float32", "float", "float64", "double", "float16", "half", "int64", "long", "int32",
-           "int", "int16", "short", "int8", "uint8", "bool")
+#: Sub-packages and modules reached as attributes (``torch.nn.Linear``, ``torch.utils.data``...).
+_MODULES = {name: f"telar.{name}" for name in (
+    "nn", "optim", "utils", "datasets", "transforms", "cuda", "accelerator", "backends", "data",
+    "engine", "train", "handwritten", "app", "evaluation")}
+_MODULES["functional"] = "telar.engine.functional"  # telar.functional: every operation
+_MODULES["random"] = "telar.engine.random"
+#: Modules whose public names are telar's top-level names: dtypes (``telar.float32``), tensor
+#: factories (``telar.zeros``) and PyTorch's top-level functions (``telar.cat``).
+_SURFACE = ("telar.engine.dtypes", "telar.factories", "telar.tensor_functions")
 
 
 def __getattr__(name: str) -> _Any:
     if name in _FROM:
         value = getattr(_importlib.import_module(_FROM[name]), name)
-    elif name in _LAZY:
-        value = _importlib.import_module(f"telar.{name}")
+    elif name in _MODULES:
+        value = _importlib.import_module(_MODULES[name])
     else:
-        factories = _importlib.import_module("telar.factories")
-        if name.startswith("_") or not hasattr(factories, name):
+        for module_name in _SURFACE:
+            module = _importlib.import_module(module_name)
+            if not name.startswith("_") and name in getattr(module, "__all__", ()):
+                value = getattr(module, name)
+                break
+        else:
             raise AttributeError(f"module 'telar' has no attribute {name!r}")
-        value = getattr(factories, name)
     globals()[name] = value  # the next lookup is a plain attribute
     return value
 
 
-__all__ = ["Tensor", "tensor", "no_grad", "enable_grad", "is_grad_enabled", "gradcheck",
-           "device", "manual_seed", "seed", "initial_seed", "Generator", "get_rng_state",
-           "set_rng_state", "save", "load", "__version__", *_DTYPES]
+__all__ = [*_FROM, "__version__", "float32", "float", "float64", "double", "float16", "half",
+           "int64", "long", "int32", "int", "int16", "short", "int8", "uint8", "bool"]

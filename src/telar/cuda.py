@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def is_available() -> bool:
-    """False: telar has no GPU backend (yet; a CuPy one would plug into ``telar.backend``)."""
+    """False: telar has no GPU backend (yet; a CuPy one would plug into ``telar.engine.array``)."""
     return False
 
 

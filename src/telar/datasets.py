@@ -26,10 +26,10 @@ from typing import Any
 
 import numpy as np
 
-from telar.autograd import Tensor
 from telar.data.download import download_file
 from telar.data.fashion_mnist import CLASS_NAMES, IDX_FILES, load_fashion_mnist
 from telar.data.idx import read_idx
+from telar.engine import Tensor
 from telar.errors import DataError
 from telar.utils.data import Dataset, default_collate
 

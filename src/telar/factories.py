@@ -1,8 +1,9 @@
-"""Tensor factories and top-level ops with PyTorch's names (``telar.zeros``, ``telar.randn``,
-``telar.cat``, ``telar.argmax``, ...), and the dtype names (``telar.float32``, ``telar.long``).
+"""Tensor factories with PyTorch's names: ``telar.zeros``, ``telar.randn``, ``telar.arange``,
+``telar.from_numpy``... (PyTorch's top-level functions on tensors, ``telar.cat`` and the like,
+are in :mod:`telar.tensor_functions`; the dtype names in :mod:`telar.engine.dtypes`).
 
 Floating-point factories default to float32, PyTorch's default dtype; random ones draw from
-``generator`` or else telar's default generator (see :mod:`telar.random`).
+``generator`` or else telar's default generator (see :mod:`telar.engine.random`).
 """
 
 from __future__ import annotations
@@ -11,27 +12,11 @@ import builtins
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
-from telar import functional as F
-from telar.autograd import Tensor, tensor
-from telar.backend import xp
-from telar.devices import check_device
-from telar.random import as_rng
-
-# dtypes: NumPy's scalar types, so `x.dtype == telar.float32` and `np.zeros(3, telar.long)` work.
-float32 = float = np.float32  # noqa: A001 - PyTorch's names
-float64 = double = np.float64
-float16 = half = np.float16
-int64 = long = np.int64
-int32 = int = np.int32  # noqa: A001
-int16 = short = np.int16
-int8 = np.int8
-uint8 = np.uint8
-bool = np.bool_  # noqa: A001
-dtype = np.dtype
-DTYPES = ("float32", "float", "float64", "double", "float16", "half", "int64", "long", "int32",
-          "int", "int16", "short", "int8", "uint8", "bool")
+from telar.engine import Tensor, tensor
+from telar.engine.array import Array, xp
+from telar.engine.devices import check_device
+from telar.engine.dtypes import bool, float32, int64
+from telar.engine.random import as_rng
 
 
 def _shape(size: Sequence[Any]) -> tuple[builtins.int, ...]:
@@ -40,7 +25,7 @@ def _shape(size: Sequence[Any]) -> tuple[builtins.int, ...]:
     return tuple(builtins.int(n) for n in size)
 
 
-def _leaf(array: np.ndarray, requires_grad: builtins.bool, device: Any) -> Tensor:
+def _leaf(array: Array, requires_grad: builtins.bool, device: Any) -> Tensor:
     check_device(device)
     return Tensor(array, requires_grad=requires_grad)
 
@@ -72,14 +57,14 @@ def full(size: Sequence[builtins.int], fill_value: Any, dtype: Any = None, devic
 def randn(*size: Any, generator: Any = None, dtype: Any = None, device: Any = None,
           requires_grad: builtins.bool = False) -> Tensor:
     """Standard normal draws ``N(0, 1)``."""
-    draws = as_rng(generator).standard_normal(_shape(size), dtype=np.dtype(dtype or float32))
+    draws = as_rng(generator).standard_normal(_shape(size), dtype=xp.dtype(dtype or float32))
     return _leaf(draws, requires_grad, device)
 
 
 def rand(*size: Any, generator: Any = None, dtype: Any = None, device: Any = None,
          requires_grad: builtins.bool = False) -> Tensor:
     """Uniform draws in ``[0, 1)``."""
-    draws = as_rng(generator).random(_shape(size), dtype=np.dtype(dtype or float32))
+    draws = as_rng(generator).random(_shape(size), dtype=xp.dtype(dtype or float32))
     return _leaf(draws, requires_grad, device)
 
 
@@ -103,7 +88,7 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
     if end is None:
         start, end = 0, start
     if dtype is None:
-        whole = all(isinstance(v, builtins.int | np.integer) for v in (start, end, step))
+        whole = all(isinstance(v, builtins.int | xp.integer) for v in (start, end, step))
         dtype = int64 if whole else float32
     return _leaf(xp.arange(start, end, step).astype(dtype), requires_grad, device)
 
@@ -161,9 +146,9 @@ def randn_like(x: Any, *, generator: Any = None, dtype: Any = None, device: Any 
                  requires_grad=requires_grad)
 
 
-def from_numpy(array: np.ndarray) -> Tensor:
+def from_numpy(array: Array) -> Tensor:
     """A tensor sharing ``array``'s memory (changes to one show in the other)."""
-    if not isinstance(array, np.ndarray):
+    if not isinstance(array, Array):
         raise TypeError(f"from_numpy expects an ndarray, got {type(array).__name__}")
     return Tensor(array)
 
@@ -173,7 +158,7 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     check_device(device)
     if isinstance(data, Tensor):
         return data if dtype is None else data.to(dtype)
-    if isinstance(data, np.ndarray):
+    if isinstance(data, Array):
         return Tensor(data if dtype is None else data.astype(dtype, copy=False))
     return tensor(data, dtype=dtype)
 
@@ -186,145 +171,6 @@ def numel(x: Tensor) -> builtins.int:
     return x.numel()
 
 
-def _t(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
-
-
-# Top-level ops (``torch.cat``, ``torch.flatten``...): the Tensor methods as functions.
-def cat(tensors: Sequence[Any], dim: builtins.int = 0, *, axis: Any = None) -> Tensor:
-    return F.concatenate(tensors, dim if axis is None else axis)
-
-
-concat = concatenate = cat
-
-
-def stack(tensors: Sequence[Any], dim: builtins.int = 0) -> Tensor:
-    return F.stack(tensors, dim)
-
-
-def flatten(x: Tensor, start_dim: builtins.int = 0, end_dim: builtins.int = -1) -> Tensor:
-    return F.flatten(_t(x), start_dim, end_dim)
-
-
-def argmax(x: Tensor, dim: Any = None, keepdim: builtins.bool = False, **kw: Any) -> Tensor:
-    return _t(x).argmax(dim, keepdim, **kw)
-
-
-def argmin(x: Tensor, dim: Any = None, keepdim: builtins.bool = False, **kw: Any) -> Tensor:
-    return _t(x).argmin(dim, keepdim, **kw)
-
-
-def max(x: Tensor, dim: Any = None, keepdim: builtins.bool = False, **kw: Any) -> Any:  # noqa: A001
-    return _t(x).max(dim, keepdim, **kw)
-
-
-def min(x: Tensor, dim: Any = None, keepdim: builtins.bool = False, **kw: Any) -> Any:  # noqa: A001
-    return _t(x).min(dim, keepdim, **kw)
-
-
-def sum(x: Tensor, dim: Any = None, keepdim: builtins.bool = False, **kw: Any) -> Tensor:  # noqa: A001
-    return _t(x).sum(dim, keepdim, **kw)
-
-
-def mean(x: Tensor, dim: Any = None, keepdim: builtins.bool = False, **kw: Any) -> Tensor:
-    return _t(x).mean(dim, keepdim, **kw)
-
-
-def matmul(a: Any, b: Any) -> Tensor:
-    return F.matmul(a, b)
-
-
-mm = matmul
-
-
-def exp(x: Tensor) -> Tensor:
-    return F.exp(_t(x))
-
-
-def log(x: Tensor) -> Tensor:
-    return F.log(_t(x))
-
-
-def sqrt(x: Tensor) -> Tensor:
-    return F.sqrt(_t(x))
-
-
-def abs(x: Tensor) -> Tensor:  # noqa: A001
-    return F.abs(_t(x))
-
-
-def relu(x: Tensor) -> Tensor:
-    return F.relu(_t(x))
-
-
-def sigmoid(x: Tensor) -> Tensor:
-    return F.sigmoid(_t(x))
-
-
-def tanh(x: Tensor) -> Tensor:
-    return F.tanh(_t(x))
-
-
-def softmax(x: Tensor, dim: builtins.int) -> Tensor:
-    return F.softmax(_t(x), dim)
-
-
-def log_softmax(x: Tensor, dim: builtins.int) -> Tensor:
-    return F.log_softmax(_t(x), dim)
-
-
-def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
-    return F.clamp(_t(x), min, max)
-
-
-def reshape(x: Tensor, shape: Sequence[builtins.int]) -> Tensor:
-    return F.reshape(_t(x), tuple(shape))
-
-
-def squeeze(x: Tensor, dim: Any = None) -> Tensor:
-    return F.squeeze(_t(x), dim)
-
-
-def unsqueeze(x: Tensor, dim: builtins.int) -> Tensor:
-    return F.unsqueeze(_t(x), dim)
-
-
-def transpose(x: Tensor, dim0: builtins.int, dim1: builtins.int) -> Tensor:
-    return _t(x).transpose(dim0, dim1)
-
-
-def permute(x: Tensor, dims: Sequence[builtins.int]) -> Tensor:
-    return _t(x).permute(*dims)
-
-
-def maximum(a: Any, b: Any) -> Tensor:
-    return F.maximum(a, b)
-
-
-def minimum(a: Any, b: Any) -> Tensor:
-    return F.minimum(a, b)
-
-
-def eq(a: Tensor, b: Any) -> Tensor:
-    return _t(a) == b
-
-
-def equal(a: Tensor, b: Any) -> builtins.bool:
-    return _t(a).equal(b)
-
-
-def allclose(a: Any, b: Any, rtol: builtins.float = 1e-5,
-             atol: builtins.float = 1e-8) -> builtins.bool:
-    return builtins.bool(np.allclose(np.asarray(a), np.asarray(b), rtol=rtol, atol=atol))
-
-
-__all__ = [
-    "float32", "float", "float64", "double", "float16", "half", "int64", "long", "int32", "int",
-    "int16", "short", "int8", "uint8", "bool", "dtype", "zeros", "ones", "empty", "full", "randn",
-    "rand", "randint", "randperm", "arange", "linspace", "eye", "zeros_like", "ones_like",
-    "empty_like", "full_like", "rand_like", "randn_like", "from_numpy", "as_tensor", "is_tensor",
-    "numel", "cat", "stack", "flatten", "argmax", "argmin", "max", "min", "sum", "mean", "matmul",
-    "exp", "log", "sqrt", "abs", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "clamp",
-    "reshape", "squeeze", "unsqueeze", "transpose", "permute", "maximum", "minimum", "eq", "equal",
-    "allclose", "concat", "concatenate", "mm",
-]
+__all__ = ["zeros", "ones", "empty", "full", "randn", "rand", "randint", "randperm", "arange",
+           "linspace", "eye", "zeros_like", "ones_like", "empty_like", "full_like", "rand_like",
+           "randn_like", "from_numpy", "as_tensor", "is_tensor", "numel"]

@@ -81,7 +81,7 @@ def _module(cls_name: str) -> Callable[[dict[str, Any], dict[str, np.ndarray]], 
     def build(arch: dict[str, Any], arrays: dict[str, np.ndarray]
               ) -> tuple[Any, Callable[[np.ndarray], np.ndarray]]:
         import telar.nn
-        from telar.autograd import Tensor, no_grad
+        from telar.engine import Tensor, no_grad
 
         model = getattr(telar.nn, cls_name)(arch)
         model.load_state_dict(arrays)

@@ -93,7 +93,7 @@ def module_input_gradient(
     The model runs in evaluation mode and is left in the mode it was in; its parameters'
     gradients are neither computed nor touched.
     """
-    from telar.autograd import Tensor, enable_grad
+    from telar.engine import Tensor, enable_grad
 
     params = list(model.parameters())
     dtype = params[0].data.dtype if params else np.float64

@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from telar.autograd import Tensor
 from telar.checkpoint import load_telar_file, save_telar_file
+from telar.engine import Tensor
 from telar.errors import ModelFileError
 
 OBJECT_FORMAT = "telar-object"
@@ -97,7 +97,7 @@ def load(f: str | os.PathLike[str], map_location: Any = None, pickle_module: Any
     PyTorch pickle included), naming the file and the reason.
     """
     if map_location is not None:
-        from telar.devices import check_device
+        from telar.engine.devices import check_device
 
         if not callable(map_location) and not isinstance(map_location, dict):
             check_device(map_location)

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from telar.autograd import Tensor
+from telar.engine import Tensor
 
 
 def _is_batchable(transform: Any) -> bool:
@@ -136,7 +136,7 @@ class RandomHorizontalFlip:
         self.p = float(p)
 
     def __call__(self, img: Any) -> Any:
-        from telar.random import default_rng
+        from telar.engine.random import default_rng
 
         values, is_tensor = _values(img)
         if default_rng().random() >= self.p:
@@ -146,7 +146,7 @@ class RandomHorizontalFlip:
 
     def batch(self, images: np.ndarray) -> np.ndarray:
         """Each image of ``(N, ..., W)`` flipped with probability ``p``, in one pass."""
-        from telar.random import default_rng
+        from telar.engine.random import default_rng
 
         flip = default_rng().random(len(images)) < self.p
         out = np.array(images, copy=True)
@@ -175,7 +175,7 @@ class RandomCrop:
         return padded
 
     def __call__(self, img: Any) -> Any:
-        from telar.random import default_rng
+        from telar.engine.random import default_rng
 
         values, is_tensor = _values(img)
         padded = self._padded(values)
@@ -187,7 +187,7 @@ class RandomCrop:
     def batch(self, images: np.ndarray) -> np.ndarray:
         """Every image of ``(N, H, W)`` or ``(N, C, H, W)`` cropped at its own offset, with
         one gather."""
-        from telar.random import default_rng
+        from telar.engine.random import default_rng
 
         padded = self._padded(np.asarray(images))
         n, (h, w), (th, tw) = len(padded), padded.shape[-2:], self.size
@@ -210,7 +210,7 @@ class _AugmentWrapper:
     ``ToTensor``) pass as they are; ``uint8`` ones are scaled to ``[0, 1]`` and back."""
 
     def _run(self, images: np.ndarray) -> np.ndarray:
-        from telar.random import default_rng
+        from telar.engine.random import default_rng
 
         if images.dtype == np.uint8:
             out = self._apply(images.astype(np.float32) / np.float32(255), default_rng())

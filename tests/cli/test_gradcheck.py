@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from telar import functional
@@ -29,10 +30,10 @@ def test_gradcheck_command_checks_the_built_in_list(capsys):
 
 
 def test_gradcheck_command_exits_1_when_a_backward_rule_is_wrong(capsys, monkeypatch):
-    from telar.autograd import make_result
+    from telar.engine import make_result
 
     def broken_tanh(x):  # forward right, backward missing the (1 - tanh^2) factor
-        out = functional.xp.tanh(x.data)
+        out = np.tanh(x.data)
         return make_result(out, (x,), lambda g: (g,))
 
     monkeypatch.setattr(functional, "tanh", broken_tanh)

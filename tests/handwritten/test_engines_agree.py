@@ -12,7 +12,7 @@ import pytest
 
 import telar
 from telar import nn
-from telar.functional import cross_entropy
+from telar.engine.functional import cross_entropy
 
 SIZES = (784, 64, 32, 16, 10)
 

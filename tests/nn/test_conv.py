@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import telar
-from telar import functional as F
 from telar import nn
+from telar.engine import functional as F
 from telar.errors import ConfigError
 
 

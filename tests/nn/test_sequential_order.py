@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 import telar
-from telar import functional as TF
-from telar import functional_conv as F
 from telar import nn
+from telar.engine import functional as F
+from telar.engine import functional as TF
 
 
 def tie_heavy_input(shape, seed) -> np.ndarray:

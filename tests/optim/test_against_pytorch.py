@@ -150,7 +150,7 @@ def test_loading_state_for_other_parameters_is_refused():
 
 def test_training_a_model_end_to_end_lowers_the_loss():
     import telar
-    from telar import functional as F
+    from telar.engine import functional as F
 
     rng = np.random.default_rng(0)
     x = telar.tensor(rng.normal(size=(64, 5)).astype(np.float32))

@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from telar.autograd import Tensor
+from telar.engine import Tensor
+from telar.engine.functional import cross_entropy
+from telar.engine.gradcheck import GradcheckReport, gradcheck
 from telar.errors import ConfigError
-from telar.functional import cross_entropy
-from telar.gradient_check import GradcheckReport, gradcheck
 from telar.nn import ACTIVATIONS, build_mlp
 from telar.nn.init import INITIALISERS
 

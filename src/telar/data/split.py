@@ -6,7 +6,6 @@ import numbers
 
 import numpy as np
 
-from telar.backend import xp
 from telar.errors import ConfigError
 
 
@@ -18,13 +17,13 @@ def to_float(images: np.ndarray) -> np.ndarray:
     >>> to_float(np.array([[[0, 255], [51, 102]]], dtype=np.uint8))
     array([[0. , 1. , 0.2, 0.4]], dtype=float32)
     """
-    images = xp.asarray(images)
+    images = np.asarray(images)
     if images.dtype != np.uint8:
         raise TypeError(f"to_float expects uint8 images, got {images.dtype}")
     if images.ndim < 2:
         raise ValueError(f"to_float expects images of shape (N, ...), got {images.shape}")
-    out = images.reshape(images.shape[0], -1).astype(xp.float32)
-    xp.divide(out, xp.float32(255), out=out)
+    out = images.reshape(images.shape[0], -1).astype(np.float32)
+    np.divide(out, np.float32(255), out=out)
     return out
 
 

@@ -43,13 +43,13 @@ logits. It exists only to test the report's claim about high learning rates.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from telar.backend import xp
-from telar.errors import ConfigError
-from telar.threads import blas_threads, cores
+from telar.engine.array import xp
+from telar.engine.cpu.threads import blas_threads, cores
+from telar.engine.cpu.workers import run_chunks
+from telar.errors import ConfigError, ModelFileError
 
 REPORT_SIZES: tuple[int, ...] = (784, 64, 32, 16, 10)
 
@@ -317,8 +317,8 @@ class HandwrittenNetwork:
         correct = xp.zeros(blocks, xp.int64)
         max_abs_logit = xp.zeros(blocks)
 
-        def work(worker: int) -> None:
-            for j in range(worker, blocks, workers):  # alternate blocks
+        def work(worker: int, count: int) -> None:
+            for j in range(worker, blocks, count):  # alternate blocks
                 lo = starts[j]
                 xs, ys = x[lo : lo + BLOCK_ROWS], y[lo : lo + BLOCK_ROWS]
                 if xs.dtype != self.dtype:
@@ -336,14 +336,7 @@ class HandwrittenNetwork:
         # The row-block threads are the parallelism: BLAS threads inside them would only
         # fight them for the cores, whoever called us.
         with blas_threads(1):
-            if workers <= 1:
-                work(0)
-            else:
-                with ThreadPoolExecutor(workers - 1) as pool:
-                    others = [pool.submit(work, w) for w in range(1, workers)]
-                    work(0)
-                    for f in others:
-                        f.result()
+            run_chunks(blocks, work, max_workers=workers)
         xp.sum(self._partials, axis=0, out=self.grads)  # block order: deterministic
         self._x = self._buf = None  # no whole-batch activations are kept
         self.last_loss = float(losses.sum() / n)
@@ -377,8 +370,6 @@ class HandwrittenNetwork:
 
     def load_arrays(self, arrays: dict[str, np.ndarray]) -> None:
         """Set the weights and biases from :meth:`arrays`' layout (every shape checked first)."""
-        from telar.errors import ModelFileError
-
         targets = [(f"weight{l}", w) for l, w in enumerate(self.weights)]
         targets += [(f"bias{l}", b) for l, b in enumerate(self.biases)]
         missing = [key for key, _ in targets if key not in arrays]

@@ -3,6 +3,7 @@
 from telar.nn import functional, init
 from telar.nn.activation import ACTIVATIONS, ELU, GELU, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from telar.nn.build import DenseNet, build_mlp, normalise_spec
+from telar.nn.container import Sequential
 from telar.nn.conv import (
     AdaptiveAvgPool2d,
     AvgPool2d,
@@ -17,7 +18,6 @@ from telar.nn.layers import (
     Flatten,
     Identity,
     Linear,
-    Sequential,
     Unflatten,
 )
 from telar.nn.losses import (

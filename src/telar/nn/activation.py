@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from telar import functional as F
-from telar.autograd import Tensor
+from telar.engine import Tensor
+from telar.engine import functional as F
 from telar.nn.module import Module
 
 

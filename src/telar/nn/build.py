@@ -8,8 +8,9 @@ import numpy as np
 
 from telar.errors import ConfigError
 from telar.nn.activation import ACTIVATIONS
+from telar.nn.container import Sequential
 from telar.nn.init import INITIALISERS
-from telar.nn.layers import BatchNorm1d, Dropout, Flatten, Linear, Sequential
+from telar.nn.layers import BatchNorm1d, Dropout, Flatten, Linear
 from telar.nn.module import Module
 
 SPEC_DEFAULTS: dict[str, Any] = {

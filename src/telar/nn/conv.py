@@ -1,7 +1,8 @@
 """Convolutional layers (PyTorch's names and semantics, NCHW): ``Conv2d``, ``MaxPool2d``,
 ``AvgPool2d``, ``AdaptiveAvgPool2d``, ``BatchNorm2d``, ``Dropout2d``.
 
-Thin modules over :mod:`telar.functional_conv`, where the formulas and backward rules live.
+Thin modules over :mod:`telar.engine.conv`, :mod:`telar.engine.pooling` and
+:mod:`telar.engine.normalisation`, where the formulas and backward rules live.
 """
 
 from __future__ import annotations
@@ -11,12 +12,15 @@ from typing import Any
 
 import numpy as np
 
-from telar import functional_conv as FC
-from telar.autograd import Tensor
-from telar.backend import xp
+from telar.engine import Tensor
+from telar.engine import functional as F
+from telar.engine.array import xp
+from telar.engine.random import as_rng
+from telar.engine.windows import output_size
+from telar.engine.windows import pair as engine_pair
 from telar.errors import ConfigError
 from telar.nn.init import Initialiser, get_initialiser
-from telar.nn.layers import BatchNorm1d, Dropout, as_generator
+from telar.nn.layers import BatchNorm1d, Dropout
 from telar.nn.module import Module, Parameter
 
 Pair = int | tuple[int, int]
@@ -24,7 +28,7 @@ Pair = int | tuple[int, int]
 
 def _pair(value: Pair, name: str) -> tuple[int, int]:
     try:
-        pair = FC._pair(value, name)
+        pair = engine_pair(value, name)
     except (TypeError, ValueError) as exc:
         raise ConfigError(str(exc)) from None
     return pair
@@ -61,7 +65,7 @@ class Conv2d(Module):
                               f"padding non-negative, got kernel {self.kernel_size}, stride "
                               f"{self.stride}, padding {self.padding}, dilation {self.dilation}")
         self.init_name = init if isinstance(init, str) else getattr(init, "__name__", "custom")
-        generator = as_generator(rng)
+        generator = as_rng(rng)
         fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
         shape = (self.out_channels, self.in_channels, *self.kernel_size)
         weight = get_initialiser(init)((self.out_channels, fan_in), generator, dtype)
@@ -76,7 +80,7 @@ class Conv2d(Module):
             self.bias = Parameter(xp.zeros(self.out_channels, dtype=dtype))
 
     def forward(self, x: Tensor) -> Tensor:
-        return FC.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
 
     def output_shape(self, shape: tuple[int, int, int]) -> tuple[int, int, int]:
         """``(C, H, W) -> (out_channels, Ho, Wo)`` for one sample."""
@@ -84,8 +88,8 @@ class Conv2d(Module):
         if self.padding == "same":
             return self.out_channels, shape[1], shape[2]
         ph, pw = self.padding
-        return (self.out_channels, FC.output_size(shape[1], kh, sh, ph, dh),
-                FC.output_size(shape[2], kw, sw, pw, dw))
+        return (self.out_channels, output_size(shape[1], kh, sh, ph, dh),
+                output_size(shape[2], kw, sw, pw, dw))
 
     def extra_repr(self) -> str:
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
@@ -109,7 +113,7 @@ class _Pool2d(Module):
     def output_shape(self, shape: tuple[int, int, int]) -> tuple[int, int, int]:
         """``(C, H, W) -> (C, Ho, Wo)`` for one sample."""
         (kh, kw), (sh, sw), (ph, pw) = self.kernel_size, self.stride, self.padding
-        return shape[0], FC.output_size(shape[1], kh, sh, ph), FC.output_size(shape[2], kw, sw, pw)
+        return shape[0], output_size(shape[1], kh, sh, ph), output_size(shape[2], kw, sw, pw)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -119,7 +123,7 @@ class MaxPool2d(_Pool2d):
     """Max over ``kernel_size`` windows every ``stride`` (default: the kernel) pixels."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return FC.max_pool2d(x, self.kernel_size, self.stride, self.padding)
+        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding)
 
 
 class AvgPool2d(_Pool2d):
@@ -131,7 +135,7 @@ class AvgPool2d(_Pool2d):
         self.count_include_pad = bool(count_include_pad)
 
     def forward(self, x: Tensor) -> Tensor:
-        return FC.avg_pool2d(x, self.kernel_size, self.stride, self.padding,
+        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding,
                              self.count_include_pad)
 
 
@@ -146,7 +150,7 @@ class AdaptiveAvgPool2d(Module):
                               f"{self.output_size}")
 
     def forward(self, x: Tensor) -> Tensor:
-        return FC.adaptive_avg_pool2d(x, self.output_size)
+        return F.adaptive_avg_pool2d(x, self.output_size)
 
     def output_shape(self, shape: tuple[int, int, int]) -> tuple[int, int, int]:
         return shape[0], *self.output_size
@@ -165,7 +169,7 @@ class BatchNorm2d(BatchNorm1d):
     def forward(self, x: Tensor) -> Tensor:
         if x.data.ndim != 4:
             raise ValueError(f"BatchNorm2d expects (N, C, H, W) input, got shape {x.shape}")
-        return FC.batch_norm2d(x, self.weight, self.bias, self.running_mean, self.running_var,
+        return F.batch_norm2d(x, self.weight, self.bias, self.running_mean, self.running_var,
                                self.training, self.momentum, self.eps)
 
 
@@ -174,4 +178,4 @@ class Dropout2d(Dropout):
     a :class:`Dropout` whose mask is drawn per channel, not per value."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return FC.dropout2d(x, self.p, self.training, self.generator)
+        return F.dropout2d(x, self.p, self.training, self.generator)

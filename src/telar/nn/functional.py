@@ -1,35 +1,8 @@
-"""``telar.nn.functional``: the primitives of :mod:`telar.functional` under PyTorch's path."""
+"""``telar.nn.functional``: PyTorch's ``torch.nn.functional``, the engine's operations.
 
-from telar.losses import (  # noqa: F401  (losses composed of the primitives)
-    binary_cross_entropy,
-    binary_cross_entropy_with_logits,
-    l1_loss,
-    mse_loss,
-    nll_loss,
-)
+Every name is :mod:`telar.engine.functional`'s (where each operation is listed with the module
+that defines it, forward beside backward); this module only gives them PyTorch's path.
+"""
 
-# isort: split
-from telar.functional import *  # noqa: F403
-from telar.functional import (  # noqa: F401  (names star-import would skip or shadow)
-    abs,
-    batch_norm,
-    cross_entropy,
-    dropout,
-    flatten,
-    gelu,
-    linear,
-    log_softmax,
-    max,
-    min,
-    relu,
-    softmax,
-    sum,
-)
-from telar.functional_conv import (  # noqa: F401, E402  (the 4-D primitives)
-    adaptive_avg_pool2d,
-    avg_pool2d,
-    batch_norm2d,
-    conv2d,
-    dropout2d,
-    max_pool2d,
-)
+from telar.engine.functional import *  # noqa: F403
+from telar.engine.functional import __all__  # noqa: F401

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from telar.engine.random import as_rng
 from telar.errors import ConfigError
 
 Initialiser = Callable[[tuple[int, int], np.random.Generator, np.dtype], np.ndarray]
@@ -121,8 +122,6 @@ def _fill(tensor: Any, values: np.ndarray | float) -> Any:
 
 
 def _rng(generator: Any) -> np.random.Generator:
-    from telar.random import as_rng
-
     return as_rng(generator)
 
 

@@ -1,28 +1,20 @@
-"""Layers: ``Linear``, ``Dropout``, ``BatchNorm1d``, ``Flatten``, ``Unflatten``, ``Sequential``."""
+"""Layers: ``Linear``, ``Dropout``, ``BatchNorm1d``, ``Flatten``, ``Unflatten``, ``Identity``."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
-from telar import functional as F
-from telar.autograd import Tensor
-from telar.backend import xp
+from telar.engine import Tensor
+from telar.engine import functional as F
+from telar.engine.array import xp
+from telar.engine.devices import check_device
+from telar.engine.random import as_rng
 from telar.errors import ConfigError
-from telar.functional_conv import max_pool2d_relu
 from telar.nn.init import Initialiser, get_initialiser
 from telar.nn.module import Module, Parameter
-
-
-def as_generator(rng: np.random.Generator | int | None) -> np.random.Generator:
-    """A Generator from a Generator, a seed, or ``None``: telar's default generator, which
-    :func:`telar.manual_seed` seeds (as ``torch.manual_seed`` seeds PyTorch's layers)."""
-    from telar.random import as_rng
-
-    return as_rng(rng)
 
 
 class Linear(Module):
@@ -41,15 +33,13 @@ class Linear(Module):
                  init: str | Initialiser = "pytorch",
                  rng: np.random.Generator | int | None = None, dtype: Any = np.float32,
                  device: Any = None) -> None:
-        from telar.devices import check_device
-
         super().__init__()
         check_device(device)
         if in_features < 1 or out_features < 1:
             raise ConfigError(f"Linear needs positive sizes, got {in_features} -> {out_features}")
         self.in_features, self.out_features = int(in_features), int(out_features)
         self.init_name = init if isinstance(init, str) else getattr(init, "__name__", "custom")
-        generator = as_generator(rng)
+        generator = as_rng(rng)
         weight = get_initialiser(init)((out_features, in_features), generator, dtype)
         self.weight = Parameter(weight)
         if not bias:
@@ -80,7 +70,7 @@ class Dropout(Module):
         if not 0.0 <= p < 1.0:
             raise ConfigError(f"dropout probability must be in [0, 1), got {p}")
         self.p = float(p)
-        self.generator = as_generator(rng)
+        self.generator = as_rng(rng)
 
     def forward(self, x: Tensor) -> Tensor:
         return F.dropout(x, self.p, self.training, rng=self.generator)
@@ -154,67 +144,6 @@ class Unflatten(Module):
 
     def extra_repr(self) -> str:
         return f"{self.dim}, {self.sizes}"
-
-
-class _ReLUMaxPool:
-    """A ``ReLU`` and a ``MaxPool2d`` next to each other (either order), run as one step by
-    :func:`telar.functional_conv.max_pool2d_relu`: ``maxpool(relu(x)) = relu(maxpool(x))``
-    exactly, values and gradients (ReLU is monotone), and the fused pass skips the ReLU's
-    own passes over the conv output (3.2 M values per batch after the standard CNN's first
-    convolution). Only the exact classes are fused: a subclass may do something else."""
-
-    def __init__(self, relu: Module, pool: Module, written: tuple[Module, Module]) -> None:
-        self.relu, self.pool, self.modules = relu, pool, written
-
-    def forward(self, x: Tensor) -> Tensor:
-        pool = self.pool
-        return max_pool2d_relu(x, pool.kernel_size, pool.stride, pool.padding)
-
-
-def _fuse_relu_and_max_pool(layers: list[Module]) -> list[Module | _ReLUMaxPool]:
-    """The execution order: each ``ReLU`` next to a ``MaxPool2d`` is fused with it."""
-    from telar.nn.activation import ReLU
-    from telar.nn.conv import MaxPool2d
-
-    order: list[Module | _ReLUMaxPool] = []
-    i = 0
-    while i < len(layers):
-        pair = tuple(type(m) for m in layers[i:i + 2])
-        if pair in ((ReLU, MaxPool2d), (MaxPool2d, ReLU)):
-            relu, pool = layers[i:i + 2] if pair[0] is ReLU else layers[i:i + 2][::-1]
-            order.append(_ReLUMaxPool(relu, pool, (layers[i], layers[i + 1])))
-            i += 2
-        else:
-            order.append(layers[i])
-            i += 1
-    return order
-
-
-class Sequential(Module):
-    """Apply modules in order; they are registered as ``"0"``, ``"1"``, ... like PyTorch's."""
-
-    def __init__(self, *modules: Module) -> None:
-        super().__init__()
-        for i, module in enumerate(modules):
-            if not isinstance(module, Module):
-                raise TypeError(f"Sequential takes modules, got {type(module).__name__} at {i}")
-            setattr(self, str(i), module)
-        self._layers = list(modules)
-        self._order = _fuse_relu_and_max_pool(self._layers)
-
-    def forward(self, x: Tensor) -> Tensor:
-        for layer in self._order:
-            x = layer.forward(x)  # forward directly: one Python call fewer per layer
-        return x
-
-    def __getitem__(self, i: int) -> Module:
-        return self._layers[i]
-
-    def __len__(self) -> int:
-        return len(self._layers)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._layers)
 
 
 class Identity(Module):

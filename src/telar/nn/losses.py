@@ -1,4 +1,4 @@
-"""Loss modules (PyTorch's names and arguments), thin wrappers over :mod:`telar.losses`.
+"""Loss modules (PyTorch's names and arguments), thin wrappers over :mod:`telar.engine.losses`.
 
 >>> loss_fn = nn.CrossEntropyLoss(label_smoothing=0.1)     # doctest: +SKIP
 >>> loss = loss_fn(logits, targets)
@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from telar import functional as F
-from telar import losses as L
-from telar.autograd import Tensor
+from telar.engine import Tensor
+from telar.engine import functional as F
+from telar.engine import losses as L
 from telar.nn.module import Module
 
 

@@ -14,8 +14,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from telar.autograd import Tensor
-from telar.backend import xp
+from telar.engine import Tensor
+from telar.engine.array import xp
+from telar.engine.devices import check_device, to_arguments
 from telar.errors import ModelFileError
 
 
@@ -179,8 +180,6 @@ class Module:
     def to(self, *args: Any, **kwargs: Any) -> Module:
         """``to(device)`` (only the CPU exists) or ``to(dtype)``: casts floating-point
         parameters and buffers. Returns ``self``."""
-        from telar.devices import to_arguments
-
         dtype = to_arguments(args, kwargs)
         return self if dtype is None else self.to_dtype(dtype)
 
@@ -188,8 +187,6 @@ class Module:
         return self
 
     def cuda(self, device: Any = None) -> Module:
-        from telar.devices import check_device
-
         check_device("cuda")
         return self
 

@@ -39,9 +39,10 @@ import numpy as np
 
 from telar.errors import ConfigError
 from telar.nn.activation import ACTIVATIONS
+from telar.nn.container import Sequential
 from telar.nn.conv import AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, Dropout2d, MaxPool2d
 from telar.nn.init import INITIALISERS
-from telar.nn.layers import BatchNorm1d, Dropout, Flatten, Linear, Sequential, Unflatten
+from telar.nn.layers import BatchNorm1d, Dropout, Flatten, Linear, Unflatten
 from telar.nn.module import Module
 
 Shape = tuple[int, ...]

@@ -35,7 +35,7 @@ import math
 
 import numpy as np
 
-from telar.backend import xp
+from telar.engine.array import xp
 
 #: Moments smaller than this in magnitude are flushed to zero by :func:`flush_tiny_`.
 TINY = 1e-30

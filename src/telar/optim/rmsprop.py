@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from telar.autograd import Tensor
-from telar.backend import xp
+from telar.engine import Tensor
+from telar.engine.array import xp
 from telar.optim.optimizer import Optimizer
 
 

@@ -51,9 +51,9 @@ def train_run(config: TrainConfig, out: Path, *, resume: bool = False, overwrite
     ``out/checkpoint.npz`` (a run that was killed, interrupted or already finished: then only
     the results are written again).
     """
-    from telar.memory import retain_freed_memory
+    from telar.engine.cpu.memory import retain_freed_memory
 
-    retain_freed_memory()  # per-step arrays reused without page faults (telar.memory)
+    retain_freed_memory()  # per-step arrays reused without page faults (telar.engine.cpu.memory)
     with claim_run_dir(out, resume=resume, overwrite=overwrite):
         return _train_in(config, out, resume=resume, stream=stream or sys.stderr,
                          progress=progress)

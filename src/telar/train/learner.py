@@ -92,7 +92,7 @@ class Learner:
 
     def matmul_layer_sizes(self) -> list[tuple[int, int]] | None:
         """``(n_in, n_out)`` of the matrix products per sample, for the BLAS thread policy
-        (:mod:`telar.threads`); ``None``: keep the default threads."""
+        (:mod:`telar.engine.cpu.threads`); ``None``: keep the default threads."""
         return None
 
     def num_parameters(self) -> int:

@@ -110,8 +110,9 @@ def default_batch_context(batch_size: int | None, learner: Learner | None = None
                           ) -> Callable[[], Any]:
     """BLAS threads for the batches: a learner that reports the layer sizes of its products
     (``matmul_layer_sizes()``) gets threads by the size of its largest product per batch
-    (:mod:`telar.threads`); a full batch, or a learner that doesn't say, keeps the default."""
-    from telar.threads import blas_threads, threads_for_layers
+    (:mod:`telar.engine.cpu.threads`); a full batch, or a learner that doesn't say, keeps the
+    default."""
+    from telar.engine.cpu.threads import blas_threads, threads_for_layers
     sizes = learner.matmul_layer_sizes() if learner is not None else None
     threads = None if batch_size is None or sizes is None else threads_for_layers(
         batch_size, sizes)

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from telar import functional as F
-from telar.autograd import Tensor, no_grad
+from telar.engine import Tensor, no_grad
+from telar.engine import functional as F
 from telar.nn import Conv2d, Dropout, Linear, Module
 from telar.optim import clip_grad_norm_
 from telar.train.learner import Learner
@@ -56,7 +56,7 @@ class ModuleLearner(Learner):
     def matmul_layer_sizes(self) -> list[tuple[int, int]]:
         """Dense layers' ``(in, out)``. A network with convolutions reports none, so the loop
         keeps BLAS on one thread: convolutions get the other cores from their own sample-chunk
-        threads (:mod:`telar.chunk_workers`), which beat multi-threaded BLAS on the small
+        threads (:mod:`telar.engine.cpu.workers`), which beat multi-threaded BLAS on the small
         per-chunk products (bench_cnn.py)."""
         modules = list(self.model.modules())
         if any(isinstance(m, Conv2d) for m in modules):

@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from telar.autograd import Tensor
-from telar.random import as_rng
+from telar.engine import Tensor
+from telar.engine.random import as_rng
 
 
 class Dataset:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from telar.backend import xp
 from telar.data.augment.images import as_nchw, pad_border, take
 
 
@@ -28,17 +27,17 @@ def translate(x: np.ndarray, dy: np.ndarray, dx: np.ndarray,
     """
     images = as_nchw(x, image_shape)
     n, c, h, w = images.shape
-    dy = xp.asarray(dy, dtype=np.intp)
-    dx = xp.asarray(dx, dtype=np.intp)
-    k = int(max(xp.abs(dy).max(initial=0), xp.abs(dx).max(initial=0)))
+    dy = np.asarray(dy, dtype=np.intp)
+    dx = np.asarray(dx, dtype=np.intp)
+    k = int(max(np.abs(dy).max(initial=0), np.abs(dx).max(initial=0)))
     if k == 0:
         return x.copy()
-    padded = xp.zeros((n, c, h + 2 * k, w + 2 * k), dtype=images.dtype)
+    padded = np.zeros((n, c, h + 2 * k, w + 2 * k), dtype=images.dtype)
     padded[:, :, k:k + h, k:k + w] = images
-    windows = xp.lib.stride_tricks.sliding_window_view(padded, (h, w), axis=(2, 3))
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (h, w), axis=(2, 3))
     # windows[i, ch, top, left] is the h×w crop starting at (top, left): advanced indices
     # on axes 0, 2, 3 around the channel slice put the batch axis first, (n, c, h, w).
-    out = windows[xp.arange(n), :, k - dy, k - dx]
+    out = windows[np.arange(n), :, k - dy, k - dx]
     return out.reshape(x.shape)
 
 
@@ -65,8 +64,8 @@ def hflip(x: np.ndarray, which: np.ndarray,
           image_shape: tuple[int, int] | None = None) -> np.ndarray:
     """Mirror left-right the images where ``which[i]`` is true: ``out[i] = x[i, :, ::-1]``."""
     images = as_nchw(x, image_shape)
-    which = xp.asarray(which, dtype=bool)[:, None, None, None]
-    return xp.where(which, images[..., ::-1], images).reshape(x.shape)
+    which = np.asarray(which, dtype=bool)[:, None, None, None]
+    return np.where(which, images[..., ::-1], images).reshape(x.shape)
 
 
 def random_flip(x: np.ndarray, rng: np.random.Generator, p: float = 0.5,
@@ -93,39 +92,39 @@ def rotate(x: np.ndarray, angles: np.ndarray, interpolation: str = "bilinear",
         raise ValueError(f"interpolation must be 'bilinear' or 'nearest', got {interpolation!r}")
     images = as_nchw(x, image_shape)
     n, c, h, w = images.shape
-    theta = xp.deg2rad(xp.asarray(angles, dtype=np.float64))
-    cos = xp.cos(theta).astype(np.float32)[:, None, None]
-    sin = xp.sin(theta).astype(np.float32)[:, None, None]
+    theta = np.deg2rad(np.asarray(angles, dtype=np.float64))
+    cos = np.cos(theta).astype(np.float32)[:, None, None]
+    sin = np.sin(theta).astype(np.float32)[:, None, None]
     cy, cx = np.float32((h - 1) / 2), np.float32((w - 1) / 2)
-    y = (xp.arange(h, dtype=np.float32) - cy)[None, :, None]
-    xs = (xp.arange(w, dtype=np.float32) - cx)[None, None, :]
+    y = (np.arange(h, dtype=np.float32) - cy)[None, :, None]
+    xs = (np.arange(w, dtype=np.float32) - cx)[None, None, :]
     src_x = cos * xs - sin * y + cx
     src_y = sin * xs + cos * y + cy
     if interpolation == "nearest":
-        out = take(pad_border(images), xp.rint(src_y).astype(np.intp),
-                   xp.rint(src_x).astype(np.intp))
+        out = take(pad_border(images), np.rint(src_y).astype(np.intp),
+                   np.rint(src_x).astype(np.intp))
         return out.reshape(x.shape)
     # Bilinear: clip the coordinates into [-1, h] × [-1, w] (outside reads the zero border
     # with weight 1), then the four neighbours sit at flat offsets 0, 1, wp, wp + 1 of one
     # index into the image padded by 1 before and 2 after.
-    xp.clip(src_y, -1, h, out=src_y)
-    xp.clip(src_x, -1, w, out=src_x)
-    r0 = xp.floor(src_y)
-    c0 = xp.floor(src_x)
+    np.clip(src_y, -1, h, out=src_y)
+    np.clip(src_x, -1, w, out=src_x)
+    r0 = np.floor(src_y)
+    c0 = np.floor(src_x)
     fy = (src_y - r0).astype(images.dtype, copy=False)[:, None]
     fx = (src_x - c0).astype(images.dtype, copy=False)[:, None]
     hp, wp = h + 3, w + 3
-    padded = xp.zeros((n, c, hp, wp), dtype=images.dtype)
+    padded = np.zeros((n, c, hp, wp), dtype=images.dtype)
     padded[:, :, 1:h + 1, 1:w + 1] = images
-    flat = ((xp.arange(n)[:, None, None] * (c * hp) + r0.astype(np.intp) + 1) * wp
+    flat = ((np.arange(n)[:, None, None] * (c * hp) + r0.astype(np.intp) + 1) * wp
             + c0.astype(np.intp) + 1)[:, None]
     if c > 1:
-        flat = flat + (xp.arange(c) * (hp * wp))[None, :, None, None]
+        flat = flat + (np.arange(c) * (hp * wp))[None, :, None, None]
     values = padded.reshape(-1)
-    top = xp.take(values, flat)
-    top += (xp.take(values, flat + 1) - top) * fx
-    bottom = xp.take(values, flat + wp)
-    bottom += (xp.take(values, flat + wp + 1) - bottom) * fx
+    top = np.take(values, flat)
+    top += (np.take(values, flat + 1) - top) * fx
+    bottom = np.take(values, flat + wp)
+    bottom += (np.take(values, flat + wp + 1) - bottom) * fx
     bottom -= top
     bottom *= fy
     top += bottom

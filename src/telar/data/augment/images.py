@@ -13,8 +13,6 @@ import math
 
 import numpy as np
 
-from telar.backend import xp
-
 
 def check_floating(x: np.ndarray) -> None:
     """Refuse integer images: augmentations compute in, and return, the input's float dtype."""
@@ -51,7 +49,7 @@ def as_nchw(x: np.ndarray, image_shape: tuple[int, int] | None = None) -> np.nda
 def pad_border(images: np.ndarray) -> np.ndarray:
     """``images`` ``(n, c, h, w)`` with one zero pixel added on every side, for :func:`take`."""
     n, c, h, w = images.shape
-    padded = xp.zeros((n, c, h + 2, w + 2), dtype=images.dtype)
+    padded = np.zeros((n, c, h + 2, w + 2), dtype=images.dtype)
     padded[:, :, 1:-1, 1:-1] = images
     return padded
 
@@ -65,11 +63,11 @@ def take(padded: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     every channel.
     """
     n, c, hp, wp = padded.shape
-    r = xp.clip(rows, -1, hp - 2) + 1
-    q = xp.clip(cols, -1, wp - 2) + 1
-    flat = (xp.arange(n)[:, None, None] * (c * hp) + r) * wp + q  # channel 0
+    r = np.clip(rows, -1, hp - 2) + 1
+    q = np.clip(cols, -1, wp - 2) + 1
+    flat = (np.arange(n)[:, None, None] * (c * hp) + r) * wp + q  # channel 0
     if c > 1:
-        flat = flat[:, None] + (xp.arange(c) * (hp * wp))[None, :, None, None]
+        flat = flat[:, None] + (np.arange(c) * (hp * wp))[None, :, None, None]
     else:
         flat = flat[:, None]
-    return xp.take(padded.reshape(-1), flat)
+    return np.take(padded.reshape(-1), flat)

@@ -12,7 +12,6 @@ import math
 
 import numpy as np
 
-from telar.backend import xp
 from telar.data.augment.images import as_nchw, check_floating
 
 ERASE_SCALE = (0.02, 0.33)  # torchvision RandomErasing's defaults
@@ -36,11 +35,11 @@ def erase(x: np.ndarray, top: np.ndarray, left: np.ndarray, height: np.ndarray,
     """
     images = as_nchw(x, image_shape)
     n, c, h, w = images.shape
-    top, left, height, width = (xp.asarray(a, dtype=np.intp)[:, None]
+    top, left, height, width = (np.asarray(a, dtype=np.intp)[:, None]
                                 for a in (top, left, height, width))
-    rows = (xp.arange(h) >= top) & (xp.arange(h) < top + height)  # (n, h)
-    cols = (xp.arange(w) >= left) & (xp.arange(w) < left + width)  # (n, w)
-    mask = xp.broadcast_to((rows[:, :, None] & cols[:, None, :])[:, None], images.shape)
+    rows = (np.arange(h) >= top) & (np.arange(h) < top + height)  # (n, h)
+    cols = (np.arange(w) >= left) & (np.arange(w) < left + width)  # (n, w)
+    mask = np.broadcast_to((rows[:, :, None] & cols[:, None, :])[:, None], images.shape)
     out = images.copy()
     out[mask] = fill
     return out.reshape(x.shape)
@@ -82,7 +81,7 @@ def random_erasing(x: np.ndarray, rng: np.random.Generator, p: float = 0.5,
     if fill == "noise":
         count = int((height * width).sum()) * c
         draw_type = np.float32 if images.dtype == np.float32 else np.float64
-        value = xp.asarray(rng.random(count, dtype=draw_type), dtype=images.dtype)
+        value = np.asarray(rng.random(count, dtype=draw_type), dtype=images.dtype)
     return erase(x, top, left, height, width, value, image_shape)
 
 
@@ -93,9 +92,9 @@ def adjust_brightness(x: np.ndarray, factors: np.ndarray) -> np.ndarray:
     array([[0.4, 1. ]], dtype=float32)
     """
     check_floating(x)
-    f = xp.asarray(factors, dtype=x.dtype).reshape((-1,) + (1,) * (x.ndim - 1))
+    f = np.asarray(factors, dtype=x.dtype).reshape((-1,) + (1,) * (x.ndim - 1))
     out = x * f
-    return xp.clip(out, 0, 1, out=out)
+    return np.clip(out, 0, 1, out=out)
 
 
 def adjust_contrast(x: np.ndarray, factors: np.ndarray) -> np.ndarray:
@@ -109,11 +108,11 @@ def adjust_contrast(x: np.ndarray, factors: np.ndarray) -> np.ndarray:
     """
     check_floating(x)
     shape = (-1,) + (1,) * (x.ndim - 1)
-    f = xp.asarray(factors, dtype=x.dtype).reshape(shape)
+    f = np.asarray(factors, dtype=x.dtype).reshape(shape)
     mean = x.mean(axis=tuple(range(1, x.ndim)), dtype=x.dtype).reshape(shape)
     out = x * f
     out += (1 - f) * mean
-    return xp.clip(out, 0, 1, out=out)
+    return np.clip(out, 0, 1, out=out)
 
 
 def jitter_factors(rng: np.random.Generator, n: int, strength: float) -> np.ndarray:

@@ -1,18 +1,20 @@
 """Run numbered chunks of work on a few threads, the same result whatever their number.
 
-The convolution kernels (:mod:`telar.functional_conv`) process a batch a few samples at a
-time: an im2col copy and a GEMM per chunk, each writing its own rows of the output. NumPy
+The one place telar runs work on several threads. The convolution and max-pool kernels
+(:mod:`telar.engine.cpu.conv`, :mod:`telar.engine.cpu.pooling`) process a batch a few samples
+at a time, each chunk writing its own rows of the output; the hand-written network
+(:mod:`telar.handwritten`) splits a full batch into row blocks the same way. NumPy
 releases the GIL inside copies, ufuncs and the BLAS, so two Python threads that take
 alternate chunks use two cores. Chunk ``j`` goes to worker ``j mod W``; the chunk boundaries
 never depend on ``W``, and a chunk writes only its own slice (or its own partial sum, added
 in chunk order afterwards), so the results are bit-identical for any ``W``.
 
 With more than one worker the BLAS is single-threaded while they run
-(``telar.threads.blas_threads(1)``, about 10 microseconds a call; the training loop already
-does so for convolutional networks, evaluation does not): BLAS threads inside the workers
-would only fight them for the cores. Worker 0 is the calling thread; the others come from a
-small persistent pool, so a call costs a task hand-off (~tens of microseconds), not a thread
-start.
+(:func:`telar.engine.cpu.threads.blas_threads` with 1, about 10 microseconds a call; the
+training loop already does so for convolutional networks, evaluation does not): BLAS threads
+inside the workers would only fight them for the cores. Worker 0 is the calling thread; the
+others come from a small persistent pool, so a call costs a task hand-off (~tens of
+microseconds), not a thread start.
 """
 
 from __future__ import annotations
@@ -23,11 +25,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from telar.threads import blas_limit, blas_threads, cores
+from telar.engine.cpu.threads import blas_limit, blas_threads, cores
 
 WORKERS: int | None = None
 """Threads for chunked kernels; ``None``: one per core this process may run on
-(:func:`telar.threads.cores`). ``1`` runs everything on the calling thread."""
+(:func:`telar.engine.cpu.threads.cores`). ``1`` runs everything on the calling thread."""
 
 _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
@@ -59,16 +61,17 @@ def _as_worker(work: Callable[[int, int], None], worker: int, count: int) -> Non
         _inside.active = False
 
 
-def run_chunks(n_chunks: int, work: Callable[[int, int], None]) -> None:
+def run_chunks(n_chunks: int, work: Callable[[int, int], None],
+               max_workers: int | None = None) -> None:
     """Call ``work(worker, count)`` for ``worker = 0 .. count-1`` on ``count`` threads.
 
     ``work(w, count)`` must process chunks ``w, w + count, w + 2 count, ...`` of ``n_chunks``
     and touch only what those chunks own (plus per-thread scratch). ``count`` is
-    ``min(workers(), n_chunks)``; with one worker (or when called from inside a worker) the
-    whole job runs on the calling thread. Every worker has finished when this returns; the
-    first worker exception is raised then.
+    ``min(max_workers or workers(), n_chunks)``; with one worker (or when called from inside
+    a worker) the whole job runs on the calling thread. Every worker has finished when this
+    returns; the first worker exception is raised then.
     """
-    count = min(workers(), n_chunks)
+    count = min(max_workers or workers(), n_chunks)
     if count <= 1 or getattr(_inside, "active", False):
         work(0, 1)
         return

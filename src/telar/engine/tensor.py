@@ -1,7 +1,8 @@
-"""The autodiff engine: a :class:`Tensor` is an ndarray, its gradient, and the rule that made it.
+"""The autodiff core: a :class:`Tensor` is an array, its gradient, and the rule that made it.
 
-Reverse mode, define-by-run (micrograd / DeZero style). Every primitive in
-:mod:`telar.functional` computes its output with NumPy and attaches a *backward rule*: a
+Reverse mode, define-by-run (micrograd / DeZero style). Every operation of the engine
+(:mod:`telar.engine.functional` lists them) computes its output with the array module and,
+through :func:`make_result`, attaches a *backward rule*: a
 function that maps the gradient of the loss with respect to the output, ``dL/dy``, to the
 gradients with respect to each input, ``dL/dx_i`` (``None`` for an input that needs none).
 :meth:`Tensor.backward` then applies the chain rule in reverse topological order:
@@ -14,6 +15,11 @@ iterative, so graphs of any depth work without touching Python's recursion limit
 Gradients of the leaves (parameters, inputs created with ``requires_grad=True``) land in
 ``.grad``; intermediate gradients live only for the duration of ``backward()``.
 
+This module holds the tensor as a value in the graph: its data, gradient, backward pass and
+conversions to Python and NumPy. The methods that compute a new tensor (``x + y``,
+``x.sum()``, ``x.view(...)``...) call the operations, which themselves build tensors, so they
+are defined with them and joined to the class in :mod:`telar.engine.methods`.
+
 >>> import numpy as np, telar
 >>> x = telar.tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
 >>> (x * x).sum().backward()
@@ -23,55 +29,17 @@ array([2., 4., 6.])
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import Any
 
-import numpy as np
+from telar.engine.array import Array, host, xp
+from telar.engine.devices import CPU, check_device
+from telar.engine.grad_mode import is_grad_enabled
 
-from telar.backend import xp
-from telar.tensor_methods import TensorMethods
-
-BackwardRule = Callable[[np.ndarray], Sequence[np.ndarray | None]]
-
-# Whether operations record the graph. Switched only by `no_grad()` / `enable_grad()`, which
-# restore the previous value on exit (a context, not configuration).
-_grad_enabled: bool = True
+BackwardRule = Callable[[Array], Sequence[Array | None]]
 
 
-def is_grad_enabled() -> bool:
-    """Whether new operations record their backward rule."""
-    return _grad_enabled
-
-
-@contextmanager
-def no_grad() -> Iterator[None]:
-    """Within this block operations record no graph (evaluation, optimiser updates).
-
-    >>> with telar.no_grad():
-    ...     logits = model(x)          # doctest: +SKIP
-    """
-    global _grad_enabled
-    previous, _grad_enabled = _grad_enabled, False
-    try:
-        yield
-    finally:
-        _grad_enabled = previous
-
-
-@contextmanager
-def enable_grad() -> Iterator[None]:
-    """Within this block operations record the graph, even inside :func:`no_grad`."""
-    global _grad_enabled
-    previous, _grad_enabled = _grad_enabled, True
-    try:
-        yield
-    finally:
-        _grad_enabled = previous
-
-
-class Tensor(TensorMethods):
+class Tensor:
     """An n-dimensional array that remembers how it was computed.
 
     Attributes:
@@ -85,8 +53,6 @@ class Tensor(TensorMethods):
     # calls Tensor.__eq__ (element-wise), instead of NumPy treating the tensor as one object.
     __array_priority__ = 1000
     __array_ufunc__ = None
-    # Comparisons are element-wise, so identity (not value) is what hashing uses, as in PyTorch.
-    __hash__ = object.__hash__
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
         if isinstance(data, Tensor):
@@ -99,8 +65,8 @@ class Tensor(TensorMethods):
                             f"array of dtype {array.dtype}")
         if requires_grad and not xp.issubdtype(array.dtype, xp.floating):
             raise TypeError(f"only floating-point tensors can require gradients, got {array.dtype}")
-        self.data: np.ndarray = array
-        self.grad: np.ndarray | None = None
+        self.data: Array = array
+        self.grad: Array | None = None
         self.requires_grad: bool = bool(requires_grad)
         self._parents: tuple[Tensor, ...] = ()
         self._backward: BackwardRule | None = None
@@ -128,7 +94,7 @@ class Tensor(TensorMethods):
         return self.data.ndim
 
     @property
-    def dtype(self) -> np.dtype:
+    def dtype(self) -> host.dtype:
         return self.data.dtype
 
     @property
@@ -145,9 +111,9 @@ class Tensor(TensorMethods):
         grad = ", requires_grad=True" if self.requires_grad else ""
         kind = self.data.dtype
         dtype = "" if kind in (xp.float32, xp.int64, xp.bool_) else f", dtype=telar.{kind}"
-        return f"tensor({np.array2string(self.data, separator=', ')}{dtype}{grad})"
+        return f"tensor({host.array2string(self.data, separator=', ')}{dtype}{grad})"
 
-    def numpy(self) -> np.ndarray:
+    def numpy(self) -> Array:
         """The values as an ndarray (the same memory; copy it before changing it)."""
         return self.data
 
@@ -188,7 +154,7 @@ class Tensor(TensorMethods):
             self.grad = grad.copy() if self.grad is None else self.grad + grad
             return
 
-        grads: dict[int, np.ndarray] = {id(self): grad}
+        grads: dict[int, Array] = {id(self): grad}
         order = _topological_order(self)
         for node in reversed(order):
             g = grads.pop(id(node), None)
@@ -212,52 +178,111 @@ class Tensor(TensorMethods):
             for node in order:  # free the saved arrays, as PyTorch does
                 node._backward = _freed
 
-    # ----------------------------------------------------------------- operators
-    # Defined in telar.functional (imported at the bottom to avoid a cycle).
-    def __add__(self, other: Any) -> Tensor:
-        return F.add(self, other)
+    # ----------------------------------------------------------------- PyTorch's queries
+    def size(self, dim: int | None = None) -> Any:
+        """The shape as a tuple (``x.size()``), or one of its sizes (``x.size(1)``).
 
-    def __radd__(self, other: Any) -> Tensor:
-        return F.add(self, other)
+        PyTorch's method, not NumPy's attribute: the number of values is :meth:`numel`.
+        """
+        return self.data.shape if dim is None else self.data.shape[dim]
 
-    def __sub__(self, other: Any) -> Tensor:
-        return F.sub(self, other)
+    @property
+    def device(self) -> Any:
+        return CPU
 
-    def __rsub__(self, other: Any) -> Tensor:
-        return F.sub(other, self)
+    is_cuda = False
 
-    def __mul__(self, other: Any) -> Tensor:
-        return F.mul(self, other)
+    def dim(self) -> int:
+        return self.data.ndim
 
-    def __rmul__(self, other: Any) -> Tensor:
-        return F.mul(self, other)
+    def numel(self) -> int:
+        return int(self.data.size)
 
-    def __truediv__(self, other: Any) -> Tensor:
-        return F.div(self, other)
+    def cpu(self) -> Tensor:
+        return self
 
-    def __rtruediv__(self, other: Any) -> Tensor:
-        return F.div(other, self)
+    def cuda(self, *args: Any, **kwargs: Any) -> Tensor:
+        check_device("cuda")
+        return self
 
-    def __neg__(self) -> Tensor:
-        return F.neg(self)
+    # ----------------------------------------------------------------- to Python and NumPy
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> Array:
+        """``np.asarray(tensor)`` gives the values (as ``torch.Tensor.__array__`` does)."""
+        if dtype is not None and dtype != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
 
-    def __pow__(self, exponent: Any) -> Tensor:
-        return F.pow(self, exponent)
+    def tolist(self) -> Any:
+        return self.data.tolist()
 
-    def __rpow__(self, base: Any) -> Tensor:
-        return F.pow(base, self)
+    def _one_value(self, what: str) -> Any:
+        if self.data.size != 1:
+            raise RuntimeError(f"a Tensor with {self.data.size} elements cannot be converted "
+                               f"to {what}")
+        return self.data.reshape(()).item()
 
-    def __matmul__(self, other: Any) -> Tensor:
-        return F.matmul(self, other)
+    def item(self) -> Any:
+        """The value of a one-element tensor as a Python number."""
+        return self._one_value("a Python scalar")
 
-    def __rmatmul__(self, other: Any) -> Tensor:
-        return F.matmul(other, self)
+    def __float__(self) -> float:
+        return float(self._one_value("float"))
 
-    def __getitem__(self, index: Any) -> Tensor:
-        return F.getitem(self, index)
+    def __int__(self) -> int:
+        return int(self._one_value("int"))
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {self.data.size} values is "
+                               "ambiguous")
+        return bool(self.data.reshape(()).item())
+
+    def __index__(self) -> int:
+        if self.data.size != 1 or self.data.dtype.kind not in "iub":
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            "index")
+        return int(self.data.reshape(()).item())
+
+    def __format__(self, spec: str) -> str:
+        if self.data.size == 1 and self.data.ndim == 0:
+            return format(self.data.item(), spec)
+        return format(repr(self), spec)
+
+    # ----------------------------------------------------------------- the leaf's own values
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Switch gradient tracking of this leaf on or off, in place; returns ``self``."""
+        if requires_grad and not xp.issubdtype(self.data.dtype, xp.floating):
+            raise RuntimeError("only floating-point tensors can require gradients, "
+                               f"got {self.data.dtype}")
+        if not requires_grad and self._backward is not None:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def check_inplace(self) -> None:
+        """Raise if writing into this tensor's values would corrupt the graph: a leaf that
+        requires grad may only be changed under ``no_grad()`` (an optimiser's update)."""
+        if is_grad_enabled() and self.requires_grad:
+            raise RuntimeError("a leaf Tensor that requires grad is being used in an in-place "
+                               "operation (wrap the update in telar.no_grad())")
+
+    def fill_(self, value: Any) -> Tensor:
+        """Set every value to ``value``, in place (on a leaf, or under ``no_grad()``)."""
+        self.check_inplace()
+        self.data[...] = value
+        return self
+
+    def zero_(self) -> Tensor:
+        return self.fill_(0)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        self.check_inplace()
+        if isinstance(index, Tensor):
+            index = index.data
+        self.data[index] = value.data if isinstance(value, Tensor) else value
 
 
-class GradArray(np.ndarray):
+class GradArray(Array):
     """A gradient: an ndarray that also answers PyTorch's ``grad.zero_()`` and ``grad.data``."""
 
     def zero_(self) -> GradArray:
@@ -269,7 +294,7 @@ class GradArray(np.ndarray):
         return self
 
 
-def _freed(g: np.ndarray) -> Sequence[np.ndarray | None]:
+def _freed(g: Array) -> Sequence[Array | None]:
     raise RuntimeError("Trying to backward through the graph a second time (or directly "
                        "access saved tensors after they have already been freed). Specify "
                        "retain_graph=True if you need to backward through the graph a second "
@@ -300,12 +325,12 @@ def _topological_order(root: Tensor) -> list[Tensor]:
     return order
 
 
-def make_result(data: np.ndarray, parents: tuple[Tensor, ...], backward: BackwardRule) -> Tensor:
+def make_result(data: Array, parents: tuple[Tensor, ...], backward: BackwardRule) -> Tensor:
     """The output of an operation: records ``backward`` only if some parent needs a gradient."""
     out = Tensor.__new__(Tensor)
     out.data = data
     out._grad = None
-    if _grad_enabled:
+    if is_grad_enabled():
         for parent in parents:  # a plain loop: cheaper than any() on this hot path
             if parent.requires_grad:
                 out.requires_grad = True
@@ -318,7 +343,7 @@ def make_result(data: np.ndarray, parents: tuple[Tensor, ...], backward: Backwar
     return out
 
 
-def constant(data: np.ndarray) -> Tensor:
+def constant(data: Array) -> Tensor:
     """A tensor with no history and no gradient (cheaper than ``Tensor(...)``)."""
     out = Tensor.__new__(Tensor)
     out.data = data
@@ -338,12 +363,10 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     >>> telar.tensor([1.5, 2.0]).dtype, telar.tensor([1, 2]).dtype
     (dtype('float32'), dtype('int64'))
     """
-    from telar.devices import check_device
-
     check_device(device)
     if isinstance(data, Tensor):
         data = data.data
-    if dtype is None and not isinstance(data, np.ndarray | np.generic):
+    if dtype is None and not isinstance(data, Array | host.generic):
         array = xp.array(data)
         if array.dtype == xp.float64:
             array = array.astype(xp.float32)
@@ -354,7 +377,13 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     return Tensor(array, requires_grad=requires_grad)
 
 
-from telar import functional as F  # noqa: E402  (cycle: functional builds Tensors)
-from telar import tensor_methods as _methods  # noqa: E402
-
-_methods._bind(sys.modules[__name__], F)
+def operand(value: Any, like: Tensor | None = None) -> Tensor:
+    """``value`` as a Tensor, for an operation's argument; a Python number takes the dtype of
+    ``like`` (as NumPy's own scalars do), so ``float32_tensor * 0.5`` stays float32. Numbers
+    and arrays become constants (no gradient)."""
+    if isinstance(value, Tensor):
+        return value
+    if like is not None and isinstance(value, (int, float)) and \
+            xp.issubdtype(like.data.dtype, xp.floating):
+        return constant(xp.asarray(value, dtype=like.data.dtype))
+    return constant(xp.asarray(value))

@@ -1,121 +1,84 @@
-"""The PyTorch side of :class:`telar.Tensor`: the methods PyTorch scripts call.
+"""The methods of :class:`Tensor` that compute: operators, reductions, shapes, casts.
 
-Comparisons (element-wise, bool tensors), conversions (``item``, ``float``, ``type``, ``to``,
-``long``...), reductions with ``dim``/``keepdim`` (``axis``/``keepdims`` as aliases),
-``max/min(dim)`` returning ``(values, indices)``, ``argmax``, shape methods (``view``,
-``flatten``, ``permute``, ``transpose(d0, d1)``...), in-place updates under ``no_grad()``.
-Each forwards to a differentiable primitive of :mod:`telar.functional`, or returns a constant
-(comparisons, indices). :class:`telar.autograd.Tensor` inherits them; the core (data, grad,
-backward, arithmetic) stays in :mod:`telar.autograd`.
+``x + y``, ``x @ w``, ``x.sum(dim=1)``, ``x.view(-1, 784)``, ``x.float()``, ``x == y``,
+``x -= lr * g``... each forwards to an operation of the engine (``F``), or, for comparisons
+and indices, returns a constant. PyTorch's names and arguments: reductions take
+``dim``/``keepdim`` (NumPy's ``axis``/``keepdims`` too), ``max(dim)`` returns
+``(values, indices)``, ``transpose(d0, d1)`` swaps two dimensions, in-place updates work
+under ``no_grad()``.
+
+Why they are joined to the class here: the operations build tensors, so they import
+:mod:`telar.engine.tensor`; were the class to import them in turn, the two modules would need
+each other. So :class:`Tensor` holds the value, its gradient and ``backward()``, and its
+computing methods are defined below as :class:`TensorMethods` and set on the class once, when
+the engine is imported (DeZero's ``setup_variable`` does the same).
 """
 
 from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import numpy as np
-
-from telar.backend import xp
-
-if TYPE_CHECKING:
-    from telar.autograd import Tensor
-
-# Bound by telar.autograd once Tensor exists (the two modules need each other).
-_ag: Any = None
-F: Any = None
-constant: Any = None
-
-
-def _bind(autograd_module: Any, functional_module: Any) -> None:
-    global _ag, F, constant, Tensor
-    _ag, F, constant = autograd_module, functional_module, autograd_module.constant
-    Tensor = autograd_module.Tensor  # noqa: F811 - the runtime class for isinstance checks
+from telar.engine import functional as F
+from telar.engine.array import Array, host, xp
+from telar.engine.devices import to_arguments
+from telar.engine.dtypes import TYPE_NAMES
+from telar.engine.grad_mode import is_grad_enabled
+from telar.engine.tensor import Tensor, constant
 
 
 class TensorMethods:
-    """PyTorch's tensor methods; mixed into :class:`telar.autograd.Tensor`."""
+    """The methods of :class:`~telar.engine.tensor.Tensor` that compute a new tensor; the
+    loop at the end of this module gives them to the class."""
 
-    __slots__ = ()
+    # ----------------------------------------------------------------- operators
+    def __add__(self, other: Any) -> Tensor:
+        return F.add(self, other)
 
-    def size(self, dim: int | None = None) -> Any:
-        """The shape as a tuple (``x.size()``), or one of its sizes (``x.size(1)``).
+    def __radd__(self, other: Any) -> Tensor:
+        return F.add(self, other)
 
-        PyTorch's method, not NumPy's attribute: the number of values is :meth:`numel`.
-        """
-        return self.data.shape if dim is None else self.data.shape[dim]
+    def __sub__(self, other: Any) -> Tensor:
+        return F.sub(self, other)
 
-    @property
-    def device(self) -> Any:
-        from telar.devices import CPU
+    def __rsub__(self, other: Any) -> Tensor:
+        return F.sub(other, self)
 
-        return CPU
+    def __mul__(self, other: Any) -> Tensor:
+        return F.mul(self, other)
 
-    is_cuda = False
+    def __rmul__(self, other: Any) -> Tensor:
+        return F.mul(self, other)
 
-    def dim(self) -> int:
-        return self.data.ndim
+    def __truediv__(self, other: Any) -> Tensor:
+        return F.div(self, other)
 
-    def numel(self) -> int:
-        return int(self.data.size)
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return F.div(other, self)
+
+    def __neg__(self) -> Tensor:
+        return F.neg(self)
+
+    def __pow__(self, exponent: Any) -> Tensor:
+        return F.pow(self, exponent)
+
+    def __rpow__(self, base: Any) -> Tensor:
+        return F.pow(base, self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return F.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return F.matmul(other, self)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return F.getitem(self, index)
 
     def __iter__(self) -> Iterator[Tensor]:
         if self.data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(len(self.data)))
-
-    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        """``np.asarray(tensor)`` gives the values (as ``torch.Tensor.__array__`` does)."""
-        if dtype is not None and dtype != self.data.dtype:
-            return self.data.astype(dtype)
-        return self.data.copy() if copy else self.data
-
-    def tolist(self) -> Any:
-        return self.data.tolist()
-
-    def _one_value(self, what: str) -> Any:
-        if self.data.size != 1:
-            raise RuntimeError(f"a Tensor with {self.data.size} elements cannot be converted "
-                               f"to {what}")
-        return self.data.reshape(()).item()
-
-    def item(self) -> Any:
-        """The value of a one-element tensor as a Python number."""
-        return self._one_value("a Python scalar")
-
-    def __float__(self) -> float:
-        return float(self._one_value("float"))
-
-    def __int__(self) -> int:
-        return int(self._one_value("int"))
-
-    def __bool__(self) -> bool:
-        if self.data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with {self.data.size} values is "
-                               "ambiguous")
-        return bool(self.data.reshape(()).item())
-
-    def __index__(self) -> int:
-        if self.data.size != 1 or self.data.dtype.kind not in "iub":
-            raise TypeError("only integer tensors of a single element can be converted to an "
-                            "index")
-        return int(self.data.reshape(()).item())
-
-    def __format__(self, spec: str) -> str:
-        if self.data.size == 1 and self.data.ndim == 0:
-            return format(self.data.item(), spec)
-        return format(repr(self), spec)
-
-    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        """Switch gradient tracking of this leaf on or off, in place; returns ``self``."""
-        if requires_grad and not xp.issubdtype(self.data.dtype, xp.floating):
-            raise RuntimeError("only floating-point tensors can require gradients, "
-                               f"got {self.data.dtype}")
-        if not requires_grad and self._backward is not None:
-            raise RuntimeError("you can only change requires_grad flags of leaf variables")
-        self.requires_grad = bool(requires_grad)
-        return self
 
     # ----------------------------------------------------------------- dtypes and devices
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
@@ -123,24 +86,13 @@ class TensorMethods:
 
         Only the CPU exists; another device raises. A dtype change is differentiable.
         """
-        from telar.devices import to_arguments
-
         dtype = to_arguments(args, kwargs)
         return self if dtype is None else F.cast(self, dtype)
-
-    def cpu(self) -> Tensor:
-        return self
-
-    def cuda(self, *args: Any, **kwargs: Any) -> Tensor:
-        from telar.devices import check_device
-
-        check_device("cuda")
-        return self
 
     def type(self, dtype: Any = None) -> Any:
         """Without ``dtype``: the type name (``"telar.FloatTensor"``); with it: a cast copy."""
         if dtype is None:
-            return f"telar.{_TYPE_NAMES.get(self.data.dtype.name, 'Tensor')}"
+            return f"telar.{TYPE_NAMES.get(self.data.dtype.name, 'Tensor')}"
         return F.cast(self, dtype)
 
     def float(self) -> Tensor:  # noqa: A003 - PyTorch's name
@@ -162,32 +114,12 @@ class TensorMethods:
         """A copy with its own memory; gradients flow back to ``self``."""
         return F.cast(self, self.data.dtype, copy=True)
 
-    def zero_(self) -> Tensor:
-        """Set every value to 0, in place (on a leaf, or under ``no_grad()``)."""
-        return self.fill_(0)
-
-    def fill_(self, value: Any) -> Tensor:
-        self._check_inplace()
-        self.data[...] = value
-        return self
-
-    def _check_inplace(self) -> None:
-        if _ag.is_grad_enabled() and self.requires_grad:
-            raise RuntimeError("a leaf Tensor that requires grad is being used in an in-place "
-                               "operation (wrap the update in telar.no_grad())")
-
-    def __setitem__(self, index: Any, value: Any) -> None:
-        self._check_inplace()
-        if isinstance(index, Tensor):
-            index = index.data
-        self.data[index] = value.data if isinstance(value, Tensor) else value
-
     # In place (``x -= lr * g``): on the data under no_grad() or for tensors without
     # gradients; an interior node of a graph gets a new tensor instead (Python rebinds it).
-    def _inplace(self, other: Any, op: Callable[..., Any], ufunc: np.ufunc) -> Tensor:
-        if _ag.is_grad_enabled() and self.requires_grad:
+    def _inplace(self, other: Any, op: Callable[..., Any], ufunc: Callable[..., Any]) -> Tensor:
+        if is_grad_enabled() and self.requires_grad:
             if self._backward is None:
-                self._check_inplace()
+                self.check_inplace()
             return op(self, other)
         ufunc(self.data, other.data if isinstance(other, Tensor) else other, out=self.data,
               casting="same_kind")
@@ -242,6 +174,10 @@ class TensorMethods:
     def __or__(self, other: Any) -> Tensor:
         return constant(self.data | _values(other))
 
+    # Comparisons are element-wise, so hashing is by identity, as in PyTorch (sets and dicts
+    # of parameters work); set after __eq__, which would otherwise make tensors unhashable.
+    __hash__ = object.__hash__
+
     def eq(self, other: Any) -> Tensor:
         return self.__eq__(other)
 
@@ -262,7 +198,7 @@ class TensorMethods:
 
     def equal(self, other: Any) -> bool:
         other = _values(other)
-        return self.data.shape == np.shape(other) and bool(xp.all(self.data == other))
+        return self.data.shape == host.shape(other) and bool(xp.all(self.data == other))
 
     # ----------------------------------------------------------------- reductions
     # ``dim``/``keepdim`` are PyTorch's names; NumPy's ``axis``/``keepdims`` are aliases.
@@ -387,19 +323,6 @@ class TensorMethods:
 MaxResult = namedtuple("max", ["values", "indices"])
 MinResult = namedtuple("min", ["values", "indices"])
 
-_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor",
-               "int32": "IntTensor", "uint8": "ByteTensor", "bool": "BoolTensor",
-               "float16": "HalfTensor", "int16": "ShortTensor", "int8": "CharTensor"}
-
-
-def _is_dtype(value: Any) -> bool:
-    if isinstance(value, np.dtype):
-        return True
-    if isinstance(value, type) and issubclass(value, np.generic):
-        return True
-    return value in (float, int, bool)
-
-
 def _values(other: Any) -> Any:
     return other.data if isinstance(other, Tensor) else other
 
@@ -414,7 +337,7 @@ def _keep(keepdim: bool, keepdims: bool | None) -> bool:
     return bool(keepdim if keepdims is None else keepdims)
 
 
-def _arg(data: np.ndarray, dim: int | None, keepdim: bool, fn: Callable[..., Any]) -> Tensor:
+def _arg(data: Array, dim: int | None, keepdim: bool, fn: Callable[..., Any]) -> Tensor:
     if dim is None:
         out = xp.asarray(fn(data), dtype=xp.int64)
         return constant(out.reshape((1,) * data.ndim) if keepdim else out)
@@ -425,7 +348,7 @@ def _extreme(x: Tensor, dim: Any, keepdim: bool, reduce: Callable[..., Tensor],
              arg: Callable[..., Any], result: type) -> Any:
     if dim is None:
         return reduce(x, None, False)
-    if not isinstance(dim, int | np.integer):
+    if not isinstance(dim, int | host.integer):
         raise TypeError(f"max/min take one dim as an int, got {dim!r}")
     index = xp.asarray(arg(x.data, axis=dim, keepdims=True), dtype=xp.int64)
     values = F.gather(x, dim, index)
@@ -433,3 +356,13 @@ def _extreme(x: Tensor, dim: Any, keepdim: bool, reduce: Callable[..., Tensor],
         values = F.squeeze(values, dim)
         index = index.squeeze(dim)
     return result(values, constant(index))
+
+
+def _install(cls: type) -> None:
+    """Set every method of :class:`TensorMethods` on ``cls``."""
+    for name, member in vars(TensorMethods).items():
+        if name not in ("__module__", "__qualname__", "__doc__", "__dict__", "__weakref__"):
+            setattr(cls, name, member)
+
+
+_install(Tensor)

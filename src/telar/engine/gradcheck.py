@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-
-from telar.autograd import Tensor, no_grad
+from telar.engine.array import Array, host, xp
+from telar.engine.grad_mode import no_grad
+from telar.engine.tensor import Tensor
 
 
 @dataclass
@@ -59,14 +59,14 @@ class GradcheckReport:
 
 
 def _scalar_output(fn: Callable[..., Tensor], args: Sequence[Tensor],
-                   projection: list[np.ndarray | None]) -> Tensor:
+                   projection: list[Array | None]) -> Tensor:
     """``fn(*args)`` reduced to a scalar; a non-scalar output is projected on a fixed random
     direction ``r`` (``sum(out * r)``), which checks the whole Jacobian-vector product."""
     out = fn(*args)
     if out.data.size == 1:
         return out if out.data.ndim == 0 else out.sum()
     if projection[0] is None:
-        projection[0] = np.random.default_rng(12345).normal(size=out.shape).astype(out.dtype)
+        projection[0] = host.random.default_rng(12345).normal(size=out.shape).astype(out.dtype)
     return (out * projection[0]).sum()
 
 
@@ -90,23 +90,23 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Sequence[Tensor], eps: float = 
     """
     targets = list(wrt) if wrt is not None else [t for t in inputs if t.requires_grad]
     names = list(names) if names is not None else [f"input {i}" for i in range(len(targets))]
-    projection: list[np.ndarray | None] = [None]
+    projection: list[Array | None] = [None]
     for t in targets:
         t.grad = None
     _scalar_output(fn, inputs, projection).backward()
-    analytic = [np.zeros_like(t.data) if t.grad is None else t.grad.copy() for t in targets]
+    analytic = [xp.zeros_like(t.data) if t.grad is None else t.grad.copy() for t in targets]
 
-    rng = np.random.default_rng(seed)
+    rng = host.random.default_rng(seed)
     report = GradcheckReport()
     with no_grad():
         for name, t, a_grad in zip(names, targets, analytic, strict=True):
             flat = t.data.reshape(-1)  # a view: perturbing it perturbs the tensor
-            if t.data.size and not np.shares_memory(flat, t.data):
+            if t.data.size and not xp.shares_memory(flat, t.data):
                 raise ValueError(f"{name}: gradcheck needs contiguous tensors")
             count = flat.size
-            chosen = (np.arange(count) if max_entries is None or max_entries >= count
+            chosen = (xp.arange(count) if max_entries is None or max_entries >= count
                       else rng.choice(count, size=max_entries, replace=False))
-            numeric = np.empty(len(chosen))
+            numeric = xp.empty(len(chosen))
             for k, j in enumerate(chosen):
                 original = flat[j]
                 flat[j] = original + eps
@@ -115,15 +115,15 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Sequence[Tensor], eps: float = 
                 minus = float(_scalar_output(fn, inputs, projection).data)
                 flat[j] = original
                 numeric[k] = (plus - minus) / (2 * eps)
-            got = a_grad.reshape(-1)[chosen].astype(np.float64)
-            diff = np.abs(got - numeric)
-            scale = np.maximum(np.abs(got), np.abs(numeric))
-            rel = np.divide(diff, scale, out=np.zeros_like(diff), where=scale > 0)
+            got = a_grad.reshape(-1)[chosen].astype(xp.float64)
+            diff = xp.abs(got - numeric)
+            scale = xp.maximum(xp.abs(got), xp.abs(numeric))
+            rel = xp.divide(diff, scale, out=xp.zeros_like(diff), where=scale > 0)
             report.entries.append(EntryReport(
                 name=name, shape=tuple(t.shape), checked=len(chosen),
                 max_abs_error=float(diff.max(initial=0.0)),
                 max_rel_error=float(rel.max(initial=0.0)),
-                passed=bool(np.all(diff <= atol + rtol * np.abs(numeric)))))
+                passed=bool(xp.all(diff <= atol + rtol * xp.abs(numeric)))))
     for t in targets:
         t.grad = None
     return report

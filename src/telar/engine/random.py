@@ -15,13 +15,14 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-import numpy as np
+from telar.engine.array import RandomGenerator, host
+from telar.engine.devices import check_device
 
 _initial_seed: int = secrets.randbits(63)
-_default = np.random.Generator(np.random.PCG64(_initial_seed))
+_default = RandomGenerator(host.random.PCG64(_initial_seed))
 
 
-def default_rng() -> np.random.Generator:
+def default_rng() -> RandomGenerator:
     """The process-wide default generator (the same object for the whole process)."""
     return _default
 
@@ -30,7 +31,7 @@ def manual_seed(seed: int) -> Generator:
     """Reseed the default generator; returns it wrapped as a :class:`Generator`."""
     global _initial_seed
     _initial_seed = int(seed)
-    _default.bit_generator.state = np.random.PCG64(_initial_seed).state
+    _default.bit_generator.state = host.random.PCG64(_initial_seed).state
     return Generator(_wrap=_default)
 
 
@@ -57,16 +58,14 @@ class Generator:
     """``torch.Generator``: a seedable stream, for ``DataLoader(generator=...)``,
     ``random_split(..., generator=...)`` and the factories. ``.rng`` is its NumPy generator."""
 
-    def __init__(self, device: Any = "cpu", *, _wrap: np.random.Generator | None = None) -> None:
-        from telar.devices import check_device
-
+    def __init__(self, device: Any = "cpu", *, _wrap: RandomGenerator | None = None) -> None:
         check_device(device)
-        self.rng = _wrap if _wrap is not None else np.random.default_rng()
+        self.rng = _wrap if _wrap is not None else host.random.default_rng()
         self._seed: int | None = None
 
     def manual_seed(self, seed: int) -> Generator:
         self._seed = int(seed)
-        self.rng.bit_generator.state = np.random.PCG64(self._seed).state
+        self.rng.bit_generator.state = host.random.PCG64(self._seed).state
         return self
 
     def seed(self) -> int:
@@ -83,13 +82,13 @@ class Generator:
         return self
 
 
-def as_rng(generator: Any) -> np.random.Generator:
+def as_rng(generator: Any) -> RandomGenerator:
     """A NumPy generator from a :class:`Generator`, a NumPy Generator, a seed, or ``None``
     (the default generator)."""
     if generator is None:
         return _default
     if isinstance(generator, Generator):
         return generator.rng
-    if isinstance(generator, np.random.Generator):
+    if isinstance(generator, RandomGenerator):
         return generator
-    return np.random.default_rng(generator)
+    return host.random.default_rng(generator)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from telar.engine.dtypes import is_dtype
+
 
 class device:  # noqa: N801 - PyTorch's name
     """``telar.device("cpu")``; ``type`` and ``index`` as in ``torch.device``."""
@@ -57,8 +59,6 @@ def to_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """The dtype asked for by ``.to(...)``'s arguments (``None`` for none), after checking that
     any device named is the CPU: ``to(device)``, ``to(dtype)``, ``to(device, dtype)``,
     ``to(other_tensor)`` and the keywords ``device``, ``dtype``, ``non_blocking``, ``copy``."""
-    from telar.tensor_methods import _is_dtype
-
     kwargs = dict(kwargs)
     dtype = kwargs.pop("dtype", None)
     check_device(kwargs.pop("device", None))
@@ -67,7 +67,7 @@ def to_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     if kwargs:
         raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
     for arg in args:
-        if _is_dtype(arg):
+        if is_dtype(arg):
             dtype = arg
         elif not isinstance(arg, str | device | type) and hasattr(arg, "dtype"):
             dtype = arg.dtype  # another tensor: take its dtype

@@ -1,7 +1,8 @@
-"""Loss functions with PyTorch's signatures, composed of the differentiable primitives.
+"""Loss functions with PyTorch's signatures.
 
-Each is written with ops of :mod:`telar.functional`, so its gradient needs no rule of its own.
-The fused softmax cross-entropy (the training hot path) stays in :mod:`telar.functional`.
+The training hot path, softmax cross-entropy from logits and class indices, is one fused
+primitive with its own backward rule (:func:`fused_cross_entropy`). The other losses are
+composed of differentiable operations, so their gradients need no rule of their own.
 
 Reductions: ``"none"`` keeps one loss per element, ``"sum"`` adds them, ``"mean"`` averages
 them (for ``nll_loss``/``cross_entropy`` with class weights: ``sum_i w_{y_i} l_i / sum_i w_{y_i}``
@@ -13,11 +14,12 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-import numpy as np
-
-from telar import functional as F
-from telar.autograd import Tensor, constant
-from telar.backend import xp
+from telar.engine.activations import log_softmax, log_softmax_array, relu, softmax_parts
+from telar.engine.arithmetic import abs, clamp, exp, log, neg
+from telar.engine.array import Array, xp
+from telar.engine.reductions import mean, sum
+from telar.engine.shapes import gather, reshape, squeeze, transpose
+from telar.engine.tensor import Tensor, constant, make_result, operand
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -37,12 +39,8 @@ def legacy_reduction(size_average: bool | None, reduce: bool | None, reduction: 
 
 def _reduce(losses: Tensor, reduction: str) -> Tensor:
     if reduction == "mean":
-        return F.mean(losses)
-    return F.sum(losses) if reduction == "sum" else losses
-
-
-def _as_t(value: Any) -> Tensor:
-    return value if isinstance(value, Tensor) else constant(xp.asarray(value))
+        return mean(losses)
+    return sum(losses) if reduction == "sum" else losses
 
 
 def _classes_last(x: Tensor) -> Tensor:
@@ -50,7 +48,84 @@ def _classes_last(x: Tensor) -> Tensor:
     if x.data.ndim <= 2:
         return x
     order = (0, *range(2, x.data.ndim), 1)
-    return F.reshape(F.transpose(x, order), (-1, x.data.shape[1]))
+    return reshape(transpose(x, order), (-1, x.data.shape[1]))
+
+
+def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: bool | None = None,
+                  ignore_index: int = -100, reduce: bool | None = None, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """PyTorch's ``cross_entropy``: ``nll_loss(log_softmax(input, 1), target)``, smoothed.
+
+    Class-index targets ``(N,)`` without ``weight`` or ignored entries take the fused path
+    (:func:`fused_cross_entropy`); ``weight`` (per class), ``ignore_index``, class-probability
+    targets (float, the shape of ``input``) and ``(N, C, d1, ...)`` inputs take the general
+    one, composed of differentiable operations (:func:`general_cross_entropy`).
+    ``size_average``/``reduce`` are PyTorch's deprecated spelling of ``reduction``.
+    """
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    y = target.data if isinstance(target, Tensor) else xp.asarray(target)
+    z = input.data
+    if weight is None and z.ndim == 2 and y.ndim == 1 and y.dtype.kind in "iu" \
+            and not (len(y) and (y == ignore_index).any()):
+        return fused_cross_entropy(input, y, label_smoothing, reduction)
+    return general_cross_entropy(input, y, weight, ignore_index, reduction, label_smoothing)
+
+
+def fused_cross_entropy(logits: Tensor, target: Any, label_smoothing: float = 0.0,
+                        reduction: str = "mean") -> Tensor:
+    """Softmax cross-entropy from logits ``(N, C)`` and class indices ``(N,)``, fused.
+
+    With ``q = (1 - eps) * onehot(y) + eps / C`` (PyTorch's label smoothing),
+    ``loss_i = -sum_k q_k log softmax(z_i)_k``, averaged over the batch for ``"mean"``.
+    ``log softmax`` uses log-sum-exp, so huge logits neither overflow nor give ``log 0``.
+    Backward: ``dz_i = g * (softmax(z_i) - q_i)`` (divided by ``N`` for ``"mean"``).
+    """
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing}")
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    z = logits.data
+    if z.ndim != 2:
+        raise ValueError(f"cross_entropy expects logits of shape (N, C), got {z.shape}")
+    n, c = z.shape
+    y = xp.asarray(target.data if isinstance(target, Tensor) else target)
+    if y.shape != (n,) or y.dtype.kind not in "iu":
+        raise ValueError(f"cross_entropy expects integer targets of shape ({n},), "
+                         f"got {y.dtype} {y.shape}")
+    if n and (y.min() < 0 or y.max() >= c):
+        raise ValueError(f"target class out of range [0, {c}): min {y.min()}, max {y.max()}")
+    rows = xp.arange(n)
+    shifted, e, sums = softmax_parts(z, axis=1)
+    log_p = shifted - xp.log(sums)
+    losses = -log_p[rows, y]
+    if label_smoothing:
+        losses = (1 - label_smoothing) * losses - label_smoothing * log_p.mean(axis=1)
+    if reduction == "mean":
+        out = xp.asarray(losses.mean() if n else xp.nan, dtype=z.dtype)
+    elif reduction == "sum":
+        out = xp.asarray(losses.sum(), dtype=z.dtype)
+    else:
+        out = losses
+
+    def backward(g: Array) -> tuple[Array]:
+        grad = e / sums  # softmax, a fresh array we may change in place
+        grad[rows, y] -= 1 - label_smoothing
+        if label_smoothing:
+            grad -= label_smoothing / c
+        if reduction == "none":
+            grad *= g[:, None]
+        else:
+            grad *= g / n if reduction == "mean" else g
+        return (grad,)
+
+    return make_result(out, (logits,), backward)
+
+
+def cross_entropy_array(logits: Array, y: Array) -> Array:
+    """Per-sample ``loss_i = logsumexp(z_i) - z_i[y_i]`` on plain arrays, in float64 (how
+    evaluation scores a model: no graph, no rounding of float32 sums)."""
+    log_p = log_softmax_array(xp.asarray(logits, dtype=xp.float64), axis=1)
+    return -log_p[xp.arange(len(y)), y]
 
 
 def nll_loss(input: Tensor, target: Any, weight: Any = None, size_average: bool | None = None,
@@ -75,19 +150,19 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, size_average: bool 
     if bad.any():
         raise IndexError(f"target {int(flat[bad][0])} is out of bounds for {c} classes")
     safe = xp.where(valid, flat, 0)
-    picked = F.squeeze(F.gather(logp, 1, safe[:, None]), 1)
+    picked = squeeze(gather(logp, 1, safe[:, None]), 1)
     dtype = logp.data.dtype
     w = valid.astype(dtype) if weight is None else \
-        xp.asarray(_as_t(weight).data, dtype=dtype)[safe] * valid
-    losses = F.neg(picked) * constant(w)
+        xp.asarray(operand(weight).data, dtype=dtype)[safe] * valid
+    losses = neg(picked) * constant(w)
     if reduction == "none":
-        return F.reshape(losses, y.shape)
+        return reshape(losses, y.shape)
     if reduction == "sum":
-        return F.sum(losses)
-    return F.sum(losses) / constant(xp.asarray(w.sum(), dtype=dtype))
+        return sum(losses)
+    return sum(losses) / constant(xp.asarray(w.sum(), dtype=dtype))
 
 
-def general_cross_entropy(input: Tensor, y: np.ndarray, weight: Any, ignore_index: int,
+def general_cross_entropy(input: Tensor, y: Array, weight: Any, ignore_index: int,
                           reduction: str, label_smoothing: float) -> Tensor:
     """Cross-entropy with class weights, ignored targets, smoothing or probability targets.
 
@@ -97,10 +172,10 @@ def general_cross_entropy(input: Tensor, y: np.ndarray, weight: Any, ignore_inde
     """
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing}")
-    logp = F.log_softmax(input, 1)
+    logp = log_softmax(input, 1)
     c = input.data.shape[1]
     dtype = input.data.dtype
-    w = None if weight is None else xp.asarray(_as_t(weight).data, dtype=dtype)
+    w = None if weight is None else xp.asarray(operand(weight).data, dtype=dtype)
     if y.dtype.kind == "f":  # class probabilities, the shape of input
         if y.shape != input.data.shape:
             raise ValueError(f"probability targets of shape {y.shape} do not match input "
@@ -108,22 +183,22 @@ def general_cross_entropy(input: Tensor, y: np.ndarray, weight: Any, ignore_inde
         q = y.astype(dtype) * (1 - label_smoothing) + label_smoothing / c
         if w is not None:
             q = q * w.reshape((1, c) + (1,) * (input.data.ndim - 2))
-        return _reduce(F.neg(F.sum(logp * constant(q), 1)), reduction)
+        return _reduce(neg(sum(logp * constant(q), 1)), reduction)
     nll = nll_loss(logp, y, w, ignore_index=ignore_index, reduction=reduction)
     if not label_smoothing:
         return nll
     flat = _classes_last(logp)
     valid = (y.reshape(-1) != ignore_index).astype(dtype)
     per_class = flat if w is None else flat * constant(w)
-    smooth = F.neg(F.sum(per_class, 1)) * constant(valid / c)
+    smooth = neg(sum(per_class, 1)) * constant(valid / c)
     if reduction == "none":
-        smooth = F.reshape(smooth, y.shape)
+        smooth = reshape(smooth, y.shape)
     elif reduction == "sum":
-        smooth = F.sum(smooth)
+        smooth = sum(smooth)
     else:
         safe = xp.where(valid > 0, y.reshape(-1), 0)
         denom = valid.sum() if w is None else (w[safe] * valid).sum()
-        smooth = F.sum(smooth) / constant(xp.asarray(denom, dtype=dtype))
+        smooth = sum(smooth) / constant(xp.asarray(denom, dtype=dtype))
     return nll * (1 - label_smoothing) + smooth * label_smoothing
 
 
@@ -131,7 +206,7 @@ def mse_loss(input: Tensor, target: Any, size_average: bool | None = None,
              reduce: bool | None = None, reduction: str = "mean") -> Tensor:
     """``(input - target)^2`` per element, reduced."""
     reduction = legacy_reduction(size_average, reduce, reduction)
-    diff = input - _as_t(target)
+    diff = input - operand(target)
     return _reduce(diff * diff, reduction)
 
 
@@ -139,7 +214,7 @@ def l1_loss(input: Tensor, target: Any, size_average: bool | None = None,
             reduce: bool | None = None, reduction: str = "mean") -> Tensor:
     """``|input - target|`` per element, reduced."""
     reduction = legacy_reduction(size_average, reduce, reduction)
-    return _reduce(F.abs(input - _as_t(target)), reduction)
+    return _reduce(abs(input - operand(target)), reduction)
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = None,
@@ -149,14 +224,14 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
     """``l = -w [p y log s(x) + (1 - y) log(1 - s(x))]`` from logits ``x``, computed stably as
     ``(1 - y) x + (1 + (p - 1) y) (log(1 + e^-|x|) + max(-x, 0))`` (``p`` = ``pos_weight``)."""
     reduction = legacy_reduction(size_average, reduce, reduction)
-    y = _as_t(target)
-    softplus = F.log(F.exp(F.neg(F.abs(input))) + 1.0) + F.relu(F.neg(input))
+    y = operand(target)
+    softplus = log(exp(neg(abs(input))) + 1.0) + relu(neg(input))
     if pos_weight is None:
         losses = input * (1.0 - y) + softplus
     else:
-        losses = input * (1.0 - y) + softplus * ((_as_t(pos_weight) - 1.0) * y + 1.0)
+        losses = input * (1.0 - y) + softplus * ((operand(pos_weight) - 1.0) * y + 1.0)
     if weight is not None:
-        losses = losses * _as_t(weight)
+        losses = losses * operand(weight)
     return _reduce(losses, reduction)
 
 
@@ -166,10 +241,10 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,
     """``l = -w [y log p + (1 - y) log(1 - p)]`` from probabilities ``p``; each log is
     clamped at -100 as in PyTorch (prefer the ``_with_logits`` form)."""
     reduction = legacy_reduction(size_average, reduce, reduction)
-    y = _as_t(target)
-    log_p = F.clamp(F.log(input), -100.0, None)
-    log_q = F.clamp(F.log(1.0 - input), -100.0, None)
-    losses = F.neg(y * log_p + (1.0 - y) * log_q)
+    y = operand(target)
+    log_p = clamp(log(input), -100.0, None)
+    log_q = clamp(log(1.0 - input), -100.0, None)
+    losses = neg(y * log_p + (1.0 - y) * log_q)
     if weight is not None:
-        losses = losses * _as_t(weight)
+        losses = losses * operand(weight)
     return _reduce(losses, reduction)

@@ -1,0 +1,220 @@
+"""Arithmetic on tensors, each backward rule next to its forward.
+
+Every function computes its output with the array module (``xp``) and hands
+:func:`telar.engine.tensor.make_result` a closure ``backward(g)`` that turns ``g = dL/dout``
+into the gradients of its inputs, in order (``None`` where an input needs none). Rules are
+written on arrays, so the backward pass builds no graph of its own.
+
+Broadcasting: when an input was broadcast in the forward pass, its gradient is summed over the
+broadcast axes (:func:`unbroadcast`). Non-tensor arguments (Python numbers, arrays) are
+constants.
+
+Here: ``+ - * / ** @``, the fused affine map :func:`linear`, and the element-wise functions
+``exp``, ``log``, ``sqrt``, ``abs``, ``clamp``, ``maximum``, ``minimum``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telar.engine.array import Array, xp
+from telar.engine.cpu.workers import split_matmul
+from telar.engine.tensor import Tensor, make_result, operand
+
+
+def _operands(a: Any, b: Any) -> tuple[Tensor, Tensor]:
+    if isinstance(a, Tensor):
+        return a, operand(b, a)
+    return operand(a, b if isinstance(b, Tensor) else None), b if isinstance(b, Tensor) \
+        else operand(b)
+
+
+def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
+    """Sum ``grad`` over the axes along which an array of ``shape`` was broadcast."""
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
+    return grad.sum(axis=axes, keepdims=True).reshape(shape) if axes else grad.reshape(shape)
+
+
+def add(a: Any, b: Any) -> Tensor:
+    """``a + b`` (broadcasting); ``da = g``, ``db = g``, each summed over broadcast axes."""
+    a, b = _operands(a, b)
+    sa, sb = a.data.shape, b.data.shape
+
+    def backward(g: Array) -> tuple[Array | None, Array | None]:
+        return (unbroadcast(g, sa) if a.requires_grad else None,
+                unbroadcast(g, sb) if b.requires_grad else None)
+
+    return make_result(a.data + b.data, (a, b), backward)
+
+
+def sub(a: Any, b: Any) -> Tensor:
+    """``a - b``; ``da = g``, ``db = -g``."""
+    a, b = _operands(a, b)
+    sa, sb = a.data.shape, b.data.shape
+
+    def backward(g: Array) -> tuple[Array | None, Array | None]:
+        return (unbroadcast(g, sa) if a.requires_grad else None,
+                unbroadcast(-g, sb) if b.requires_grad else None)
+
+    return make_result(a.data - b.data, (a, b), backward)
+
+
+def mul(a: Any, b: Any) -> Tensor:
+    """``a * b``; ``da = g * b``, ``db = g * a``."""
+    a, b = _operands(a, b)
+    ad, bd = a.data, b.data
+
+    def backward(g: Array) -> tuple[Array | None, Array | None]:
+        return (unbroadcast(g * bd, ad.shape) if a.requires_grad else None,
+                unbroadcast(g * ad, bd.shape) if b.requires_grad else None)
+
+    return make_result(ad * bd, (a, b), backward)
+
+
+def div(a: Any, b: Any) -> Tensor:
+    """``a / b``; ``da = g / b``, ``db = -g * a / b**2 = -g * out / b``."""
+    a, b = _operands(a, b)
+    ad, bd = a.data, b.data
+    out = ad / bd
+
+    def backward(g: Array) -> tuple[Array | None, Array | None]:
+        return (unbroadcast(g / bd, ad.shape) if a.requires_grad else None,
+                unbroadcast(-g * out / bd, bd.shape) if b.requires_grad else None)
+
+    return make_result(out, (a, b), backward)
+
+
+def neg(a: Tensor) -> Tensor:
+    """``-a``; ``da = -g``."""
+    return make_result(-a.data, (a,), lambda g: (-g,))
+
+
+def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 - the operator's name
+    """``a ** b``; ``da = g * b * a**(b-1)``, ``db = g * a**b * log(a)`` (needs ``a > 0``)."""
+    a, b = _operands(a, b)
+    ad, bd = a.data, b.data
+    out = ad ** bd
+
+    def backward(g: Array) -> tuple[Array | None, Array | None]:
+        ga = unbroadcast(g * bd * ad ** (bd - 1), ad.shape) if a.requires_grad else None
+        gb = unbroadcast(g * out * xp.log(ad), bd.shape) if b.requires_grad else None
+        return ga, gb
+
+    return make_result(out, (a, b), backward)
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    """``a @ b`` (NumPy rules, batch dims broadcast); ``da = g @ b^T``, ``db = a^T @ g``."""
+    a, b = _operands(a, b)
+    ad, bd = a.data, b.data
+    _same_float_dtype(ad, bd, "matmul")
+
+    def backward(g: Array) -> tuple[Array | None, Array | None]:
+        # 1-D operands are matrices with a unit dimension, as in NumPy's definition.
+        a2 = ad[None, :] if ad.ndim == 1 else ad
+        b2 = bd[:, None] if bd.ndim == 1 else bd
+        g2 = xp.expand_dims(g, -2) if ad.ndim == 1 else g
+        g2 = xp.expand_dims(g2, -1) if bd.ndim == 1 else g2
+        ga = gb = None
+        if a.requires_grad:
+            ga = g2 @ xp.swapaxes(b2, -1, -2)
+            ga = unbroadcast(ga.squeeze(-2) if ad.ndim == 1 else ga, ad.shape)
+        if b.requires_grad:
+            gb = xp.swapaxes(a2, -1, -2) @ g2
+            gb = unbroadcast(gb.squeeze(-1) if bd.ndim == 1 else gb, bd.shape)
+        return ga, gb
+
+    return make_result(ad @ bd, (a, b), backward)
+
+
+def _same_float_dtype(a: Array, b: Array, op: str) -> None:
+    """PyTorch's rule: a matrix product of two floating-point dtypes needs them equal.
+
+    So float64 data fed to a float32 model raises instead of silently computing in float64;
+    cast the input (``x.float()``) or the model (``model.double()``).
+    """
+    if a.dtype != b.dtype and a.dtype.kind == "f" and b.dtype.kind == "f":
+        raise RuntimeError(f"{op}: mat1 and mat2 must have the same dtype, but got {a.dtype} "
+                           f"and {b.dtype} (cast with .float() / .double(), or the model "
+                           "with model.to(dtype))")
+
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """Fused affine map ``y = x @ W^T + b`` (PyTorch's layout: ``W`` is ``(out, in)``).
+
+    Backward: ``dx = g @ W``, ``dW = g^T @ x``, ``db = sum_rows(g)``; ``dx`` is skipped when
+    ``x`` needs no gradient (the network's input), which saves the largest matmul.
+    """
+    xd, wd = x.data, weight.data
+    _same_float_dtype(xd, wd, "linear")
+    lead = xd.shape[:-1]
+    x2 = xd if xd.ndim == 2 else xd.reshape(-1, xd.shape[-1])
+    # a big product on a single-threaded BLAS is split over two cores (chunk_workers)
+    out = split_matmul(x2, wd.T)
+    if bias is not None:
+        out += bias.data  # `out` is fresh: adding in place saves a temporary
+
+    def backward(g: Array) -> tuple[Array | None, ...]:
+        g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
+        gx = split_matmul(g2, wd).reshape(xd.shape) if x.requires_grad else None
+        gw = split_matmul(g2.T, x2) if weight.requires_grad else None
+        if bias is None:
+            return gx, gw
+        return gx, gw, (g2.sum(axis=0) if bias.requires_grad else None)
+
+    if xd.ndim != 2:
+        out = out.reshape(*lead, wd.shape[0])
+    parents = (x, weight) if bias is None else (x, weight, bias)
+    return make_result(out, parents, backward)
+
+
+def exp(x: Tensor) -> Tensor:
+    """``e^x``; ``dx = g * e^x``."""
+    out = xp.exp(x.data)
+    return make_result(out, (x,), lambda g: (g * out,))
+
+
+def log(x: Tensor) -> Tensor:
+    """``ln x``; ``dx = g / x``."""
+    xd = x.data
+    return make_result(xp.log(xd), (x,), lambda g: (g / xd,))
+
+
+def sqrt(x: Tensor) -> Tensor:
+    """``sqrt(x)``; ``dx = g / (2 sqrt(x))``."""
+    out = xp.sqrt(x.data)
+    return make_result(out, (x,), lambda g: (g / (2 * out),))
+
+
+def abs(x: Tensor) -> Tensor:  # noqa: A001
+    """``|x|``; ``dx = g * sign(x)`` (0 at 0)."""
+    xd = x.data
+    return make_result(xp.abs(xd), (x,), lambda g: (g * xp.sign(xd),))
+
+
+def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+    """``x`` limited to ``[min, max]``; ``dx = g`` where ``x`` was inside, else 0."""
+    xd = x.data
+    out = xp.clip(xd, min, max)
+    return make_result(out, (x,), lambda g: (g * (out == xd),))
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    """Element-wise ``max(a, b)``; the gradient goes to the larger (to ``a`` on ties)."""
+    a, b = _operands(a, b)
+    pick = a.data >= b.data
+
+    def backward(g: Array) -> tuple[Array | None, Array | None]:
+        return (unbroadcast(g * pick, a.data.shape) if a.requires_grad else None,
+                unbroadcast(g * ~pick, b.data.shape) if b.requires_grad else None)
+
+    return make_result(xp.where(pick, a.data, b.data), (a, b), backward)
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    """Element-wise ``min(a, b)`` (``-max(-a, -b)``)."""
+    return neg(maximum(neg(operand(a)), neg(operand(b))))
