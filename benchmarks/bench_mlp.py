@@ -24,9 +24,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _data import load_benchmark_data  # noqa: E402
 
+from telar.app.runs.build import build_learner
+from telar.app.runs.config import build_config
 from telar.engine.cpu.threads import blas_threads
-from telar.runs.build import build_learner
-from telar.runs.config import build_config
 
 BATCH = 128
 HIDDEN = "1024,512"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from telar.cli import main
+from telar.app.cli import main
 
 
 def one_line_error(capsys, argv: list[str], *fragments: str, progress_lines: bool = False) -> str:

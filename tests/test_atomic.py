@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from telar.atomic import atomic_write, atomic_write_text
+from telar.io.atomic import atomic_write, atomic_write_text
 
 
 def test_atomic_write_replaces_the_file_whole(tmp_path):
@@ -37,7 +37,7 @@ def test_written_files_get_the_umask_mode_not_a_private_one(tmp_path):
 
 # --- a full disk: one clear error naming the file, the old file intact ---------------------
 
-WRITE = ("import sys; from telar.atomic import atomic_write_bytes; "
+WRITE = ("import sys; from telar.io.atomic import atomic_write_bytes; "
          "atomic_write_bytes(sys.argv[1], b'new' * 1_000_000)")
 
 

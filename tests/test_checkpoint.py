@@ -7,7 +7,8 @@ import zipfile
 import numpy as np
 import pytest
 
-from telar.checkpoint import (
+from telar.errors import ModelFileError
+from telar.io.telar_file import (
     META_KEY,
     join_state,
     load_checkpoint,
@@ -16,7 +17,6 @@ from telar.checkpoint import (
     save_model,
     split_state,
 )
-from telar.errors import ModelFileError
 
 ARRAYS = {"0.weight": np.arange(12, dtype=np.float32).reshape(3, 4),
           "0.bias": np.zeros(3, dtype=np.float32), "steps": np.array(7, dtype=np.int64)}
@@ -94,7 +94,7 @@ CORRUPTIONS = {
 @pytest.mark.parametrize("corruption", sorted(CORRUPTIONS))
 def test_a_corrupt_model_file_is_refused_by_the_loader_and_by_telar_evaluate(
         corruption, tmp_path, capsys):
-    from telar.cli import main
+    from telar.app.cli import main
 
     path = write_model(tmp_path / "model.npz")
     corrupt, message = CORRUPTIONS[corruption]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from telar import evaluation
-from telar.evaluation import cross_entropy_per_sample, evaluate
+from telar.app import evaluation
+from telar.app.evaluation import cross_entropy_per_sample, evaluate
 
 NAMES = ("cat", "dog", "owl")
 

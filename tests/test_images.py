@@ -20,8 +20,8 @@ from pictures import (
 )
 from PIL import Image, ImageDraw
 
+from telar.app.photos import load_image, open_image, to_model_input
 from telar.errors import ImageFileError, TelarError
-from telar.images import load_image, open_image, to_model_input
 
 
 def box_of(pixels: np.ndarray) -> tuple[int, int, int, int]:
@@ -280,7 +280,7 @@ def test_sensor_noise_on_a_large_photo_does_not_widen_the_crop():
 
     from PIL import Image
 
-    from telar.images import load_image
+    from telar.app.photos import load_image
 
     rng = np.random.default_rng(0)
     photo = np.full((400, 480), 240.0)

@@ -1,4 +1,4 @@
-"""Real Fashion-MNIST test images, printed as product photos and read back by telar.images.
+"""Real Fashion-MNIST test images, printed as product photos and read back by telar.app.photos.
 
 Each 28×28 test image is turned into what a user might photograph: dark garment on white,
 ten times larger, somewhere on a bigger canvas, with sensor noise, saved as JPEG, half of
@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from telar.images import load_image
+from telar.app.photos import load_image
 
 pytestmark = [pytest.mark.realdata, pytest.mark.slow]
 

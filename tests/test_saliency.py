@@ -8,15 +8,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from telar.errors import TelarError
-from telar.nn import BatchNorm1d, Dropout, Linear, ReLU, Sequential, Tanh
-from telar.saliency import (
+from telar.app.saliency import (
     dense_relu_input_gradient,
     input_gradient,
     module_input_gradient,
     saliency_png,
     save_saliency_png,
 )
+from telar.errors import TelarError
+from telar.nn import BatchNorm1d, Dropout, Linear, ReLU, Sequential, Tanh
 
 
 def random_layers(sizes, seed=0):

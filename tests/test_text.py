@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from telar.text import printable
+from telar.io.text import printable
 
 
 @pytest.mark.parametrize(("raw", "shown"), [

@@ -1,5 +1,5 @@
 """`python -m telar` is the `telar` command."""
 
-from telar.command import main
+from telar.app.command import main
 
 raise SystemExit(main())

@@ -2,7 +2,7 @@
 
 ``save(obj, path)`` stores dicts, lists and tuples of tensors, ndarrays, numbers, strings,
 ``None`` and bools (a ``state_dict()``, an optimiser's state dict, a checkpoint dict) as a telar
-file: an ``.npz`` of the arrays plus JSON metadata (:mod:`telar.checkpoint`'s writer, format
+file: an ``.npz`` of the arrays plus JSON metadata (:mod:`telar.io.telar_file`'s writer, format
 ``"telar-object"``), whatever the file is called (``model.pth`` included). Loading uses
 ``np.load(allow_pickle=False)`` and JSON only, so it never runs code from the file; a tensor
 comes back as a tensor and an ndarray as an ndarray.
@@ -23,9 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from telar.checkpoint import load_telar_file, save_telar_file
 from telar.engine import Tensor
 from telar.errors import ModelFileError
+from telar.io.telar_file import load_telar_file, save_telar_file
 
 OBJECT_FORMAT = "telar-object"
 _PICKLE_PROTOCOL_BYTE = 0x80

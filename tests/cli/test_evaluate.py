@@ -9,9 +9,9 @@ import pytest
 from cli_error import one_line_error
 from synthetic_fmnist import synthetic_images, write_synthetic_fmnist
 
-from telar.checkpoint import META_KEY
-from telar.cli import main
+from telar.app.cli import main
 from telar.data import write_kaggle_csv
+from telar.io.telar_file import META_KEY
 
 
 @pytest.fixture(autouse=True)
@@ -108,7 +108,7 @@ def test_a_missing_model_is_refused(tmp_path, capsys):
 
 
 def test_class_names_with_control_characters_are_printed_escaped(runs, tmp_path, capsys):
-    from telar.checkpoint import load_model, save_model
+    from telar.io.telar_file import load_model, save_model
 
     model = load_model(runs["seed"] / "model.npz")
     names = list(model.class_names)

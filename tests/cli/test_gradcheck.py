@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from telar import functional
-from telar.cli import main
+from telar.app.cli import main
 
 
 def test_gradcheck_command_passes_a_tanh_batchnorm_model_and_prints_each_parameter(capsys):

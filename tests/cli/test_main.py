@@ -31,7 +31,7 @@ def test_unknown_subcommand_is_one_line_error_with_status_2():
 
 
 def test_every_sub_command_prints_its_help():
-    from telar.cli import SUBCOMMAND_MODULES
+    from telar.app.cli import SUBCOMMAND_MODULES
 
     for name in SUBCOMMAND_MODULES:
         result = run_telar(name, "--help")
@@ -88,7 +88,7 @@ def test_ctrl_c_in_the_first_moments_is_one_line_and_status_130(tmp_path, monkey
     lines = []
     for line in process.stderr:
         lines.append(line)
-        if line.rstrip().endswith("| telar.command"):
+        if line.rstrip().endswith("| telar.app.command"):
             break
     time.sleep(delay)
     process.send_signal(signal.SIGINT)

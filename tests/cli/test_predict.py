@@ -18,10 +18,10 @@ import pytest
 from pictures import bar, encode, png_header_only, shoe
 from PIL import Image
 
-from telar.checkpoint import save_model
-from telar.cli import main
+from telar.app.cli import main
+from telar.app.photos import load_image
 from telar.data.fashion_mnist import CLASS_NAMES
-from telar.images import load_image
+from telar.io.telar_file import save_model
 
 PREPROCESSING = {"input_shape": [28, 28], "flatten": True, "scale": 1 / 255,
                  "dtype": "float32"}

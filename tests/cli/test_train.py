@@ -10,8 +10,8 @@ import pytest
 from cli_error import one_line_error
 from synthetic_fmnist import write_synthetic_fmnist
 
-from telar.checkpoint import load_model
-from telar.cli import main
+from telar.app.cli import main
+from telar.io.telar_file import load_model
 
 
 @pytest.fixture(autouse=True)
@@ -175,7 +175,7 @@ def test_bad_augmentations_are_one_line_errors(capsys, argv, expected):
 
 
 def test_augmentation_from_the_command_line_or_a_toml_table_is_stored_canonically(tmp_path):
-    from telar.runs.config import build_config, config_toml, read_config_file
+    from telar.app.runs.config import build_config, config_toml, read_config_file
 
     assert build_config({"augment": "flip,shift=2"}).augment == "shift=2,flip=0.5"
     path = tmp_path / "config.toml"

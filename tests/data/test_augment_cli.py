@@ -10,8 +10,8 @@ import pytest
 from data_helpers import tiny_arrays, write_tiny_idx
 from matplotlib.image import imread
 
-from telar.cli import main
-from telar.report.augment_preview import augment_grid, pick_examples
+from telar.app.cli import main
+from telar.app.report.augment_preview import augment_grid, pick_examples
 
 
 def telar(*args: str) -> subprocess.CompletedProcess:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from telar.cli import main
+from telar.app.cli import main
 
 
 def write_run(folder, summary, rows, eval_name="test"):
@@ -73,8 +73,8 @@ def test_the_compare_page_is_self_contained_and_overlays_both_curves(two_runs, t
 
 
 def test_overlay_has_one_line_per_run_and_set():
-    from telar.report.compare import overlay_png
-    from telar.report.run_folder import RunFolder
+    from telar.app.report.compare import overlay_png
+    from telar.app.report.run_folder import RunFolder
     runs = [RunFolder(Path(n), {}, {}, {
         "epoch": [1.0, 2.0], "train_loss": [1.0, 0.5], "val_loss": [1.1, 0.6]}) for n in "ab"]
     assert overlay_png(runs, "loss")[:4] == b"\x89PNG"

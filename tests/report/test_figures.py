@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from telar.report import figures
+from telar.app.report import figures
 
 NAMES = ("cat", "dog", "owl")
 

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from synthetic_fmnist import write_synthetic_fmnist
 
-from telar.checkpoint import load_model, save_model
-from telar.cli import main
-from telar.report.html import build_report, most_confident_mistakes
-from telar.report.plots import row_normalised
+from telar.app.cli import main
+from telar.app.report.html import build_report, most_confident_mistakes
+from telar.app.report.plots import row_normalised
+from telar.io.telar_file import load_model, save_model
 
 SECTIONS = ("summary", "config", "curves", "confusion", "per-class", "misclassified", "samples",
             "timing")
@@ -73,8 +73,8 @@ def test_the_report_tabulates_the_summary_config_and_per_class_scores(weak_run, 
 
     from sklearn.metrics import precision_recall_fscore_support
 
-    from telar.inference import load_predictor
-    from telar.report.predictions import probabilities_of
+    from telar.app.inference import load_predictor
+    from telar.app.report.predictions import probabilities_of
 
     html = (weak_run / "report.html").read_text(encoding="utf-8")
     summary = json.loads((weak_run / "summary.json").read_text())
@@ -152,7 +152,7 @@ def test_row_normalising_divides_each_row_by_its_count_and_keeps_empty_rows_zero
 def test_png_bytes_hold_no_varying_metadata():
     from matplotlib.figure import Figure
 
-    from telar.report.plots import png_bytes
+    from telar.app.report.plots import png_bytes
     fig = Figure()
     fig.add_subplot().plot([1, 2], [3, 4])
     a, b = png_bytes(fig), png_bytes(fig)

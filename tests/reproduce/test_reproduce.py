@@ -9,11 +9,11 @@ import json
 import numpy as np
 import pytest
 
-from telar.cli import main
+from telar.app.cli import main
+from telar.app.reproduce.claims import check_high_lr, check_marks
+from telar.app.reproduce.experiment import MarkState, Split, epoch_flops, run_full_batch
 from telar.handwritten import HandwrittenNetwork
 from telar.optim import Adam
-from telar.reproduce.claims import check_high_lr, check_marks
-from telar.reproduce.experiment import MarkState, Split, epoch_flops, run_full_batch
 from telar.train import HandwrittenLearner
 
 SIZES = (12, 6, 5, 4, 3)

@@ -13,8 +13,8 @@ import pytest
 from synthetic_fmnist import write_synthetic_fmnist
 from test_resume import assert_same_model, metrics_without_seconds, start, wait_for
 
-from telar.cli import main
-from telar.inference import load_predictor
+from telar.app.cli import main
+from telar.app.inference import load_predictor
 
 LAYERS = "conv(4,3,padding=1) bn relu maxpool(2) dropout2d(0.1) flatten linear(10)"
 

@@ -14,9 +14,9 @@ import pytest
 from cli_error import one_line_error
 from synthetic_fmnist import write_synthetic_fmnist
 
-from telar.cli import main
-from telar.runs.config import TrainConfig
-from telar.runs.folder import new_run_dir
+from telar.app.cli import main
+from telar.app.runs.config import TrainConfig
+from telar.app.runs.folder import new_run_dir
 
 TRAIN = ["train", "--no-progress", "--epochs", "2", "--hidden", "16", "--batch-size", "32"]
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from telar.cli import main
+from telar.app.cli import main
 
 pytestmark = pytest.mark.realdata
 

@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 from synthetic_fmnist import write_synthetic_fmnist
 
-from telar.checkpoint import load_model
-from telar.cli import main
+from telar.app.cli import main
+from telar.io.telar_file import load_model
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from toy_learner import ToyLearner, blobs
 
-from telar.evaluation import evaluate
+from telar.app.evaluation import evaluate
 from telar.train import (
     Checkpointer,
     EarlyStopping,

@@ -22,7 +22,7 @@ def runs_dir(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def app(runs_dir):
-    from telar.web import create_app
+    from telar.app.web import create_app
     return create_app(runs_dir, max_bytes=200_000)
 
 

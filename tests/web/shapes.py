@@ -44,7 +44,7 @@ def write_shape_fmnist(folder: Path, n_train: int = 600, n_test: int = 90) -> Pa
 
 def train_shape_run(out: Path, data: Path, *extra: str) -> Path:
     """Train a small model on the shapes into ``out`` (about a second) and return ``out``."""
-    from telar.cli import main
+    from telar.app.cli import main
 
     old = sys.stdout
     sys.stdout = io.StringIO()  # the run's summary line is not the test's output

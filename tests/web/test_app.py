@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from shapes import CLASSES, photo
 
-from telar.web.hooks import prepare_upload, saliency_map
+from telar.app.web.hooks import prepare_upload, saliency_map
 
 
 def upload(client, data, name="photo.png", model=None, url="/api/predict"):
@@ -153,7 +153,7 @@ def test_a_report_is_built_on_first_request_and_served_from_the_runs_folder(clie
 
 
 def test_an_unexpected_error_is_a_500_page_without_a_traceback(runs_dir):
-    from telar.web import create_app
+    from telar.app.web import create_app
 
     def broken(data):
         raise RuntimeError("boom")
@@ -166,7 +166,7 @@ def test_an_unexpected_error_is_a_500_page_without_a_traceback(runs_dir):
 def test_a_report_that_cannot_be_built_is_a_409_naming_the_reason(runs_dir, tmp_path):
     import shutil
 
-    from telar.web import create_app
+    from telar.app.web import create_app
     runs = tmp_path / "runs"
     shutil.copytree(runs_dir / "seed", runs / "lost-data",
                     ignore=shutil.ignore_patterns("report.html"))
@@ -182,7 +182,7 @@ def test_a_report_that_cannot_be_built_is_a_409_naming_the_reason(runs_dir, tmp_
 def test_a_broken_model_file_is_an_error_message_not_a_crash(runs_dir, tmp_path):
     import shutil
 
-    from telar.web import create_app
+    from telar.app.web import create_app
     runs = tmp_path / "runs"
     shutil.copytree(runs_dir / "seed", runs / "broken")
     (runs / "broken" / "model.npz").write_bytes(b"PK\x03\x04 not really a zip")
@@ -194,8 +194,8 @@ def test_a_broken_model_file_is_an_error_message_not_a_crash(runs_dir, tmp_path)
 def test_markup_in_class_and_run_names_is_escaped_in_every_page(runs_dir, tmp_path):
     import shutil
 
-    from telar.checkpoint import load_model, save_model
-    from telar.web import create_app
+    from telar.app.web import create_app
+    from telar.io.telar_file import load_model, save_model
     hostile = '<img src=x onerror="alert(1)">'
     runs = tmp_path / "runs"
     run = runs / "<b>bold</b>"

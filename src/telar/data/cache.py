@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from telar.atomic import atomic_write, atomic_write_text
 from telar.data.files import reading
+from telar.io.atomic import atomic_write, atomic_write_text
 
 ARRAY_NAMES = ("train_images", "train_labels", "test_images", "test_labels")
 CACHE_FORMAT = 2  # 2: keys hash file contents (1 hashed path, size and mtime)

@@ -27,9 +27,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from telar.atomic import atomic_write
 from telar.data.files import check_size, file_kind, read_pipe, reading
 from telar.errors import DataError
+from telar.io.atomic import atomic_write
 
 N_PIXELS = 784
 N_COLUMNS = N_PIXELS + 1

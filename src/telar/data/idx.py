@@ -25,9 +25,9 @@ from typing import IO
 
 import numpy as np
 
-from telar.atomic import atomic_write
 from telar.data.files import file_kind, reading
 from telar.errors import DataError
+from telar.io.atomic import atomic_write
 
 GZIP_MAGIC = b"\x1f\x8b"
 

@@ -1,7 +1,7 @@
 """Training: the learner base class, an engine-agnostic loop with callbacks, checkpoints.
 
 Nothing here knows about data sets, run folders, figures or the command line (those are
-:mod:`telar.runs` and :mod:`telar.cli`, above this package).
+:mod:`telar.app.runs` and :mod:`telar.app.cli`, above this package).
 
 - :mod:`telar.train.learner`: the ``Learner`` base class (defaults for everything but the step).
 - :mod:`telar.train.module_learner`: ``ModuleLearner`` (any autograd module + optimiser).
@@ -14,7 +14,7 @@ Nothing here knows about data sets, run folders, figures or the command line (th
 >>> from telar import nn, optim                                     # doctest: +SKIP
 >>> model = nn.DenseNet({"hidden": [256, 128], "batch_norm": True, "dropout": 0.2})
 >>> learner = ModuleLearner(model, optim.AdamW(model.parameters(), lr=1e-3))
->>> from telar.evaluation import evaluate     # the one evaluator, above this package
+>>> from telar.app.evaluation import evaluate     # the one evaluator, above this package
 >>> state = fit(learner, (x, y), (x_val, y_val), epochs=5, batch_size=128, seed=0,
 ...             callbacks=[NanGuard(), EarlyStopping(patience=2), ProgressBar()],
 ...             score=evaluate)

@@ -2,7 +2,7 @@
 
 Order matters at the end of an epoch: the NaN guard first, then the schedule and early
 stopping (they change state), then the metrics file and the checkpoint (they record it), then
-the progress line. :func:`telar.runs.run.build_callbacks` puts them in that order.
+the progress line. :func:`telar.app.runs.run.build_callbacks` puts them in that order.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from telar.atomic import atomic_write_text
+from telar.io.atomic import atomic_write_text
 from telar.train.loop import Callback, Trainer, TrainingDiverged
 
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from telar.checkpoint import join_state, load_checkpoint, save_checkpoint, split_state
 from telar.errors import ModelFileError
+from telar.io.telar_file import join_state, load_checkpoint, save_checkpoint, split_state
 from telar.train.loop import Trainer, TrainState
 
 

@@ -32,7 +32,7 @@ class Scores(Protocol):
 
 Scorer = Callable[[Learner, np.ndarray, np.ndarray], Scores]
 """``score(learner, x, y)``: how the loop evaluates on ``eval_set`` after each epoch. The
-project's one evaluator, :func:`telar.evaluation.evaluate`, sits above this package, so
+project's one evaluator, :func:`telar.app.evaluation.evaluate`, sits above this package, so
 callers hand it in (``score=evaluate``) rather than the loop importing it."""
 
 
@@ -152,7 +152,7 @@ class Trainer:
                  batch_context: Callable[[], contextlib.AbstractContextManager] | None = None,
                  score: Scorer | None = None) -> None:
         if eval_set is not None and score is None:
-            raise TypeError("an eval_set needs score=, e.g. score=telar.evaluation.evaluate")
+            raise TypeError("an eval_set needs score=, e.g. score=telar.app.evaluation.evaluate")
         self.learner = learner
         self.score = score
         self.batch_context = batch_context or default_batch_context(batch_size, learner)
@@ -288,7 +288,7 @@ def fit(learner: Learner, train: tuple[np.ndarray, np.ndarray],
         state: TrainState | None = None, score: Scorer | None = None) -> TrainState:
     """Train ``learner`` for ``epochs`` epochs; return the final :class:`TrainState`.
 
-    >>> from telar.evaluation import evaluate                           # doctest: +SKIP
+    >>> from telar.app.evaluation import evaluate                           # doctest: +SKIP
     >>> state = fit(learner, (x, y), (x_val, y_val), epochs=5, batch_size=64, seed=1,
     ...             callbacks=[NanGuard(), EarlyStopping(patience=2)], score=evaluate)
     """

@@ -1,0 +1,144 @@
+"""A model file -> a :class:`Predictor`: the network rebuilt for inference, nothing else.
+
+The architecture in the file's metadata picks the network class from :data:`ARCHITECTURES`
+(``{"kind": "mlp", …}`` -> :class:`telar.nn.DenseNet`, ``{"kind": "handwritten", "sizes":
+[…]}`` -> :class:`telar.handwritten.HandwrittenNetwork`, ``{"kind": "layers", "layers": […],
+"input_shape": […]}`` -> :class:`telar.nn.LayerNet`; files saved with the old kind
+``seed`` load as ``handwritten``). No optimiser is built and only arrays and JSON are read (no
+pickle). Every caller that runs a saved model uses this: ``telar evaluate``, predictions,
+reports.
+
+>>> predictor = load_predictor("runs/x/model.npz")                # doctest: +SKIP
+>>> probabilities = predictor.probabilities(predictor.preprocess(images_uint8))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from telar.errors import ModelFileError, TelarError
+from telar.io.telar_file import ModelFile, load_model
+
+#: Rows per forward pass when scoring many images: bounds the activations' memory.
+CHUNK = 8192
+
+
+class Predictor:
+    """A trained network in inference mode (no dropout, batch-norm running statistics).
+
+    ``preprocess(images)`` turns uint8 images into the model's input as the file says;
+    ``logits(x)`` and ``probabilities(x)`` score it.
+    """
+
+    def __init__(self, model_file: ModelFile, network: Any,
+                 logits_fn: Callable[[np.ndarray], np.ndarray]) -> None:
+        self.model_file = model_file
+        self.network = network
+        self.class_names: tuple[str, ...] = tuple(model_file.class_names)
+        self._logits = logits_fn
+
+    @property
+    def path(self) -> Path:
+        return Path(self.model_file.path)
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        """Class scores ``(n, classes)`` for prepared inputs, ``CHUNK`` rows at a time."""
+        if len(x) <= CHUNK:
+            return self._logits(x)
+        return np.concatenate([self._logits(x[i:i + CHUNK]) for i in range(0, len(x), CHUNK)])
+
+    def probabilities(self, x: np.ndarray) -> np.ndarray:
+        """Softmax of the logits: ``exp(z - max z) / sum(exp(z - max z))`` per row."""
+        z = self.logits(x).astype(np.float64)
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    def preprocess(self, images: np.ndarray) -> np.ndarray:
+        """uint8 images ``(n, 28, 28)`` -> float32 rows, as the model was trained."""
+        pre = self.model_file.preprocessing
+        shape = tuple(pre.get("input_shape", images.shape[1:]))
+        if tuple(images.shape[1:]) != shape:
+            raise TelarError(f"{self.model_file.path}: the model takes images of shape "
+                             f"{shape}, got {tuple(images.shape[1:])}")
+        x = images.reshape(len(images), -1).astype(pre.get("dtype", "float32"))
+        x *= np.asarray(pre.get("scale", 1 / 255), dtype=x.dtype)
+        return x
+
+
+def _handwritten(arch: dict[str, Any], arrays: dict[str, np.ndarray]
+                 ) -> tuple[Any, Callable[[np.ndarray], np.ndarray]]:
+    from telar.handwritten import HandwrittenNetwork
+    network = HandwrittenNetwork(arch["sizes"])
+    network.load_arrays(arrays)
+    return network, network.logits
+
+
+def _module(cls_name: str) -> Callable[[dict[str, Any], dict[str, np.ndarray]], Any]:
+    def build(arch: dict[str, Any], arrays: dict[str, np.ndarray]
+              ) -> tuple[Any, Callable[[np.ndarray], np.ndarray]]:
+        import telar.nn
+        from telar.engine import Tensor, no_grad
+
+        model = getattr(telar.nn, cls_name)(arch)
+        model.load_state_dict(arrays)
+        model.eval()
+
+        def logits(x: np.ndarray) -> np.ndarray:
+            with no_grad():
+                return model(Tensor(x)).data
+
+        return model, logits
+    return build
+
+
+#: Architecture kind in a model file -> the function that rebuilds its network and logits.
+ARCHITECTURES: dict[str, Callable[[dict[str, Any], dict[str, np.ndarray]], Any]] = {
+    "handwritten": _handwritten,
+    "seed": _handwritten,  # the hand-written engine's name before 0.2
+    "mlp": _module("DenseNet"),
+    "layers": _module("LayerNet"),  # any network written as a layer list (conv nets)
+}
+
+
+def load_predictor(path: str | Path) -> Predictor:
+    """Load ``path`` (a model file, or a run folder holding ``model.npz``) for inference;
+    :class:`ModelFileError` if the file or its contents are bad."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "model.npz"
+    model_file = load_model(path)
+    arch = dict(model_file.architecture)
+    kind = arch.pop("kind", None)
+    build = ARCHITECTURES.get(kind) if isinstance(kind, str) else None
+    if build is None:
+        raise ModelFileError(f"{path}: unknown architecture kind {kind!r}; this telar knows "
+                             f"{', '.join(k for k in ARCHITECTURES if k != 'seed')}")
+    try:
+        network, logits = build(arch, model_file.arrays)
+    except TelarError as exc:
+        raise ModelFileError(f"{path}: {exc}") from None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelFileError(f"{path}: architecture does not fit its weights "
+                             f"({type(exc).__name__}: {exc})") from None
+    predictor = Predictor(model_file, network, logits)
+    _check_input_fits(predictor)
+    return predictor
+
+
+def _check_input_fits(predictor: Predictor) -> None:
+    """One blank image through preprocessing and the network: a file whose preprocessing does
+    not give what the network takes is refused now, not in the middle of a data set."""
+    shape = predictor.model_file.preprocessing.get("input_shape", [28, 28])
+    try:
+        blank = np.zeros((1, *[int(d) for d in shape]), np.uint8)
+        z = predictor.logits(predictor.preprocess(blank))
+    except (TelarError, TypeError, ValueError) as exc:
+        raise ModelFileError(f"{predictor.path}: the network does not take the input its "
+                             f"preprocessing makes ({exc})") from None
+    if z.shape != (1, len(predictor.class_names)):
+        raise ModelFileError(f"{predictor.path}: the network gives {z.shape[-1]} scores for "
+                             f"{len(predictor.class_names)} class names")
