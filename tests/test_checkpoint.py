@@ -8,15 +8,10 @@ import numpy as np
 import pytest
 
 from telar.errors import ModelFileError
-from telar.io.telar_file import (
-    META_KEY,
-    join_state,
-    load_checkpoint,
-    load_model,
-    save_checkpoint,
-    save_model,
-    split_state,
-)
+from telar.io.model_file import load_checkpoint, load_model, save_checkpoint, save_model
+from telar.io.state import decode as join_state
+from telar.io.state import encode as split_state
+from telar.io.telar_file import META_KEY
 
 ARRAYS = {"0.weight": np.arange(12, dtype=np.float32).reshape(3, 4),
           "0.bias": np.zeros(3, dtype=np.float32), "steps": np.array(7, dtype=np.int64)}

@@ -16,13 +16,14 @@ import pytest
 from bounded import python_bounded
 
 from telar.errors import ModelFileError
-from telar.io.telar_file import META_KEY, load_model, save_model
+from telar.io.model_file import load_model, save_model
+from telar.io.telar_file import META_KEY
 
 WEIGHTS = {"0.weight": np.ones((3, 4), np.float32), "0.bias": np.zeros(3, np.float32)}
 GOOD_META = {"architecture": {"kind": "mlp", "input_size": 4, "hidden": [], "classes": 3},
              "class_names": ["a", "b", "c"],
              "preprocessing": {"input_shape": [2, 2], "scale": 1 / 255, "dtype": "float32"}}
-LOAD = "import sys; from telar.io.telar_file import load_model; load_model(sys.argv[1])"
+LOAD = "import sys; from telar.io.model_file import load_model; load_model(sys.argv[1])"
 
 
 def write_good(path, **changes):

@@ -2,8 +2,9 @@
 
 ``save(obj, path)`` stores dicts, lists and tuples of tensors, ndarrays, numbers, strings,
 ``None`` and bools (a ``state_dict()``, an optimiser's state dict, a checkpoint dict) as a telar
-file: an ``.npz`` of the arrays plus JSON metadata (:mod:`telar.io.telar_file`'s writer, format
-``"telar-object"``), whatever the file is called (``model.pth`` included). Loading uses
+file: an ``.npz`` of the arrays plus JSON metadata (:mod:`telar.io.telar_file`, format
+``"telar-object"``, the tree encoded by :mod:`telar.io.state`), whatever the file is called
+(``model.pth`` included). Loading uses
 ``np.load(allow_pickle=False)`` and JSON only, so it never runs code from the file; a tensor
 comes back as a tensor and an ndarray as an ndarray.
 
@@ -24,7 +25,9 @@ from typing import Any
 import numpy as np
 
 from telar.engine import Tensor
+from telar.engine.devices import check_device
 from telar.errors import ModelFileError
+from telar.io.state import array_named, decode, encode, store
 from telar.io.telar_file import load_telar_file, save_telar_file
 
 OBJECT_FORMAT = "telar-object"
@@ -32,47 +35,20 @@ _PICKLE_PROTOCOL_BYTE = 0x80
 _LEGACY_TORCH_MAGIC = (0x1950A86A20F9469CFC6C).to_bytes(10, "little")
 
 
-def _encode(obj: Any, key: str, arrays: dict[str, np.ndarray]) -> Any:
-    """The JSON part of ``obj``; arrays move into ``arrays`` under ``key``."""
+def _encode_tensor(obj: Any, name: str, arrays: dict[str, np.ndarray]) -> Any:
+    """A tensor keeps its kind in the file: ``{"__tensor__": name, "requires_grad": ...}``."""
     if isinstance(obj, Tensor):
-        arrays[key] = obj.data
-        return {"__tensor__": key, "requires_grad": obj.requires_grad}
-    if isinstance(obj, np.ndarray):
-        arrays[key] = obj
-        return {"__array__": key}
-    if isinstance(obj, dict):
-        if any(not isinstance(k, str | int) for k in obj):
-            raise TypeError(f"telar.save: dict keys must be str or int (at {key!r})")
-        return {"__dict__": [[k, _encode(v, f"{key}/{i}", arrays)]
-                             for i, (k, v) in enumerate(obj.items())]}
-    if isinstance(obj, list | tuple):
-        items = [_encode(v, f"{key}/{i}", arrays) for i, v in enumerate(obj)]
-        return {"__tuple__": items} if isinstance(obj, tuple) else items
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if obj is None or isinstance(obj, bool | int | float | str):
-        return obj
-    raise TypeError(f"telar.save stores tensors, arrays, numbers, strings and dicts/lists of "
-                    f"them; got a {type(obj).__name__} at {key!r} (save its state_dict())")
+        return {"__tensor__": store(obj.data, name, arrays), "requires_grad": obj.requires_grad}
+    return None
 
 
-def _decode(tree: Any, arrays: dict[str, np.ndarray]) -> Any:
-    if isinstance(tree, list):
-        return [_decode(v, arrays) for v in tree]
-    if not isinstance(tree, dict):
-        return tree
-    if "__tensor__" in tree:
-        value = Tensor(arrays[tree["__tensor__"]])
-        if tree.get("requires_grad"):
-            value.requires_grad_(True)
-        return value
-    if "__array__" in tree:
-        return arrays[tree["__array__"]]
-    if "__tuple__" in tree:
-        return tuple(_decode(v, arrays) for v in tree["__tuple__"])
-    if "__dict__" in tree:
-        return {k: _decode(v, arrays) for k, v in tree["__dict__"]}
-    raise ModelFileError(f"unknown entry in a telar object file: {sorted(tree)}")
+def _decode_tensor(tree: dict[str, Any], arrays: dict[str, np.ndarray]) -> Tensor | None:
+    if "__tensor__" not in tree:
+        return None
+    value = Tensor(array_named(tree["__tensor__"], arrays))
+    if tree.get("requires_grad"):
+        value.requires_grad_(True)
+    return value
 
 
 def save(obj: Any, f: str | os.PathLike[str], pickle_module: Any = None,
@@ -85,7 +61,11 @@ def save(obj: Any, f: str | os.PathLike[str], pickle_module: Any = None,
     if not isinstance(f, str | os.PathLike):
         raise TypeError("telar.save writes to a path (str or os.PathLike), not a file object")
     arrays: dict[str, np.ndarray] = {}
-    tree = _encode(obj, "obj", arrays)
+    try:
+        tree = encode(obj, "obj", arrays, _encode_tensor)
+    except TypeError as exc:
+        raise TypeError(f"telar.save stores tensors, arrays, numbers, strings and dicts/lists "
+                        f"of them ({exc}; save a model's state_dict())") from None
     save_telar_file(f, OBJECT_FORMAT, {"object": tree}, arrays)
 
 
@@ -97,14 +77,12 @@ def load(f: str | os.PathLike[str], map_location: Any = None, pickle_module: Any
     PyTorch pickle included), naming the file and the reason.
     """
     if map_location is not None:
-        from telar.engine.devices import check_device
-
         if not callable(map_location) and not isinstance(map_location, dict):
             check_device(map_location)
     path = Path(f)
     _refuse_pytorch_file(path)
     meta, arrays = load_telar_file(path, OBJECT_FORMAT)
-    return _decode(meta.get("object"), arrays)
+    return decode(meta.get("object"), arrays, _decode_tensor)
 
 
 def _refuse_pytorch_file(path: Path) -> None:

@@ -108,7 +108,7 @@ def test_a_missing_model_is_refused(tmp_path, capsys):
 
 
 def test_class_names_with_control_characters_are_printed_escaped(runs, tmp_path, capsys):
-    from telar.io.telar_file import load_model, save_model
+    from telar.io.model_file import load_model, save_model
 
     model = load_model(runs["seed"] / "model.npz")
     names = list(model.class_names)

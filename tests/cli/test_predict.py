@@ -21,7 +21,7 @@ from PIL import Image
 from telar.app.cli import main
 from telar.app.photos import load_image
 from telar.data.fashion_mnist import CLASS_NAMES
-from telar.io.telar_file import save_model
+from telar.io.model_file import save_model
 
 PREPROCESSING = {"input_shape": [28, 28], "flatten": True, "scale": 1 / 255,
                  "dtype": "float32"}

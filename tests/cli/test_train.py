@@ -11,7 +11,7 @@ from cli_error import one_line_error
 from synthetic_fmnist import write_synthetic_fmnist
 
 from telar.app.cli import main
-from telar.io.telar_file import load_model
+from telar.io.model_file import load_model
 
 
 @pytest.fixture(autouse=True)

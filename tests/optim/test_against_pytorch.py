@@ -234,7 +234,8 @@ def test_optimiser_state_survives_npz_and_json_without_pickle(tmp_path):
         for p in params:
             p.grad = rng.normal(size=p.shape).astype(np.float32)
         opt.step()
-    from telar.io.telar_file import join_state, split_state
+    from telar.io.state import decode as join_state
+    from telar.io.state import encode as split_state
 
     arrays: dict[str, np.ndarray] = {}
     meta = split_state(opt.state_dict(), "optim", arrays)

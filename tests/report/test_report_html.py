@@ -13,7 +13,7 @@ from synthetic_fmnist import write_synthetic_fmnist
 from telar.app.cli import main
 from telar.app.report.html import build_report, most_confident_mistakes
 from telar.app.report.plots import row_normalised
-from telar.io.telar_file import load_model, save_model
+from telar.io.model_file import load_model, save_model
 
 SECTIONS = ("summary", "config", "curves", "confusion", "per-class", "misclassified", "samples",
             "timing")

@@ -11,7 +11,7 @@ from cli_error import one_line_error
 from synthetic_fmnist import write_synthetic_fmnist
 
 from telar.app.cli import main
-from telar.io.telar_file import load_checkpoint, save_checkpoint
+from telar.io.model_file import load_checkpoint, save_checkpoint
 
 
 @pytest.fixture(autouse=True)
@@ -112,7 +112,7 @@ def test_evaluating_a_run_whose_config_toml_is_a_folder_still_works(finished_run
 
 def test_a_model_whose_input_size_does_not_fit_its_preprocessing_is_refused(
         finished_run, tmp_path, capsys):
-    from telar.io.telar_file import load_model, save_model
+    from telar.io.model_file import load_model, save_model
 
     model = load_model(finished_run / "model.npz")
     pre = {**model.preprocessing, "input_shape": [27, 28]}

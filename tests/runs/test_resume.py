@@ -20,7 +20,7 @@ import pytest
 from synthetic_fmnist import write_synthetic_fmnist
 
 from telar.app.cli import main
-from telar.io.telar_file import load_model
+from telar.io.model_file import load_model
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 

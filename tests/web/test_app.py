@@ -195,7 +195,7 @@ def test_markup_in_class_and_run_names_is_escaped_in_every_page(runs_dir, tmp_pa
     import shutil
 
     from telar.app.web import create_app
-    from telar.io.telar_file import load_model, save_model
+    from telar.io.model_file import load_model, save_model
     hostile = '<img src=x onerror="alert(1)">'
     runs = tmp_path / "runs"
     run = runs / "<b>bold</b>"

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from telar.errors import ModelFileError, TelarError
-from telar.io.telar_file import ModelFile, load_model
+from telar.io.model_file import ModelFile, load_model
 
 #: Rows per forward pass when scoring many images: bounds the activations' memory.
 CHUNK = 8192

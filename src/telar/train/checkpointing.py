@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from telar.errors import ModelFileError
-from telar.io.telar_file import join_state, load_checkpoint, save_checkpoint, split_state
+from telar.io.model_file import load_checkpoint, save_checkpoint
+from telar.io.state import decode, encode
 from telar.train.loop import Trainer, TrainState
 
 
@@ -28,13 +29,13 @@ def save_training_checkpoint(path: str | Path, trainer: Trainer,
                              extra_meta: dict[str, Any] | None = None) -> None:
     """Write everything needed to continue ``trainer`` bitwise, atomically."""
     arrays = {f"learner/{k}": v for k, v in trainer.learner.state_arrays().items()}
-    learner_json = split_state(trainer.learner.state_json(), "learner_json", arrays)
+    learner_json = encode(trainer.learner.state_json(), "learner_json", arrays)
     callbacks = {}
     for i, cb in enumerate(trainer.callbacks):
         state = cb.state_dict()
         if state:
             key = _callback_key(i, cb)
-            callbacks[key] = split_state(state, f"callbacks/{key}", arrays)
+            callbacks[key] = encode(state, f"callbacks/{key}", arrays)
     meta = {"seed": trainer.seed, "train_state": trainer.state.to_json(),
             "learner_json": learner_json, "callbacks": callbacks, **(extra_meta or {})}
     save_checkpoint(path, meta, arrays)
@@ -51,11 +52,11 @@ def restore_training_checkpoint(path: str | Path, trainer: Trainer,
                           if k.startswith("learner/")}
         trainer.learner.load_state_arrays(learner_arrays)
         if meta.get("learner_json") is not None:
-            trainer.learner.load_state_json(join_state(meta["learner_json"], arrays))
+            trainer.learner.load_state_json(decode(meta["learner_json"], arrays))
         for i, cb in enumerate(trainer.callbacks):
             key = _callback_key(i, cb)
             if key in meta.get("callbacks", {}):
-                cb.load_state_dict(join_state(meta["callbacks"][key], arrays))
+                cb.load_state_dict(decode(meta["callbacks"][key], arrays))
         epochs = trainer.state.epochs
         state = TrainState.from_json(meta["train_state"])
         _check_train_state(state)

@@ -19,7 +19,7 @@ from pathlib import Path
 from telar.app.runs.config import OPTION_NAMES, TrainConfig, check_combination, coerce
 from telar.errors import ConfigError, ModelFileError
 from telar.io.atomic import remove_stale_parts
-from telar.io.telar_file import load_checkpoint
+from telar.io.model_file import load_checkpoint
 
 CHECKPOINT = "checkpoint.npz"
 MODEL = "model.npz"

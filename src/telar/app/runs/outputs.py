@@ -12,7 +12,7 @@ from telar.app.runs.config import TrainConfig
 from telar.app.runs.data import RunData
 from telar.app.runs.folder import MODEL
 from telar.io.atomic import atomic_write_text
-from telar.io.telar_file import save_model
+from telar.io.model_file import save_model
 from telar.train import EarlyStopping, Trainer
 
 #: How a model's input is made from 28x28 uint8 images (stored in the model file).
