@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-from pathlib import Path
 
 import pytest
 
@@ -72,11 +71,15 @@ def test_the_compare_page_is_self_contained_and_overlays_both_curves(two_runs, t
     assert '<td class="num">0.8765</td>' in html
 
 
-def test_overlay_has_one_line_per_run_and_set():
+def test_overlay_has_one_line_per_run_and_set(tmp_path):
     from telar.app.report.compare import overlay_png
-    from telar.app.report.run_folder import RunFolder
-    runs = [RunFolder(Path(n), {}, {}, {
-        "epoch": [1.0, 2.0], "train_loss": [1.0, 0.5], "val_loss": [1.1, 0.6]}) for n in "ab"]
+    from telar.app.run_folder import RunFolder
+    runs = []
+    for name in "ab":
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "metrics.csv").write_text("epoch,train_loss,val_loss\n"
+                                                     "1,1.0,1.1\n2,0.5,0.6\n")
+        runs.append(RunFolder(tmp_path / name))
     assert overlay_png(runs, "loss")[:4] == b"\x89PNG"
     assert overlay_png(runs, "accuracy") is None
 

@@ -15,8 +15,8 @@ from cli_error import one_line_error
 from synthetic_fmnist import write_synthetic_fmnist
 
 from telar.app.cli import main
+from telar.app.run_folder import RunFolder
 from telar.app.runs.config import TrainConfig
-from telar.app.runs.folder import new_run_dir
 
 TRAIN = ["train", "--no-progress", "--epochs", "2", "--hidden", "16", "--batch-size", "32"]
 
@@ -57,8 +57,10 @@ def test_two_runs_started_together_into_one_folder_never_both_succeed(data, tmp_
 def test_default_folders_of_runs_started_in_the_same_second_differ(tmp_path):
     config = TrainConfig()
     folders: list[Path] = []
-    threads = [threading.Thread(target=lambda: folders.append(new_run_dir(config, tmp_path)))
-               for _ in range(8)]
+    def start() -> None:
+        folders.append(RunFolder.new(tmp_path, config.preset).path)
+
+    threads = [threading.Thread(target=start) for _ in range(8)]
     for t in threads:
         t.start()
     for t in threads:

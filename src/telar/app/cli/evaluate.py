@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import tomllib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from telar.app.inference import Predictor
-from telar.errors import DataError
+from telar.app.run_folder import RunFolder
+from telar.errors import DataError, TelarError
 from telar.io.text import printable
 
 
@@ -35,17 +35,17 @@ def register(subparsers: Any) -> None:
 
 
 def model_path(target: Path) -> Path:
-    return target / "model.npz" if target.is_dir() else target
+    return RunFolder(target).model_path if target.is_dir() else target
 
 
 def run_data_settings(target: Path) -> dict[str, str]:
     """The data settings of the run in ``target`` (a folder), from its config.toml."""
-    config = target / "config.toml"
-    if not target.is_dir() or not config.is_file():
+    folder = RunFolder(target)
+    if not target.is_dir() or not folder.config_path.is_file():
         return {}
     try:
-        table = tomllib.loads(config.read_text(encoding="utf-8")).get("train", {})
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        table = folder.train_section()
+    except TelarError:
         return {}  # an unreadable config: use the default data, as for a bare model file
     if not isinstance(table, dict):
         return {}

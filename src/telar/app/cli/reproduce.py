@@ -65,7 +65,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from telar.app.reproduce import reproduce
     from telar.app.reproduce.experiment import Split
-    from telar.app.runs.folder import claim_run_dir, fresh_dir
+    from telar.app.run_folder import ReproduceFolder
     from telar.data import load_fashion_mnist, to_float
 
     if args.limit is not None and args.limit < 10:
@@ -83,9 +83,10 @@ def run(args: argparse.Namespace) -> int:
     if args.limit is not None:
         x, y = x[: args.limit], y[: args.limit]
     test = Split(to_float(data.test_images), data.test_labels.astype(np.int64))
-    out = args.out or fresh_dir("runs", time.strftime("reproduce-%Y%m%d-%H%M%S"))
-    with claim_run_dir(out, overwrite=args.overwrite):
-        doc = reproduce(Split(x, y), test, out, class_names=data.class_names,
+    folder = ReproduceFolder(args.out) if args.out else \
+        ReproduceFolder.fresh("runs", time.strftime("reproduce-%Y%m%d-%H%M%S"))
+    with folder.claim(overwrite=args.overwrite):
+        doc = reproduce(Split(x, y), test, folder, class_names=data.class_names,
                         marks=args.epochs, lr=args.lr, seed=args.seed,
                         naive_softmax=args.naive_softmax, high_lrs=args.high_lrs,
                         high_lr_epochs=args.high_lr_epochs, progress=not args.no_progress,
@@ -100,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"[{where}] {c['claim']}: {verdict}")
     from telar.app.report.reproduce_html import build_reproduce_report
 
-    report = build_reproduce_report(out)
-    print(f"wrote {out / 'reproduce.md'}, {out / 'reproduce.json'}, {report}, figures in "
-          f"{out / 'figures'}")
+    report = build_reproduce_report(folder.path)
+    print(f"wrote {folder.markdown_path}, {folder.record_path}, {report}, figures in "
+          f"{folder.figures_path}")
     return 0

@@ -105,8 +105,9 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from telar.app.run_folder import RunFolder
     from telar.app.runs.config import build_config
-    from telar.app.runs.folder import new_run_dir, resume_config
+    from telar.app.runs.resume import resume_config
     from telar.app.runs.run import train_run
     from telar.train.loop import TrainingInterrupted
 
@@ -126,12 +127,12 @@ def run(args: argparse.Namespace) -> int:
         config = resume_config(out)
     else:
         config = build_config(given, config_file=args.config)
-        out = Path(args.out) if args.out else new_run_dir(config)
+        out = Path(args.out) if args.out else RunFolder.new("runs", config.preset).path
     try:
         summary = train_run(config, out, resume=bool(args.resume), overwrite=args.overwrite,
                             progress=progress)
     except TrainingInterrupted as stop:
-        sys.stderr.write(f"telar: {stop}; checkpoint saved in {out / 'checkpoint.npz'}. "
+        sys.stderr.write(f"telar: {stop}; checkpoint saved in {RunFolder(out).checkpoint_path}. "
                          f"Continue with: telar train --resume {out}\n")
         return 130
     print(summary_line(summary, out))

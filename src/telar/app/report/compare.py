@@ -14,7 +14,8 @@ from pathlib import Path
 
 from telar.app.report import page as P
 from telar.app.report import plots
-from telar.app.report.run_folder import RunFolder, format_value, read_run
+from telar.app.report.page import format_value
+from telar.app.run_folder import RunFolder
 
 #: (column title, summary key) of the comparison table, after the run's name.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -73,7 +74,7 @@ def overlay_png(runs: Sequence[RunFolder], what: str) -> bytes | None:
 
 def compare_runs(run_dirs: Sequence[str | Path]) -> tuple[str, str]:
     """``(html page, markdown table)`` comparing the runs in ``run_dirs``."""
-    runs = [read_run(d) for d in run_dirs]
+    runs = [RunFolder.open(d) for d in run_dirs]
     header, rows = summary_rows(runs)
     figures = {what: png for what in ("loss", "accuracy")
                if (png := overlay_png(runs, what)) is not None}

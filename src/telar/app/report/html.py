@@ -24,15 +24,16 @@ import numpy as np
 
 from telar.app.report import page as P
 from telar.app.report import plots
+from telar.app.report.page import format_value
 from telar.app.report.predictions import load_run_test_set, probabilities_of
-from telar.app.report.run_folder import REPORT, RunFolder, format_value, read_run
+from telar.app.run_folder import RunFolder
 from telar.app.saliency import saliency_map
 from telar.errors import TelarError
 from telar.io.atomic import atomic_write_bytes, atomic_write_text
 
 Saliency = Callable[[Any, np.ndarray, int], np.ndarray]
 
-FIGURES = Path("figures") / "report"
+FIGURES = "report"  # the report's own figures: figures/report/ in the run folder
 GRID_SIZE = 18
 
 
@@ -44,7 +45,7 @@ def build_report(run_dir: str | Path, *, saliency: Saliency | None = None) -> Pa
     """
     from telar.app.inference import load_predictor
 
-    run = read_run(run_dir, need_model=True)
+    run = RunFolder.open(run_dir, need_model=True)
     predictor = load_predictor(run.model_path)
     images, labels, source = load_run_test_set(run)
     class_names = [str(c) for c in predictor.class_names]
@@ -59,11 +60,11 @@ def build_report(run_dir: str | Path, *, saliency: Saliency | None = None) -> Pa
                                 _mistakes_saliency_png(predictor, images, labels, probs, wrong,
                                                        class_names, saliency or
                                                        saliency_map))
-    folder = run.path / FIGURES
+    folder = run.figures_path / FIGURES
     for name, png in figures.items():
         atomic_write_bytes(folder / f"{name}.png", png)
     html = report_html(run, labels, probs, class_names, figures, source)
-    out = run.path / REPORT
+    out = run.report_path
     atomic_write_text(out, html)
     return out
 
@@ -172,7 +173,7 @@ def report_html(run: RunFolder, labels: np.ndarray, probs: np.ndarray, class_nam
                   P.table(["setting", "value"],
                           [(k, format_value(v)) for k, v in run.train_section().items()])
                   + f'<p class="muted">Run it again: <code>telar train --config '
-                    f'{P.esc(run.path / "config.toml")}</code></p>') + "</div>",
+                    f'{P.esc(run.config_path)}</code></p>') + "</div>",
         P.section("curves", "Loss and accuracy per epoch",
                   _pair(P.figure(fig(n), f"{n} per epoch", f"{n}: train and "
                           f"{'validation' if run.eval_name == 'val' else run.eval_name}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import html
+import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -77,3 +78,22 @@ def page(title: str, body: str, *, subtitle: str = "") -> str:
             "<link rel=\"icon\" href=\"data:,\">"
             f"<title>{esc(title)}</title><style>{CSS}</style></head>"
             f"<body><main><h1>{esc(title)}</h1>{sub}{body}</main></body></html>\n")
+
+
+def format_value(value: Any) -> str:
+    """A summary value as text: floats with 4 significant decimals, lists shortened."""
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return str(value)
+        if value != 0 and abs(value) < 0.01:
+            return f"{value:.3g}"
+        return f"{value:.4f}" if abs(value) < 1000 else f"{value:,.1f}"
+    if isinstance(value, int):
+        return f"{value:,}" if abs(value) >= 10000 else str(value)
+    if isinstance(value, list):
+        if len(value) > 6:
+            return f"[{len(value)} values]"
+        return "[" + ", ".join(format_value(v) for v in value) + "]"
+    return str(value)

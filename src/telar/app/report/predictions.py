@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from telar.app.report.run_folder import RunFolder
+from telar.app.run_folder import RunFolder
 from telar.errors import TelarError
 
 

@@ -7,19 +7,17 @@ embedded as data URIs, every string escaped.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from telar.app.report.page import esc, figure, page, section, table
+from telar.app.run_folder import ReproduceFolder
 from telar.errors import TelarError
 from telar.io.atomic import atomic_write_text
 
-REPORT = "report.html"
-
 
 def is_reproduce_folder(path: str | Path) -> bool:
-    return (Path(path) / "reproduce.json").is_file()
+    return ReproduceFolder(path).is_reproduce_folder
 
 
 def _verdict(holds: bool | None) -> str:
@@ -28,12 +26,12 @@ def _verdict(holds: bool | None) -> str:
 
 def build_reproduce_report(folder: str | Path) -> Path:
     """Write ``folder/report.html`` from ``folder/reproduce.json`` and its figures."""
-    folder = Path(folder)
+    folder = ReproduceFolder(folder)
+    doc: dict[str, Any] = folder.record
     try:
-        doc: dict[str, Any] = json.loads((folder / "reproduce.json").read_text(encoding="utf-8"))
         config, marks, claims = doc["config"], doc["marks"], doc["claims"]
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise TelarError(f"{folder / 'reproduce.json'}: cannot read it ({exc})") from None
+    except (KeyError, TypeError) as exc:
+        raise TelarError(f"{folder.record_path}: cannot read it ({exc})") from None
     sizes = "-".join(str(s) for s in config.get("sizes", []))
     body = [section("config", "Experiment", table(
         ["setting", "value"],
@@ -61,10 +59,9 @@ def build_reproduce_report(folder: str | Path) -> Path:
               f"{r['max_abs_logit']:.3g}") for r in doc["high_lr"]])))
     figures = []
     for m in marks:
-        tag = f"epoch{int(m['epoch']):04d}"
         for kind, what in (("loss", "loss"), ("accuracy", "accuracy"),
                            ("confusion", "test confusion matrix")):
-            path = folder / "figures" / f"{tag}_{kind}.png"
+            path = folder.mark_figure(int(m["epoch"]), kind)
             if path.is_file():
                 figures.append(figure(path.read_bytes(), f"{what} at {m['epoch']} epochs",
                                       f"{what}, {m['epoch']} epochs"))
@@ -77,7 +74,7 @@ def build_reproduce_report(folder: str | Path) -> Path:
         body.append(section("speed", "Time", esc(
             f"{seconds:.1f} s for {perf.get('epochs')} full-batch epochs "
             f"({per_epoch:.3f} s per epoch, a test-set pass included).")))
-    out = folder / REPORT
+    out = folder.report_path
     atomic_write_text(out, page("telar reproduce: the report's experiments", "".join(body),
-                                subtitle=str(folder)))
+                                subtitle=str(folder.path)))
     return out

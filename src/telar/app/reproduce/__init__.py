@@ -24,6 +24,7 @@ from telar.app.reproduce.outputs import (
     write_json,
     write_markdown,
 )
+from telar.app.run_folder import ReproduceFolder
 from telar.train import NanGuard
 from telar.train.callbacks import EpochBar
 
@@ -34,7 +35,7 @@ HIGH_LRS = (1e-3, 1e-2)
 def reproduce(
     train: Split,
     test: Split,
-    out: Path,
+    out: str | Path | ReproduceFolder,
     *,
     class_names: Sequence[str],
     marks: Sequence[int] = REPORT_MARKS,
@@ -46,10 +47,12 @@ def reproduce(
     progress: bool = True,
     source: str = "",
 ) -> dict:
-    """Run the experiments and write the outputs into ``out``; returns the JSON document."""
+    """Run the experiments and write the outputs into the folder ``out``; returns the JSON
+    document (``reproduce.json``)."""
+    folder = out if isinstance(out, ReproduceFolder) else ReproduceFolder(out)
     marks = sorted(set(int(m) for m in marks))
     sizes = (train.x.shape[1], 64, 32, 16, len(class_names))
-    out.mkdir(parents=True, exist_ok=True)
+    folder.path.mkdir(parents=True, exist_ok=True)
     # The main run stops on a NaN loss (unless it is the naive softmax, whose overflow is
     # what is being studied); the higher-rate runs record where they went non-finite.
     guard = [] if naive_softmax else [NanGuard()]
@@ -76,10 +79,8 @@ def reproduce(
               "naive_softmax": naive_softmax, "high_lrs": list(high_lrs),
               "high_lr_epochs": high_lr_epochs, "train_images": int(len(train.y)),
               "test_images": int(len(test.y)), "data": source, "dtype": run.dtype}
-    write_figures(run, out, class_names)
-    write_history(run, out / "history.csv")
-    write_json(out / "reproduce.json", config, run, high, checks, perf)
-    write_markdown(out / "reproduce.md", config, run, high, checks, perf)
-    import json
-
-    return json.loads((out / "reproduce.json").read_text())
+    write_figures(run, folder, class_names)
+    write_history(run, folder.history_path)
+    write_json(folder.record_path, config, run, high, checks, perf)
+    write_markdown(folder.markdown_path, config, run, high, checks, perf)
+    return folder.record

@@ -10,6 +10,7 @@ from pathlib import Path
 from telar.app.report.figures import plot_confusion_matrix, plot_curves
 from telar.app.reproduce.claims import ClaimCheck
 from telar.app.reproduce.experiment import RunResult
+from telar.app.run_folder import ReproduceFolder
 from telar.io.atomic import atomic_write_text
 
 
@@ -27,24 +28,24 @@ def high_lr_row(run: RunResult, epochs: int) -> dict:
             "test_predicted_class_counts": counts, "seconds": run.seconds}
 
 
-def write_figures(run: RunResult, out: Path, class_names) -> list[str]:
+def write_figures(run: RunResult, folder: ReproduceFolder, class_names) -> list[str]:
     """Per mark: loss curve, accuracy curve (train and test), test confusion matrix."""
     written = []
-    figs = out / "figures"
     for e, state in sorted(run.marks.items()):
         epochs = list(range(e + 1))
-        tag = f"epoch{e:04d}"
         plot_curves(epochs, {"train": run.train_loss[: e + 1], "test": run.test_loss[: e + 1]},
-                    figs / f"{tag}_loss.png", ylabel="cross-entropy loss",
+                    folder.mark_figure(e, "loss"), ylabel="cross-entropy loss",
                     title=f"Loss, full batch, lr {run.lr:g}, {e} epochs")
         plot_curves(epochs, {"train": run.train_accuracy[: e + 1],
                              "test": run.test_accuracy[: e + 1]},
-                    figs / f"{tag}_accuracy.png", ylabel="accuracy",
+                    folder.mark_figure(e, "accuracy"), ylabel="accuracy",
                     title=f"Accuracy, full batch, lr {run.lr:g}, {e} epochs")
-        plot_confusion_matrix(state.test_confusion, class_names, figs / f"{tag}_confusion.png",
+        plot_confusion_matrix(state.test_confusion, class_names,
+                              folder.mark_figure(e, "confusion"),
                               title=f"Test set after {e} epochs (accuracy "
                                     f"{state.test_accuracy:.3f})")
-        written += [f"figures/{tag}_{k}.png" for k in ("loss", "accuracy", "confusion")]
+        written += [f"{folder.FIGURES}/{folder.mark_figure_name(e, k)}"
+                    for k in ("loss", "accuracy", "confusion")]
     return written
 
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 from telar import __version__
 from telar.app.evaluation import Evaluation, evaluate
+from telar.app.report.figures import plot_confusion_matrix, plot_curves
+from telar.app.run_folder import RunFolder
 from telar.app.runs.config import TrainConfig
 from telar.app.runs.data import RunData
-from telar.app.runs.folder import MODEL
-from telar.io.atomic import atomic_write_text
 from telar.io.model_file import save_model
 from telar.train import EarlyStopping, Trainer
 
@@ -20,11 +18,12 @@ PREPROCESSING = {"input_shape": [28, 28], "flatten": True, "scale": 1 / 255, "dt
                  "formula": "x = image.reshape(n, 784) / 255"}
 
 
-def finish_run(config: TrainConfig, out: Path, trainer: Trainer, data: RunData) -> dict[str, Any]:
+def finish_run(config: TrainConfig, folder: RunFolder, trainer: Trainer,
+               data: RunData) -> dict[str, Any]:
     """Test the final model; write model.npz, summary.json and the figures."""
     learner, state = trainer.learner, trainer.state
     test = evaluate(learner, data.x_test, data.y_test)
-    save_model(out / MODEL, architecture=learner.spec(), arrays=learner.model_arrays(),
+    save_model(folder.model_path, architecture=learner.spec(), arrays=learner.model_arrays(),
                class_names=data.class_names, preprocessing=PREPROCESSING,
                extra={"preset": config.preset, "engine": config.engine,
                       "trained_epochs": state.epoch, "test_accuracy": test.accuracy})
@@ -47,23 +46,21 @@ def finish_run(config: TrainConfig, out: Path, trainer: Trainer, data: RunData) 
     for cb in trainer.callbacks:
         if isinstance(cb, EarlyStopping) and cb.restored_epoch is not None:
             summary["restored_best_epoch"] = cb.restored_epoch
-    atomic_write_text(out / "summary.json", json.dumps(summary, indent=2) + "\n")
-    write_figures(out / "figures", history, test, data.class_names, trainer.eval_name)
+    folder.write_summary(summary)
+    write_figures(folder, history, test, data.class_names, trainer.eval_name)
     return summary
 
 
-def write_figures(folder: Path, history: list[dict[str, float]], test: Evaluation,
+def write_figures(folder: RunFolder, history: list[dict[str, float]], test: Evaluation,
                   class_names: tuple[str, ...], eval_name: str) -> None:
     """Loss and accuracy curves (train vs val/test) and the test confusion matrix."""
-    from telar.app.report.figures import plot_confusion_matrix, plot_curves
-
     if history:
         epochs = [int(r["epoch"]) for r in history]
         for what, label in (("loss", "cross-entropy loss"), ("accuracy", "accuracy")):
             plot_curves(epochs, {"train": [r[f"train_{what}"] for r in history],
                                  eval_name: [r[f"{eval_name}_{what}"] for r in history]},
-                        folder / f"{what}.png", ylabel=label, title=f"{what.capitalize()} "
+                        folder.figure(what), ylabel=label, title=f"{what.capitalize()} "
                         f"per epoch")
     plot_confusion_matrix(test.confusion_matrix(len(class_names)), class_names,
-                          folder / "confusion_matrix.png",
+                          folder.figure("confusion_matrix"),
                           title=f"Test set confusion matrix (accuracy {test.accuracy:.4f})")

@@ -68,7 +68,7 @@ def create_app(runs_dir: str | Path, *, prepare_image: PrepareImage | None = Non
     app.extensions["telar"] = {"shelf": shelf}
 
     def summary_view(run: RunEntry) -> dict[str, str]:
-        from telar.app.report.run_folder import format_value
+        from telar.app.report.page import format_value
         return {k: format_value(run.summary[k]) for k in SUMMARY_FIELDS if k in run.summary}
 
     @app.get("/")

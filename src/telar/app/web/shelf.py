@@ -8,15 +8,17 @@ between calls, so two requests never run one model at once).
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-MODEL = "model.npz"
-SUMMARY = "summary.json"
+from telar.app.inference import load_predictor
+from telar.app.run_folder import RunFolder
+from telar.errors import TelarError
+
+MODEL, SUMMARY = RunFolder.MODEL, RunFolder.SUMMARY
 MAX_DEPTH = 3
 
 
@@ -53,20 +55,19 @@ class Shelf:
             if self.inside(here) is None:
                 continue
             found.append(self._entry(here, files))
-        return sorted(found, key=lambda r: (-self._mtime(r.path / MODEL), r.id))
+        return sorted(found, key=lambda r: (-self._mtime(RunFolder(r.path).model_path), r.id))
 
     def _entry(self, folder: Path, files: list[str]) -> RunEntry:
+        run = RunFolder(folder)
         summary: dict[str, Any] = {}
         if SUMMARY in files:
             try:
-                value = json.loads((folder / SUMMARY).read_text(encoding="utf-8"))
-                summary = value if isinstance(value, dict) else {}
-            except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-                summary = {}
-        model = folder / MODEL
+                summary = run.summary
+            except TelarError:
+                summary = {}  # a broken summary.json: listed, without figures
         return RunEntry(folder.relative_to(self.root).as_posix(), folder, summary,
-                        MODEL in files and self.inside(model) is not None,
-                        (folder / "report.html").is_file())
+                        MODEL in files and self.inside(run.model_path) is not None,
+                        run.report_path.is_file())
 
     @staticmethod
     def _mtime(path: Path) -> float:
@@ -105,9 +106,7 @@ class Shelf:
     # ------------------------------------------------------------------ models
     def predictor(self, run: RunEntry) -> tuple[Any, threading.Lock]:
         """``(predictor, its lock)`` for ``run``'s model.npz, loaded once per file version."""
-        from telar.app.inference import load_predictor
-
-        path = run.path / MODEL
+        path = RunFolder(run.path).model_path
         stat = path.stat()
         key = (stat.st_mtime_ns, stat.st_size)
         with self._load_lock:
