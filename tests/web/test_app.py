@@ -68,7 +68,7 @@ def test_an_upload_of_a_light_photo_becomes_a_light_garment_on_black():
 
 
 def test_the_saliency_of_both_engines_matches_central_differences(app, runs_dir):
-    shelf = app.extensions["telar"]["shelf"]
+    shelf = app.extensions["telar"].shelf
     image = prepare_upload(photo(7))
     for run in shelf.model_runs():
         predictor, _ = shelf.predictor(run)
