@@ -68,7 +68,7 @@ def test_an_upload_of_a_light_photo_becomes_a_light_garment_on_black():
 
 
 def test_the_saliency_of_both_engines_matches_central_differences(app, runs_dir):
-    shelf = app.extensions["telar"]["shelf"]
+    shelf = app.extensions["telar"].shelf
     image = prepare_upload(photo(7))
     for run in shelf.model_runs():
         predictor, _ = shelf.predictor(run)
@@ -212,3 +212,163 @@ def test_markup_in_class_and_run_names_is_escaped_in_every_page(runs_dir, tmp_pa
         assert "<b>bold" not in html and hostile not in html
     assert "&lt;b&gt;bold&lt;/b&gt;" in pages[1]
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in pages[2]
+
+
+# ---------------------------------------------------------------- the app's contract, pinned
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data: blob:; "
+                               "style-src 'self' 'unsafe-inline'; object-src 'none'; "
+                               "frame-ancestors 'self'",
+}
+
+
+def test_every_answer_carries_the_security_headers_error_pages_too(client, runs_dir):
+    from telar.app.web import create_app
+
+    def broken(data):
+        raise RuntimeError("boom")
+    crashing = create_app(runs_dir, prepare_image=broken).test_client()
+    answers = {"page": client.get("/"), "json": client.get("/healthz"),
+               "file": client.get("/runs/seed/summary.json"),
+               "404 page": client.get("/no/such/page"), "404 json": client.get("/api/nothing"),
+               "400 page": upload(client, b"", url="/predict"),
+               "413 json": upload(client, bytes(300_000)), "500 json": upload(crashing, photo(1))}
+    for kind, answer in answers.items():
+        for key, value in SECURITY_HEADERS.items():
+            assert answer.headers.get(key) == value, (kind, key)
+
+
+def test_an_error_under_api_is_json_with_error_and_status_and_a_page_elsewhere(client):
+    answer = upload(client, photo(1), model="nope")
+    assert answer.status_code == 404
+    assert answer.json == {"error": "no model called 'nope' under the runs folder", "status": 404}
+    assert upload(client, b"").json == {"error": "photo.png: the file is empty", "status": 400}
+    answer = client.get("/api/predict")  # a GET where only POST is served
+    assert answer.status_code == 405 and answer.json["status"] == 405
+    assert set(answer.json) == {"error", "status"}
+    answer = client.get("/api/no/such/thing")
+    assert answer.status_code == 404 and answer.json["status"] == 404
+    page = client.get("/no/such/page")
+    assert page.status_code == 404 and page.mimetype == "text/html"
+    assert "<h1>Error 404</h1>" in page.get_data(as_text=True)
+
+
+def test_an_upload_over_the_limit_names_the_limit_whichever_check_stops_it(client):
+    # over max_bytes plus the form's room: the request itself is refused before any view runs
+    answer = upload(client, bytes(300_000))
+    assert answer.json == {"error": "the upload is larger than 200,000 bytes", "status": 413}
+    page = upload(client, bytes(300_000), url="/predict")
+    assert page.status_code == 413
+    assert "the upload is larger than 200,000 bytes" in page.get_data(as_text=True)
+    # within that room but over max_bytes: the upload check reads one byte past the limit
+    answer = upload(client, bytes(210_000))
+    assert answer.status_code == 413
+    assert answer.json["error"] == "photo.png: 200,001 bytes; the limit is 200,000"
+
+
+def test_a_prediction_answers_these_fields_with_the_newest_model_by_default(client, runs_dir):
+    body = upload(client, photo(7)).json
+    assert set(body) == {"run", "file", "class", "class_index", "probability", "probabilities",
+                         "input_png", "saliency_png"}
+    assert body["file"] == "photo.png"
+    assert all(set(row) == {"class", "p"} for row in body["probabilities"])
+    runs = ["seed", "nested/mlp"]
+    newest = min(runs, key=lambda r: (-(runs_dir / r / "model.npz").stat().st_mtime, r))
+    assert body["run"] == newest
+
+
+@pytest.mark.parametrize("field", ["camera", "photo"])
+def test_the_image_may_come_in_the_camera_field_or_any_file_field(client, field):
+    form = {"image": (io.BytesIO(b""), ""),  # the file input a browser sends unchosen
+            field: (io.BytesIO(photo(8)), "snap.png"), "model": "seed"}
+    answer = client.post("/api/predict", data=form, content_type="multipart/form-data")
+    assert answer.status_code == 200, answer.json
+    assert (answer.json["file"], answer.json["class"]) == ("snap.png", "Bag")
+
+
+def test_the_plain_form_keeps_the_chosen_model_selected(client):
+    html = upload(client, photo(1), model="seed", url="/predict").get_data(as_text=True)
+    assert '<option value="seed" selected>' in html
+    assert '<option value="nested/mlp" selected>' not in html
+
+
+def test_a_picture_that_cannot_be_prepared_is_a_400_and_a_wrong_shape_a_500(runs_dir):
+    from telar.app.web import create_app
+
+    def refuses(data):
+        raise ValueError("no garment found")
+
+    def too_small(data):
+        return np.zeros((27, 28), np.uint8)
+    answer = upload(create_app(runs_dir, prepare_image=refuses).test_client(), photo(1))
+    assert answer.json == {"error": "photo.png: cannot prepare the image (no garment found)",
+                           "status": 400}
+    answer = upload(create_app(runs_dir, prepare_image=too_small).test_client(), photo(1))
+    assert answer.json == {"error": "image preparation gave shape (27, 28), not (28, 28)",
+                           "status": 500}
+
+
+def test_the_saliency_hook_is_asked_about_the_predicted_class(runs_dir):
+    from telar.app.web import create_app
+    calls = []
+
+    def flat(predictor, image, index):
+        calls.append((image.shape, image.dtype, index))
+        return np.zeros((28, 28))
+    answer = upload(create_app(runs_dir, saliency=flat).test_client(), photo(8), model="seed")
+    assert answer.json["class_index"] == 8
+    assert calls == [((28, 28), np.dtype(np.uint8), 8)]
+
+
+def test_without_a_trained_model_a_prediction_says_how_to_train_one(tmp_path):
+    from telar.app.web import create_app
+    client = create_app(tmp_path).test_client()
+    answer = upload(client, photo(1))
+    root = tmp_path.resolve()
+    assert answer.json == {"error": f"no trained model under {root} (train one with "
+                                    f"`telar train --out {root}/NAME`)", "status": 404}
+    assert client.get("/healthz").json == {"ok": True, "runs": 0}
+
+
+def test_health_counts_the_runs(client):
+    assert client.get("/healthz").json == {"ok": True, "runs": 2}
+
+
+def test_a_missing_file_or_the_report_of_a_run_without_a_model_is_a_404(runs_dir, tmp_path):
+    import shutil
+
+    from telar.app.web import create_app
+    runs = tmp_path / "runs"
+    (runs / "summary-only").mkdir(parents=True)
+    shutil.copy(runs_dir / "seed" / "summary.json", runs / "summary-only")
+    client = create_app(runs).test_client()
+    for path in ("summary-only/nothing.txt", "summary-only/report.html"):
+        page = client.get(f"/runs/{path}")
+        assert page.status_code == 404
+        assert f"no file &#39;{path}&#39; in the runs folder" in page.get_data(as_text=True)
+
+
+def test_parallel_first_requests_for_a_report_build_it_once(runs_dir, tmp_path, monkeypatch):
+    import shutil
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    import telar.app.report.html as report_html
+    from telar.app.web import create_app
+    runs = tmp_path / "runs"
+    shutil.copytree(runs_dir / "seed", runs / "seed", ignore=shutil.ignore_patterns("report.html"))
+    builds = []
+
+    def slow_build(folder):  # the app imports build_report on first use, so this one is seen
+        builds.append(folder)
+        time.sleep(0.2)  # keep the build open while the other requests arrive
+        (runs / "seed" / "report.html").write_text("<p>the report</p>")
+    monkeypatch.setattr(report_html, "build_report", slow_build)
+    app = create_app(runs)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        pages = list(pool.map(lambda _: app.test_client().get("/runs/seed/report.html"),
+                              range(8)))
+    assert [(p.status_code, p.data) for p in pages] == [(200, b"<p>the report</p>")] * 8
+    assert len(builds) == 1
