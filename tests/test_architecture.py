@@ -58,7 +58,8 @@ PACKAGE = "telar"
 #: The layers, lowest first. A file may import from its own group or from a group of strictly
 #: lower rank; groups of equal rank (nn, handwritten) must not import each other.
 LAYERS: tuple[Group, ...] = (
-    Group(0, "foundation", ("telar/errors.py", "telar/constraints.py", "telar/io/")),
+    Group(0, "foundation", ("telar/errors.py", "telar/constraints.py", "telar/version.py",
+                            "telar/io/")),
     Group(1, "data", ("telar/data/",)),
     Group(2, "engine", ("telar/engine/",)),
     Group(3, "nn", ("telar/nn/",)),
@@ -446,48 +447,6 @@ def late_imports(tree: Tree, engine: str = ENGINE) -> list[str]:
 
 
 # ------------------------------------------------------------------------ the tree, checked
-#
-# A rule the current tree breaks is not weakened: the case is listed in KNOWN below, with the
-# reason, and is an expected failure of its own (strict: once the case is fixed it passes, which
-# fails, so the entry is then removed); the rule still fails for any other case.
-
-
-@dataclass(frozen=True)
-class Known:
-    """A tolerated problem of ``rule``: the one in ``file`` whose text holds ``statement``."""
-
-    rule: str
-    file: str
-    statement: str
-    reason: str
-
-    def matches(self, problem: str) -> bool:
-        return f"{self.file}:" in problem and self.statement in problem
-
-
-VERSION_REASON = ("upward import {}: `from telar import __version__` reaches the entry point "
-                  "telar/__init__.py (rank 8); the version belongs in a foundation module")
-KNOWN: tuple[Known, ...] = tuple(
-    Known("layers", file, "from telar import __version__", VERSION_REASON.format(file))
-    for file in ("telar/io/telar_file.py", "telar/app/cli/__init__.py",
-                 "telar/app/runs/outputs.py"))
-
-
-def fails(rule: str, problems: list[str]) -> list[str]:
-    """The problems of ``rule`` that are not known and tolerated."""
-    return [p for p in problems
-            if not any(k.rule == rule and k.matches(p) for k in KNOWN)]
-
-
-RULES = {
-    "cycles": cycles,
-    "unclassified": unclassified,
-    "layers": layer_violations,
-    "numpy": numpy_imports,
-    "function imports": function_imports,
-    "module __getattr__": module_getattr,
-    "late imports": late_imports,
-}
 
 
 @pytest.fixture(scope="module")
@@ -508,47 +467,38 @@ def test_the_tree_has_the_package_and_its_imports_resolve_to_files(src_tree):
 
 
 def test_no_file_imports_itself_or_sits_in_an_import_cycle(src_tree):
-    problems = fails("cycles", cycles(src_tree))
+    problems = cycles(src_tree)
     assert not problems, "import cycles:" + report(problems)
 
 
 def test_every_module_belongs_to_exactly_one_layer(src_tree):
-    problems = fails("unclassified", unclassified(src_tree))
+    problems = unclassified(src_tree)
     assert not problems, "modules outside the layer table:" + report(problems)
 
 
 def test_no_module_imports_from_a_higher_layer_or_a_sibling_group(src_tree):
-    problems = fails("layers", layer_violations(src_tree))
+    problems = layer_violations(src_tree)
     assert not problems, "imports against the layers:" + report(problems)
 
 
 def test_only_the_array_module_and_the_cpu_kernels_import_numpy_in_the_engine(src_tree):
-    problems = fails("numpy", numpy_imports(src_tree))
+    problems = numpy_imports(src_tree)
     assert not problems, "engine modules importing NumPy:" + report(problems)
 
 
 def test_no_engine_function_imports_anything_but_an_optional_heavy_dependency(src_tree):
-    problems = fails("function imports", function_imports(src_tree))
+    problems = function_imports(src_tree)
     assert not problems, "imports inside engine functions:" + report(problems)
 
 
 def test_no_engine_module_has_a_module_level_getattr(src_tree):
-    problems = fails("module __getattr__", module_getattr(src_tree))
+    problems = module_getattr(src_tree)
     assert not problems, "lazy module attributes in the engine:" + report(problems)
 
 
 def test_every_engine_import_sits_at_the_top_of_its_module(src_tree):
-    problems = fails("late imports", late_imports(src_tree))
+    problems = late_imports(src_tree)
     assert not problems, "engine imports below the module's first statement:" + report(problems)
-
-
-@pytest.mark.parametrize("known", [
-    pytest.param(k, marks=pytest.mark.xfail(reason=k.reason, strict=True),
-                 id=f"{k.rule}: {k.file}") for k in KNOWN])
-def test_a_tolerated_violation_is_still_there(src_tree, known):
-    """Each tolerated case, as its own expected failure: it passes (and so, strict, fails)
-    once the case is fixed, and its KNOWN entry must then go."""
-    assert not any(known.matches(p) for p in RULES[known.rule](src_tree))
 
 
 # ------------------------------------------------------------- the checker, shown to fail

@@ -11,10 +11,10 @@ Where things live: ``telar.engine`` (tensors and every operation), ``telar.nn``,
 the command); the README's "Architecture" section draws the layers.
 """
 
-__version__ = "0.1.0"
-
 import importlib as _importlib
 from typing import Any as _Any
+
+from telar.version import __version__
 
 #: name -> the module that defines it
 _FROM = {

@@ -37,9 +37,9 @@ from typing import Any
 
 import numpy as np
 
-from telar import __version__
 from telar.errors import ModelFileError
 from telar.io.atomic import atomic_write
+from telar.version import __version__
 
 FORMAT_VERSION = 1
 META_KEY = "__telar__"

@@ -18,9 +18,9 @@ import sys
 import threading
 from collections.abc import Sequence
 
-from telar import __version__
 from telar.errors import TelarError
 from telar.io.text import printable
+from telar.version import __version__
 
 # Sub-command modules, in the order `telar --help` lists them.
 SUBCOMMAND_MODULES: list[str] = ["data", "train", "evaluate", "predict", "report", "compare",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from telar import __version__
 from telar.app.evaluation import Evaluation, evaluate
 from telar.app.report.figures import plot_confusion_matrix, plot_curves
 from telar.app.run_folder import RunFolder
@@ -12,6 +11,7 @@ from telar.app.runs.config import TrainConfig
 from telar.app.runs.data import RunData
 from telar.io.model_file import save_model
 from telar.train import EarlyStopping, Trainer
+from telar.version import __version__
 
 #: How a model's input is made from 28x28 uint8 images (stored in the model file).
 PREPROCESSING = {"input_shape": [28, 28], "flatten": True, "scale": 1 / 255, "dtype": "float32",
