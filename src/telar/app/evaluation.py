@@ -4,7 +4,8 @@ Every caller uses it: the training loop (validation figures each epoch), ``telar
 final test, ``telar evaluate``, ``telar reproduce`` and the Python API. A *model* here is
 anything with ``logits(x) -> (n, classes)`` (a learner, a :class:`telar.app.inference.Predictor`).
 
-* cross-entropy from the logits, per sample, with log-sum-exp (no probability is clipped)::
+* cross-entropy from the logits, per sample, with log-sum-exp (no probability is clipped;
+  the engine's :func:`~telar.engine.losses.cross_entropy_array`, in float64)::
 
       loss_i = logsumexp(z_i) - z_i[y_i],   logsumexp(z) = m + log(sum(exp(z - m))),  m = max(z)
 
@@ -29,17 +30,12 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from telar.engine.activations import softmax_array
+from telar.engine.losses import cross_entropy_array
+
 
 class HasLogits(Protocol):
     def logits(self, x: np.ndarray) -> np.ndarray: ...
-
-
-def cross_entropy_per_sample(logits: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """``logsumexp(z_i) - z_i[y_i]`` for every row, in float64."""
-    z = np.asarray(logits, dtype=np.float64)
-    m = z.max(axis=1, keepdims=True)
-    lse = m[:, 0] + np.log(np.exp(z - m).sum(axis=1))
-    return lse - z[np.arange(len(y)), y]
 
 
 @dataclass
@@ -61,10 +57,8 @@ class Evaluation:
         return int(len(self.labels))
 
     def probabilities(self) -> np.ndarray:
-        """Softmax of the logits, row by row (``exp(z - max z) / sum``)."""
-        z = self.logits.astype(np.float64)
-        e = np.exp(z - z.max(axis=1, keepdims=True))
-        return e / e.sum(axis=1, keepdims=True)
+        """Softmax of the logits, row by row (``exp(z - max z) / sum``), in float64."""
+        return softmax_array(self.logits.astype(np.float64), axis=1)
 
     def confusion_matrix(self, n_classes: int) -> np.ndarray:
         return confusion_matrix(self.labels, self.predictions, n_classes)
@@ -83,7 +77,7 @@ def evaluate(model: HasLogits, x: np.ndarray, y: np.ndarray,
     chunks = [np.asarray(model.logits(x[i:i + batch_size])) for i in range(0, len(x), batch_size)]
     logits = np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
     predictions = np.argmax(logits, axis=1).astype(np.int64)
-    losses = cross_entropy_per_sample(logits, y)
+    losses = cross_entropy_array(logits, y)
     return Evaluation(loss=float(losses.mean()), accuracy=float((predictions == y).mean()),
                       predictions=predictions, labels=y, logits=logits)
 
