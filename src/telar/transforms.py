@@ -21,7 +21,9 @@ from typing import Any
 
 import numpy as np
 
+from telar.data.augment import random_erasing, random_rotation
 from telar.engine import Tensor
+from telar.engine.random import default_rng
 
 
 def _is_batchable(transform: Any) -> bool:
@@ -136,8 +138,6 @@ class RandomHorizontalFlip:
         self.p = float(p)
 
     def __call__(self, img: Any) -> Any:
-        from telar.engine.random import default_rng
-
         values, is_tensor = _values(img)
         if default_rng().random() >= self.p:
             return img
@@ -146,7 +146,6 @@ class RandomHorizontalFlip:
 
     def batch(self, images: np.ndarray) -> np.ndarray:
         """Each image of ``(N, ..., W)`` flipped with probability ``p``, in one pass."""
-        from telar.engine.random import default_rng
 
         flip = default_rng().random(len(images)) < self.p
         out = np.array(images, copy=True)
@@ -175,8 +174,6 @@ class RandomCrop:
         return padded
 
     def __call__(self, img: Any) -> Any:
-        from telar.engine.random import default_rng
-
         values, is_tensor = _values(img)
         padded = self._padded(values)
         (h, w), (th, tw) = padded.shape[-2:], self.size
@@ -187,7 +184,6 @@ class RandomCrop:
     def batch(self, images: np.ndarray) -> np.ndarray:
         """Every image of ``(N, H, W)`` or ``(N, C, H, W)`` cropped at its own offset, with
         one gather."""
-        from telar.engine.random import default_rng
 
         padded = self._padded(np.asarray(images))
         n, (h, w), (th, tw) = len(padded), padded.shape[-2:], self.size
@@ -210,8 +206,6 @@ class _AugmentWrapper:
     ``ToTensor``) pass as they are; ``uint8`` ones are scaled to ``[0, 1]`` and back."""
 
     def _run(self, images: np.ndarray) -> np.ndarray:
-        from telar.engine.random import default_rng
-
         if images.dtype == np.uint8:
             out = self._apply(images.astype(np.float32) / np.float32(255), default_rng())
             return np.clip(np.rint(out * 255), 0, 255).astype(np.uint8)
@@ -242,8 +236,6 @@ class RandomRotation(_AugmentWrapper):
         self.degrees = float(degrees)
 
     def _apply(self, images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        from telar.data.augment import random_rotation
-
         return random_rotation(images, rng, degrees=self.degrees)
 
     def __repr__(self) -> str:
@@ -261,8 +253,6 @@ class RandomErasing(_AugmentWrapper):
         self.p, self.scale, self.ratio = float(p), tuple(scale), tuple(ratio)
 
     def _apply(self, images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        from telar.data.augment import random_erasing
-
         return random_erasing(images, rng, p=self.p, scale=self.scale, ratio=self.ratio)
 
     def __repr__(self) -> str:

@@ -38,8 +38,10 @@ from typing import Any
 
 import numpy as np
 
+from telar.engine import Tensor, enable_grad
 from telar.errors import TelarError
 from telar.io.atomic import atomic_write_bytes
+from telar.nn import Module
 
 
 def _classes(logits: np.ndarray, classes: Sequence[int] | np.ndarray | None) -> np.ndarray:
@@ -93,7 +95,6 @@ def module_input_gradient(
     The model runs in evaluation mode and is left in the mode it was in; its parameters'
     gradients are neither computed nor touched.
     """
-    from telar.engine import Tensor, enable_grad
 
     params = list(model.parameters())
     dtype = params[0].data.dtype if params else np.float64
@@ -124,7 +125,6 @@ def input_gradient(
     autodiff engine, or the hand-written network (an object with ``weights`` and ``biases``
     lists, or holding one as ``.network``). ``classes``: one class per row (default: argmax).
     """
-    from telar.nn import Module
 
     for candidate in (network, getattr(network, "model", None)):
         if isinstance(candidate, Module):
@@ -147,6 +147,7 @@ def saliency_png(image: np.ndarray, saliency: np.ndarray, *, title: str | None =
     is near 0. ``image``: uint8 (28, 28) (or any 2-D shape with as many pixels as
     ``saliency``).
     """
+    # matplotlib only here: the web app computes saliency maps without importing it (~0.4 s)
     from matplotlib import colormaps
     from matplotlib.cm import ScalarMappable
     from matplotlib.colors import TwoSlopeNorm

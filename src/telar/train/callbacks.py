@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
+from tqdm import tqdm
 
 from telar.io.atomic import atomic_write_text
+from telar.train.checkpointing import save_training_checkpoint
 from telar.train.loop import Callback, Trainer, TrainingDiverged
 
 
@@ -148,11 +150,9 @@ class Checkpointer(Callback):
         self.extra_meta = extra_meta or {}
 
     def on_epoch_end(self, trainer: Trainer, row: dict[str, float]) -> None:
-        from telar.train.checkpointing import save_training_checkpoint
         save_training_checkpoint(self.path, trainer, self.extra_meta)
 
     def on_interrupt(self, trainer: Trainer) -> None:
-        from telar.train.checkpointing import save_training_checkpoint
         save_training_checkpoint(self.path, trainer, self.extra_meta)
 
 
@@ -183,7 +183,6 @@ class ProgressBar(Callback):
     def on_epoch_begin(self, trainer: Trainer) -> None:
         if not self.enabled:
             return
-        from tqdm import tqdm
         state = trainer.state
         self.bar = tqdm(total=state.n_batches, initial=state.batch, file=self.stream,
                         desc=f"epoch {state.epoch + 1}/{state.epochs}", unit="batch",
@@ -231,8 +230,7 @@ class EpochBar(Callback):
 
     def on_train_begin(self, trainer: Trainer) -> None:
         if self.enabled:
-            from tqdm import tqdm
-            self.bar = tqdm(total=trainer.state.epochs, initial=trainer.state.epoch,
+                self.bar = tqdm(total=trainer.state.epochs, initial=trainer.state.epoch,
                             desc=self.desc, unit="epoch", file=self.stream, dynamic_ncols=True)
 
     def on_epoch_end(self, trainer: Trainer, row: dict[str, float]) -> None:

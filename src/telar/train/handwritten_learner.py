@@ -21,6 +21,7 @@ import numpy as np
 from telar.errors import ModelFileError
 from telar.handwritten import HandwrittenNetwork
 from telar.nn import Parameter
+from telar.optim import Adam
 from telar.train.learner import Learner
 
 #: Names this engine had before (model files and options saved with them still work).
@@ -32,7 +33,6 @@ class HandwrittenLearner(Learner):
 
     def __init__(self, network: HandwrittenNetwork, optimizer: Any = None,
                  scheduler: Any = None, schedule_every: str = "epoch") -> None:
-        from telar.optim import Adam
 
         self.network = network
         #: threads for the row blocks of a large batch (None: one per core)

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from telar.engine.cpu.threads import blas_threads, threads_for_layers
 from telar.errors import TelarError
 from telar.train.learner import Learner
 
@@ -112,7 +113,6 @@ def default_batch_context(batch_size: int | None, learner: Learner | None = None
     (``matmul_layer_sizes()``) gets threads by the size of its largest product per batch
     (:mod:`telar.engine.cpu.threads`); a full batch, or a learner that doesn't say, keeps the
     default."""
-    from telar.engine.cpu.threads import blas_threads, threads_for_layers
     sizes = learner.matmul_layer_sizes() if learner is not None else None
     threads = None if batch_size is None or sizes is None else threads_for_layers(
         batch_size, sizes)

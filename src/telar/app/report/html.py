@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from telar.app.evaluation import confusion_matrix, per_class_report
+from telar.app.inference import load_predictor
 from telar.app.report import page as P
 from telar.app.report import plots
 from telar.app.report.page import format_value
@@ -43,8 +45,6 @@ def build_report(run_dir: str | Path, *, saliency: Saliency | None = None) -> Pa
     ``saliency(predictor, image, class) -> (28, 28) in [0, 1]`` explains the misclassified
     images (default: :func:`telar.app.saliency.saliency_map`).
     """
-    from telar.app.inference import load_predictor
-
     run = RunFolder.open(run_dir, need_model=True)
     predictor = load_predictor(run.model_path)
     images, labels, source = load_run_test_set(run)
@@ -72,8 +72,6 @@ def build_report(run_dir: str | Path, *, saliency: Saliency | None = None) -> Pa
 def report_figures(run: RunFolder, images: np.ndarray, labels: np.ndarray, probs: np.ndarray,
                    class_names: list[str]) -> dict[str, bytes]:
     """Figure name -> PNG bytes, in page order (curves only when metrics.csv has epochs)."""
-    from telar.app.evaluation import confusion_matrix
-
     figs: dict[str, bytes] = {}
     epochs = run.metrics.get("epoch", [])
     ev = run.eval_name
@@ -159,8 +157,6 @@ def epoch_seconds(run: RunFolder) -> list[float]:
 def report_html(run: RunFolder, labels: np.ndarray, probs: np.ndarray, class_names: list[str],
                 figures: dict[str, bytes], source: str) -> str:
     """The page itself (see the module docstring for its sections)."""
-    from telar.app.evaluation import per_class_report
-
     predicted = probs.argmax(axis=1)
     fig = figures.get
     summary_rows = [(k, format_value(v)) for k, v in run.summary.items()]

@@ -13,6 +13,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display needed
 import numpy as np  # noqa: E402
+from matplotlib import colormaps  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
@@ -81,8 +82,6 @@ def saliency_overlay(image: np.ndarray, saliency: np.ndarray, alpha: float = 0.9
     """RGB in [0, 1]: ``saliency`` (in [0, 1]) in the 'inferno' colour map blended over the
     dimmed grey uint8 ``image``, ``rgb = (1 - a·s) · dim · grey + a·s · colour(s)``, so the
     pixels that matter glow over a darker garment."""
-    from matplotlib import colormaps
-
     s = np.clip(np.nan_to_num(np.asarray(saliency, dtype=np.float64)), 0, 1)
     grey = np.repeat(np.asarray(image, dtype=np.float64)[..., None] / 255.0, 3, axis=-1)
     weight = (alpha * s)[..., None]

@@ -11,14 +11,13 @@ from typing import Any
 import numpy as np
 
 from telar.app.run_folder import RunFolder
+from telar.data import load_fashion_mnist
 from telar.errors import TelarError
 
 
 def load_run_test_set(run: RunFolder) -> tuple[np.ndarray, np.ndarray, str]:
     """``(images uint8 (n, 28, 28), labels int64, where from)`` of the data set the run's
     config.toml names (``data``, ``train_csv``/``test_csv``), or the one telar finds."""
-    from telar.data import load_fashion_mnist
-
     train = run.train_section()
     try:
         data = load_fashion_mnist(train.get("data") or None,

@@ -17,6 +17,7 @@ import numpy as np
 
 from telar.app.evaluation import Evaluation, evaluate
 from telar.handwritten import HandwrittenNetwork
+from telar.optim import Adam
 from telar.train import Callback, HandwrittenLearner, Trainer
 
 
@@ -145,8 +146,6 @@ def run_full_batch(
     mode), with a :class:`MarkRecorder`; ``callbacks`` are added after it (a progress bar,
     the NaN guard).
     """
-    from telar.optim import Adam
-
     marks = sorted(set(int(m) for m in marks))
     net = HandwrittenNetwork(sizes, seed=seed, dtype=dtype, naive_softmax=naive_softmax)
     net.track_max_logit = True

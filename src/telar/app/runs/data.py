@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from telar.app.runs.config import TrainConfig
+from telar.data import load_fashion_mnist, stratified_split, to_float
 
 
 @dataclass
@@ -26,8 +27,6 @@ class RunData:
 
 def load_run_data(config: TrainConfig) -> RunData:
     """Load the data set the configuration names and split off the validation set."""
-    from telar.data import load_fashion_mnist, stratified_split, to_float
-
     data = load_fashion_mnist(config.data or None, train_csv=config.train_csv or None,
                               test_csv=config.test_csv or None)
     x, y = to_float(data.train_images), data.train_labels.astype(np.int64)

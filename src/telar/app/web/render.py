@@ -6,13 +6,12 @@ import base64
 import io
 
 import numpy as np
+from PIL import Image
 
 SCALE = 8  # 28 px -> 224 px, nearest neighbour: every input pixel stays a visible square
 
 
 def _png(array: np.ndarray) -> bytes:
-    from PIL import Image
-
     buf = io.BytesIO()
     Image.fromarray(array).save(buf, format="PNG")
     return buf.getvalue()

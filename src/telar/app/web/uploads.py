@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import io
 
+from PIL import Image, UnidentifiedImageError
+
 #: Largest upload in bytes (the whole request is capped at this plus room for the form).
 MAX_BYTES = 10 * 1024 * 1024
 #: Largest image in pixels (width × height), checked from the header before decoding.
@@ -28,8 +30,6 @@ def check_upload(data: bytes, name: str = "the upload", *, max_bytes: int = MAX_
                  max_pixels: int = MAX_PIXELS) -> tuple[str, tuple[int, int]]:
     """``(format, (width, height))`` of ``data``, fully decoded once; UploadError if it is empty,
     too large, not an image, of a format not in FORMATS, too many pixels, or truncated."""
-    from PIL import Image, UnidentifiedImageError
-
     if not data:
         raise UploadError(400, f"{name}: the file is empty")
     if len(data) > max_bytes:
