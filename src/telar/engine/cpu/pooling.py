@@ -70,7 +70,7 @@ def max_pool_tiled(x: Tensor, kh: int, kw: int, ho: int, wo: int,
         gx_tiles = tiles(gx.transpose(0, 3, 1, 2), kh, kw, ho, wo)
         # offset[i, p, j, q, c] = 1 + p kw + q (the winner codes), materialised so that every
         # operand below has contiguous (Wo, kw, C) rows: NumPy then loops over Wo*kw*C values
-        # at a time, not C (measured 5.1 -> 4.0 ms on the first pool of the standard CNN).
+        # at a time, not C (a fifth faster on the first pool of the standard CNN).
         offset = np.empty((ho, kh, wo, kw, c), dtype=np.uint8)
         offset[...] = np.arange(1, kh * kw + 1, dtype=np.uint8).reshape(1, kh, 1, kw, 1)
 

@@ -98,9 +98,9 @@ def split_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     :func:`run_chunks`, one GEMM per half, so dense layers use two cores as well.
 
     The halves do not depend on the number of workers (one worker computes both in turn), so
-    the result is the same bits for any thread count. Measured on the standard CNN's
-    ``linear(3136 -> 128)``, forward and both gradients, 2 cores: 4.0 ms as one
-    single-threaded GEMM each, 2.0 ms halved (4 quarters: 2.8 ms, smaller GEMMs).
+    the result is the same bits for any thread count. On the standard CNN's
+    ``linear(3136 -> 128)`` (forward and both gradients, 2 cores) halves take half the time
+    of one single-threaded GEMM; quarters are slower again (smaller GEMMs).
     """
     m = a.shape[0]
     flops = 2.0 * m * a.shape[1] * b.shape[1]
