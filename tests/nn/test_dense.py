@@ -66,3 +66,31 @@ def test_a_dense_spec_builds_the_weights_keys_and_dropout_masks_it_built_before(
     for name, value in before.items():
         assert now[name].dtype == value.dtype, name
         np.testing.assert_array_equal(now[name], value, err_msg=name)
+
+
+def test_a_dense_spec_expands_to_the_layer_list_it_stands_for():
+    spec = {"input_size": 12, "hidden": [6, 5], "classes": 4, "batch_norm": True,
+            "dropout": 0.3, "init": "he_normal", "activation": "gelu"}
+    assert nn.dense_layers(spec) == [
+        {"layer": "flatten"},
+        {"layer": "linear", "out": 6, "bias": False, "init": "he_normal"}, {"layer": "bn"},
+        {"layer": "gelu"}, {"layer": "dropout", "p": 0.3},
+        {"layer": "linear", "out": 5, "bias": False, "init": "he_normal"}, {"layer": "bn"},
+        {"layer": "gelu"}, {"layer": "dropout", "p": 0.3},
+        {"layer": "linear", "out": 4, "init": "he_normal"},
+    ]
+    assert nn.dense_layers({"hidden": []}) == [
+        {"layer": "flatten"}, {"layer": "linear", "out": 10, "init": "xavier_report"}]
+
+
+def test_a_dense_net_is_the_layer_net_of_its_expansion_and_keeps_the_compact_spec():
+    spec = SPECS[1]
+    dense = nn.DenseNet(spec)
+    layered = nn.LayerNet(nn.dense.layer_net_spec(spec))
+    assert isinstance(dense, nn.LayerNet) and dense.layers == layered.layers
+    for (key, a), (other, b) in zip(dense.state_dict().items(), layered.state_dict().items(),
+                                    strict=True):
+        assert key == other and np.array_equal(a, b)
+    assert dense.architecture() == {"kind": "mlp", **nn.normalise_spec(spec)}
+    assert dense.spec["dropout"] == 0.3 and dense.spec["seed"] == 7
+    assert nn.build_mlp(spec).architecture() == dense.architecture()

@@ -33,7 +33,7 @@ def build_learner(config: TrainConfig, *, n_inputs: int, n_classes: int,
     """The learner ``config`` describes, for ``n_train`` training samples."""
     from telar.handwritten import HandwrittenNetwork
     from telar.nn import DenseNet, LayerNet
-    from telar.nn.spec import on_flat_rows
+    from telar.nn.layer_net import on_flat_rows
 
     sizes = [n_inputs, *config.hidden, n_classes]
     if config.engine == "handwritten":

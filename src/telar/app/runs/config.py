@@ -53,7 +53,7 @@ class TrainConfig:
     warmup: int = 0
     label_smoothing: float = 0.0
     augment: str = "none"
-    layers: str = ""  # a layer list (telar.nn.spec grammar); replaces the dense network
+    layers: str = ""  # a layer list (telar.nn.grammar); replaces the dense network
     val_split: float = 0.0
     early_stop: int = 0
     clip_grad: float = 0.0
@@ -164,7 +164,7 @@ FIELD_RULES: dict[str, tuple[Callable[[str], Any], Any, Callable[[Any], str | No
     "warmup": (_int, int, _at_least(0)),
     "label_smoothing": (_float, float, _range(0, 1)),
     "augment": (str, str, lambda v: None),  # checked by AugmentSpec.parse (see coerce)
-    "layers": (str, str, lambda v: None),  # checked by telar.nn.spec (see coerce)
+    "layers": (str, str, lambda v: None),  # checked by telar.nn.grammar (see coerce)
     "val_split": (_float, float, _range(0, 1)),
     "early_stop": (_int, int, _at_least(0)),
     "clip_grad": (_float, float, _non_negative),
@@ -212,7 +212,9 @@ def coerce(name: str, value: Any, source: str = "command line") -> Any:
 def _layers_text(value: Any, where: str) -> str:
     """A layer list (text, or a TOML list of tables/strings) -> its canonical text; "" = none.
     Each layer is checked by the layer registry (its shapes when the network is built)."""
-    from telar.nn.spec import layers_to_text, normalise_layers, on_flat_rows
+    from telar.nn import layers_to_text
+    from telar.nn.grammar import normalise_layers
+    from telar.nn.layer_net import on_flat_rows
 
     if isinstance(value, str) and not value.strip():
         return ""
