@@ -129,12 +129,14 @@ def test_command_line_text_is_read_then_checked(constraint, text, expected):
     (C.EPOCHS, "2.5", "--x: cannot read '2.5' as an integer"),
     (C.LEARNING_RATE, "fast", "--x: cannot read 'fast' as a number"),
     (C.LEARNING_RATE, "nan", "--x: expected a finite number, got nan"),
-    (C.DROPOUT, "1", "--x: expected a probability in [0, 1), got 1.0"),
+    (C.DROPOUT, " 1 ", "--x: expected a probability in [0, 1), got 1"),
+    (C.DROPOUT, "nan", "--x: expected a probability in [0, 1), got nan"),
+    (C.OneOf(("a", "b")), " c ", "--x: expected one of a, b, got 'c'"),
     (C.Boolean(), "maybe", "--x: cannot read 'maybe' as true or false"),
     (C.ListOf(C.WIDTH, noun="width"), "64,x",
      "--x: cannot read '64,x' as a comma-separated list of widths"),
     (C.ListOf(C.WIDTH, noun="width"), "64,0",
-     "--x: expected a list of widths, each an integer in [1, 65536], got [64, 0]"),
+     "--x: expected a list of widths, each an integer in [1, 65536], got 64,0"),
 ])
 def test_unreadable_or_bad_command_line_text_is_one_line(constraint, text, message):
     assert refusal(constraint, text, text=True) == message
@@ -160,15 +162,15 @@ def test_a_table_fills_defaults_checks_each_key_where_it_is_and_refuses_unknown_
         {"n": 1, "note": "kept"}
 
 
-def test_a_custom_rule_gets_the_value_and_the_place():
+def test_a_custom_rule_gets_the_value_and_the_place_and_reads_text_itself():
     def even(value, where):
-        if value % 2:
+        if int(value) % 2:
             raise ConfigError(f"{where}: odd")
-        return value // 2
+        return int(value) // 2
 
     rule = C.Custom(even, "an even number")
-    assert rule.check(4, "n") == 2 and rule.parse(6, "n") == 3
-    assert refusal(rule, 3, "n") == "n: odd"
+    assert rule.check(4, "n") == 2 and rule.parse(6, "n") == 3 and rule.parse("8", "n") == 4
+    assert refusal(rule, 3, "n") == "n: odd" and refusal(rule, "5", "n", text=True) == "n: odd"
 
 
 def test_a_message_without_a_place_starts_with_what_was_expected():

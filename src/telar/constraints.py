@@ -22,7 +22,7 @@ below (:data:`DROPOUT`, :data:`LEARNING_RATE`, :data:`WIDTH`, :data:`SEED`, ...)
 0.25
 >>> DROPOUT.parse("1", "--dropout")
 Traceback (most recent call last):
-telar.errors.ConfigError: --dropout: expected a probability in [0, 1), got 1.0
+telar.errors.ConfigError: --dropout: expected a probability in [0, 1), got 1
 >>> ListOf(WIDTH, min_len=1, noun="layer width").parse("64,32", "--hidden")
 [64, 32]
 
@@ -87,22 +87,26 @@ class Constraint:
 
     def check(self, value: Any, where: str = "") -> Any:
         """``value`` checked and converted; ConfigError ``<where>: expected ..., got ...``."""
-        try:
-            return self.convert(value)
-        except Invalid as bad:
-            raise ConfigError(f"{_prefix(where)}expected {bad.expected}, got "
-                              f"{show(value)}") from None
+        return self._checked(value, where, show(value))
 
     def parse(self, value: Any, where: str = "") -> Any:
         """Text (from the command line) read, then checked; any other value (a TOML or JSON
-        one) checked as it is."""
-        if isinstance(value, str):
-            try:
-                value = self.read(value)
-            except ValueError:
-                raise ConfigError(f"{_prefix(where)}cannot read {show(value)} as "
-                                  f"{self.reads_as}") from None
-        return self.check(value, where)
+        one) checked as it is. A message shows text as the user wrote it (``got 64,0``),
+        quoted when it is read as text (``got 'lbfgs'``)."""
+        if not isinstance(value, str):
+            return self.check(value, where)
+        try:
+            read = self.read(value)
+        except ValueError:
+            raise ConfigError(f"{_prefix(where)}cannot read {show(value)} as "
+                              f"{self.reads_as}") from None
+        return self._checked(read, where, show(read) if isinstance(read, str) else value.strip())
+
+    def _checked(self, value: Any, where: str, shown: str) -> Any:
+        try:
+            return self.convert(value)
+        except Invalid as bad:
+            raise ConfigError(f"{_prefix(where)}expected {bad.expected}, got {shown}") from None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {self.expected}>"
@@ -182,8 +186,9 @@ class Number(Constraint):
         if not _is_real(value):
             raise Invalid(self.expected)
         number = float(value)
-        if self.finite and not math.isfinite(number):
-            raise Invalid("a finite number")
+        if self.finite and not math.isfinite(number):  # outside any interval with two ends
+            bounded = self.low is not None and self.high is not None
+            raise Invalid(self.expected if bounded else "a finite number")
         if self.low is not None and not (number > self.low if self.low_open
                                          else number >= self.low):
             raise Invalid(self.expected)
@@ -398,6 +403,9 @@ class Custom(Constraint):
 
     def check(self, value: Any, where: str = "") -> Any:
         return self._convert(value, where)
+
+    def parse(self, value: Any, where: str = "") -> Any:
+        return self.check(value, where)  # the rule reads text itself
 
 
 # --------------------------------------------------------------------------- shared concepts
