@@ -168,7 +168,8 @@ def test_a_diverging_run_stops_with_one_clear_line_and_writes_no_model(
 
 @pytest.mark.parametrize("argv, expected", [
     (["--augment", "rotat=10"], "--augment: unknown augmentation 'rotat' (did you mean rotate?)"),
-    (["--augment", "rotate=400"], "--augment: rotate must be between 0 and 180 degrees, got 400"),
+    (["--augment", "rotate=400"],
+     "--augment: rotate: expected an angle in [0, 180] degrees, got 400"),
 ])
 def test_bad_augmentations_are_one_line_errors(capsys, argv, expected):
     assert expected in one_line_error(capsys, ["train", *argv])
