@@ -49,3 +49,14 @@ def test_a_written_config_toml_reads_back_to_the_same_configuration(tmp_path):
     path = tmp_path / "config.toml"
     path.write_text(config_toml(config))
     assert build_config({}, config_file=path) == config
+
+
+def test_every_presets_values_meet_their_fields_constraints_and_are_stored_canonical():
+    from telar.app.runs.presets import PRESETS
+
+    for name, preset in PRESETS.items():
+        config = build_config({"preset": name})
+        for field, value in preset.items():
+            stored = getattr(config, field)
+            assert stored == coerce(field, value, f"preset {name}") == coerce(field, stored)
+    assert build_config({"preset": "cnn"}).augment == "shift=1,flip=0.5"

@@ -181,7 +181,9 @@ def build_config(cli: Mapping[str, Any], *, config_file: str | Path | None = Non
     source = str(config_file) if config_file is not None else ""
     preset = coerce("preset", cli["preset"]) if "preset" in cli else \
         coerce("preset", file_values.get("preset", "report"), source or "command line")
-    values: dict[str, Any] = {**TrainConfig().to_dict(), **PRESETS[preset], "preset": preset}
+    values: dict[str, Any] = {**TrainConfig().to_dict(), "preset": preset}
+    for name, value in PRESETS[preset].items():  # checked too, and made canonical
+        values[name] = coerce(name, value, f"preset {preset}")
     for name, value in file_values.items():
         values[name] = coerce(name, value, source)
     for name, value in cli.items():
