@@ -145,3 +145,10 @@ def test_the_registry_is_the_one_inference_and_runs_use():
 
     assert inference.rebuild is architectures.rebuild
     assert runs_build.architectures is architectures
+
+
+@pytest.mark.parametrize("kind", ["mlp", "layers"])
+def test_a_built_network_describes_itself_as_the_kind_and_description_it_was_built_from(kind):
+    network = build(DESCRIPTIONS[kind])
+    assert network.architecture()["kind"] == kind
+    assert describe(network.architecture()) == describe(DESCRIPTIONS[kind])
