@@ -42,7 +42,7 @@ from telar.engine.cpu.memory import retain_freed_memory  # noqa: E402
 from telar.engine.cpu.threads import blas_threads  # noqa: E402
 from telar.engine.cpu.workers import workers  # noqa: E402
 from telar.engine.functional import cross_entropy  # noqa: E402
-from telar.nn.spec import build_sequential  # noqa: E402
+from telar.nn import build_sequential  # noqa: E402
 
 ARCH = ("conv(32,3,pad=1) relu maxpool(2) conv(64,3,pad=1) relu maxpool(2) flatten linear(128) "
         "relu linear(10)")

@@ -24,7 +24,7 @@ from bench_cnn import ARCH, _timed, batches, telar_steps  # noqa: E402
 
 from telar.engine.cpu import workers as chunk_workers  # noqa: E402
 from telar.engine.cpu.memory import retain_freed_memory  # noqa: E402
-from telar.nn.spec import build_sequential  # noqa: E402
+from telar.nn import build_sequential  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

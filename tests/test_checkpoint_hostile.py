@@ -24,6 +24,8 @@ GOOD_META = {"architecture": {"kind": "mlp", "input_size": 4, "hidden": [], "cla
              "class_names": ["a", "b", "c"],
              "preprocessing": {"input_shape": [2, 2], "scale": 1 / 255, "dtype": "float32"}}
 LOAD = "import sys; from telar.io.model_file import load_model; load_model(sys.argv[1])"
+LOAD_PREDICTOR = ("import sys; from telar.app.inference import load_predictor; "
+                  "load_predictor(sys.argv[1])")
 
 
 def write_good(path, **changes):
@@ -143,36 +145,72 @@ def test_metadata_nested_a_hundred_thousand_deep_is_a_clear_error(tmp_path):
 
 
 @pytest.mark.parametrize(("change", "fragment"), [
-    ({"input_shape": 784}, "input_shape 784"),
-    ({"input_shape": "28x28"}, "input_shape"),
-    ({"input_shape": [2, -2]}, "input_shape"),
-    ({"dtype": "object"}, "preprocessing.dtype 'object'"),
-    ({"dtype": ["float32"]}, "preprocessing.dtype"),
-    ({"scale": "1/255"}, "preprocessing.scale '1/255'"),
-    ({"scale": 0}, "preprocessing.scale 0"),
-    ({"scale": True}, "preprocessing.scale"),
+    ({"input_shape": 784}, "preprocessing.input_shape: expected a list of 1 to 4 dimensions, "
+                           "each an integer >= 1, at most 16777216 values in all, got 784"),
+    ({"input_shape": "28x28"}, "preprocessing.input_shape: expected"),
+    ({"input_shape": [2, -2]}, "preprocessing.input_shape: expected"),
+    ({"input_shape": [4096, 4097]}, "at most 16777216 values in all, got [4096, 4097]"),
+    ({"dtype": "object"}, "preprocessing.dtype: expected one of float32, float64, got 'object'"),
+    ({"dtype": ["float32"]}, "preprocessing.dtype: expected"),
+    ({"scale": "1/255"}, "preprocessing.scale: expected a number > 0, got '1/255'"),
+    ({"scale": 0}, "preprocessing.scale: expected a number > 0, got 0"),
+    ({"scale": True}, "preprocessing.scale: expected a number > 0, got True"),
+    ({"flatten": "yes"}, "preprocessing.flatten: expected true or false, got 'yes'"),
 ])
 def test_preprocessing_of_the_wrong_types_is_refused_at_load(tmp_path, change, fragment):
     pre = {**GOOD_META["preprocessing"], **change}
     refused(write_good(tmp_path / "model.npz", preprocessing=pre), fragment)
 
 
+def test_class_names_that_are_not_a_list_of_text_are_refused_at_load(tmp_path):
+    refused(write_good(tmp_path / "model.npz", class_names=["a", 2, "c"]),
+            "class_names: expected a list of 1 or more class names, each text, got ['a', 2, 'c']")
+
+
 def test_non_finite_scale_in_the_json_is_refused(tmp_path):
     path = write_good(tmp_path / "model.npz")
     edit_meta(path, lambda meta: meta["preprocessing"].update(scale=float("nan")))
-    refused(path, "preprocessing.scale NaN")
+    refused(path, "preprocessing.scale: expected a finite number, got nan")
+
+
+def refused_by_the_architecture_registry(path, *fragments):
+    """The architecture is the application's to check (telar.app.architectures), before it
+    builds anything: load_predictor refuses the file, naming it, in one line."""
+    from telar.app.inference import load_predictor
+
+    load_model(path)  # the container itself is fine
+    with pytest.raises(ModelFileError) as info:
+        load_predictor(path)
+    message = str(info.value)
+    assert str(path) in message and "\n" not in message
+    for fragment in fragments:
+        assert fragment in message, message
 
 
 def test_a_hundred_million_wide_layer_is_refused_before_anything_is_built(tmp_path):
     path = write_good(tmp_path / "model.npz")
     edit_meta(path, lambda meta: meta["architecture"].update(hidden=[100_000_000]))
-    refused(path, "need 700000000 weights, the file holds 15 numbers")
+    refused_by_the_architecture_registry(
+        path, "architecture.hidden: expected a list of layer widths, each an integer in "
+              "[1, 65536], got [100000000]")
+
+
+def test_layers_wider_than_the_file_holds_weights_for_are_refused_before_anything_is_built(
+        tmp_path):
+    path = write_good(tmp_path / "model.npz")
+    edit_meta(path, lambda meta: meta["architecture"].update(hidden=[65536, 65536]))
+    # Built, this is 17 GB of weights: the child, capped at 1 GiB, shows nothing was.
+    result = python_bounded(LOAD_PREDICTOR, str(path))
+    assert "MemoryError" not in result.stderr, result.stderr[-500:]
+    assert "ModelFileError" in result.stderr, result.stderr[-800:]
+    assert "architecture does not fit its weights: its layer shapes declare 4295557123 " \
+           "parameters, the file holds 15 numbers" in result.stderr, result.stderr[-800:]
 
 
 def test_an_architecture_whose_input_size_differs_from_the_input_shape_is_refused(tmp_path):
     path = write_good(tmp_path / "model.npz")
     edit_meta(path, lambda meta: meta["architecture"].update(input_size=784))
-    refused(path, "takes 784 inputs, the preprocessing makes 4")
+    refused_by_the_architecture_registry(path, "takes 784 inputs, the preprocessing makes 4")
 
 
 def test_a_good_file_still_loads(tmp_path):

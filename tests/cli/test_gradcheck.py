@@ -44,16 +44,21 @@ def test_gradcheck_command_exits_1_when_a_backward_rule_is_wrong(capsys, monkeyp
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--hidden", "8,x"], "--hidden takes sizes like 32,16"),
+    (["--hidden", "8,x"], "--hidden: cannot read '8,x' as a comma-separated list of layer "
+                          "widths"),
+    (["--hidden", "8,0"], "--hidden: expected a list of layer widths, each an integer in "
+                          "[1, 65536], got 8,0"),
     (["--activation", "swish"], "invalid choice: 'swish'"),
-    (["--batch", "1"], "--batch must be at least 2"),
-    (["--dropout", "1.5"], "dropout must be in"),
-    (["--eps", "0"], "--eps must be a finite step > 0, got 0.0"),
-    (["--eps", "nan"], "--eps must be a finite step > 0, got nan"),
-    (["--atol", "-1"], "--atol must be a finite tolerance >= 0, got -1.0"),
-    (["--rtol", "inf"], "--rtol must be a finite tolerance >= 0, got inf"),
-    (["--seed", "-1"], "--seed must be >= 0, got -1"),
-    (["--label-smoothing", "5"], "--label-smoothing must be in [0, 1], got 5.0"),
+    (["--batch", "1"], "--batch: expected an integer >= 2, got 1"),
+    (["--dropout", "1.5"], "--dropout: expected a probability in [0, 1), got 1.5"),
+    (["--eps", "0"], "--eps: expected a number > 0, got 0"),
+    (["--eps", "nan"], "--eps: expected a finite number, got nan"),
+    (["--atol", "-1"], "--atol: expected a number >= 0, got -1"),
+    (["--rtol", "inf"], "--rtol: expected a finite number, got inf"),
+    (["--seed", "-1"], "--seed: expected an integer >= 0, got -1"),
+    (["--label-smoothing", "5"], "--label-smoothing: expected a number in [0, 1), got 5"),
+    (["--classes", "1"], "--classes: expected an integer in [2, 65536], got 1"),
+    (["--max-entries", "0"], "--max-entries: expected an integer >= 1, got 0"),
 ])
 def test_gradcheck_command_bad_options_are_one_line_errors(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:

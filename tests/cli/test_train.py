@@ -27,16 +27,20 @@ def data_dir(tmp_path_factory):
 @pytest.mark.parametrize("argv, expected", [
     (["--epochs", "0"], "--epochs: expected an integer >= 1, got 0"),
     (["--epochs", "ten"], "--epochs: cannot read 'ten' as an integer"),
-    (["--lr", "-0.1"], "--lr: expected a positive number, got -0.1"),
-    (["--lr", "nan"], "--lr: cannot read 'nan'"),
+    (["--lr", "-0.1"], "--lr: expected a number > 0, got -0.1"),
+    (["--lr", "nan"], "--lr: expected a finite number, got nan"),
+    (["--lr", "fast"], "--lr: cannot read 'fast' as a number"),
     (["--hidden", "64,x"], "--hidden: cannot read '64,x'"),
-    (["--hidden", "64,0"], "--hidden: layer sizes must be positive integers, got 64,0"),
-    (["--hidden", "100000000"], "--hidden: layer sizes must be at most 65536"),
-    (["--label-smoothing", "5"], "--label-smoothing: expected a number in [0, 1), got 5.0"),
+    (["--hidden", "64,0"], "--hidden: expected a list of 1 or more layer widths, each an "
+                           "integer in [1, 65536], got 64,0"),
+    (["--hidden", "100000000"], "each an integer in [1, 65536], got 100000000"),
+    (["--label-smoothing", "5"], "--label-smoothing: expected a number in [0, 1), got 5"),
     (["--seed", "-1"], "--seed: expected an integer >= 0, got -1"),
     (["--engine", "autograd", "--batch-norm", "--batch-size", "1"],
      "--batch-norm needs batches of at least 2 images"),
-    (["--dropout", "1.0"], "--dropout: expected a number in [0, 1), got 1.0"),
+    (["--dropout", "1.0"], "--dropout: expected a probability in [0, 1), got 1.0"),
+    (["--layers", "flatten dropout(1)"],
+     "--layers: layer 2 'dropout(1)': p: expected a probability in [0, 1), got 1"),
     (["--optimizer", "lbfgs"], "--optimizer: expected one of sgd, rmsprop, adam, adamw, "
                                "adagrad, adadelta, got 'lbfgs'"),
     (["--activation", "swish"], "--activation: expected one of"),
@@ -168,7 +172,8 @@ def test_a_diverging_run_stops_with_one_clear_line_and_writes_no_model(
 
 @pytest.mark.parametrize("argv, expected", [
     (["--augment", "rotat=10"], "--augment: unknown augmentation 'rotat' (did you mean rotate?)"),
-    (["--augment", "rotate=400"], "--augment: rotate must be between 0 and 180 degrees, got 400"),
+    (["--augment", "rotate=400"],
+     "--augment: rotate: expected an angle in [0, 180] degrees, got 400"),
 ])
 def test_bad_augmentations_are_one_line_errors(capsys, argv, expected):
     assert expected in one_line_error(capsys, ["train", *argv])

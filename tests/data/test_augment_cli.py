@@ -42,7 +42,8 @@ def test_preview_writes_a_png_grid_with_a_row_per_image_and_a_column_per_copy(tm
 
 @pytest.mark.parametrize("args, message", [
     (["--augment", "rotat"], "--augment: unknown augmentation 'rotat' (did you mean rotate?)"),
-    (["--augment", "rotate=400"], "--augment: rotate must be between 0 and 180 degrees, got 400"),
+    (["--augment", "rotate=400"],
+     "--augment: rotate: expected an angle in [0, 180] degrees, got 400"),
     (["--count", "0"], "--count must be between 1 and 50, got 0"),
     (["--copies", "99"], "--copies must be between 1 and 16, got 99"),
     (["--seed", "-1"], "--seed must be 0 or more, got -1"),

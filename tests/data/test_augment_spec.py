@@ -69,20 +69,20 @@ def test_to_text_lists_ops_in_application_order_with_short_numbers():
     ("shift,flp", "--augment: unknown augmentation 'flp' (did you mean flip?)"),
     ("zoom=2", "--augment: unknown augmentation 'zoom' (choose from rotate, shift, flip, "
                "brightness, contrast, erase, rotate_mode, erase_fill)"),
-    ("rotate=400", "--augment: rotate must be between 0 and 180 degrees, got 400"),
-    ("rotate=-5", "--augment: rotate must be between 0 and 180 degrees, got -5"),
-    ("rotate=nan", "--augment: rotate must be between 0 and 180 degrees, got nan"),
-    ("shift=2.5", "--augment: shift must be a whole number of pixels between 0 and 14, got 2.5"),
-    ("shift=15", "--augment: shift must be a whole number of pixels between 0 and 14, got 15"),
-    ("flip=1.5", "--augment: flip must be a probability between 0 and 1, got 1.5"),
-    ("erase=abc", "--augment: erase must be a probability between 0 and 1, got 'abc'"),
-    ("brightness=2", "--augment: brightness must be between 0 and 1, got 2"),
+    ("rotate=400", "--augment: rotate: expected an angle in [0, 180] degrees, got 400"),
+    ("rotate=-5", "--augment: rotate: expected an angle in [0, 180] degrees, got -5"),
+    ("rotate=nan", "--augment: rotate: expected an angle in [0, 180] degrees, got nan"),
+    ("shift=2.5", "--augment: shift: expected a whole number of pixels in [0, 14], got 2.5"),
+    ("shift=15", "--augment: shift: expected a whole number of pixels in [0, 14], got 15"),
+    ("flip=1.5", "--augment: flip: expected a probability in [0, 1], got 1.5"),
+    ("erase=abc", "--augment: erase: cannot read 'abc' as a number"),
+    ("brightness=2", "--augment: brightness: expected a factor in [0, 1], got 2"),
     ("rotate=", "--augment: rotate needs a value after '='"),
     ("shift,,flip", "--augment: empty item in 'shift,,flip'"),
     ("shift,", "--augment: empty item in 'shift,'"),
     ("shift=1,shift=2", "--augment: shift is given twice"),
     ("none,flip", "--augment: 'none' cannot be combined with other augmentations"),
-    ("rotate_mode=cubic", "--augment: rotate_mode must be one of bilinear, nearest, got cubic"),
+    ("rotate_mode=cubic", "--augment: rotate_mode: expected one of bilinear, nearest, got 'cubic'"),
     ("erase_fill", "--augment: erase_fill needs a value: zero or noise"),
 ])
 def test_each_bad_text_gets_one_line_naming_the_bad_item(text, message):
@@ -92,11 +92,11 @@ def test_each_bad_text_gets_one_line_naming_the_bad_item(text, message):
 
 
 @pytest.mark.parametrize("table, message", [
-    ({"rotate": 400}, "[augment]: rotate must be between 0 and 180 degrees, got 400"),
+    ({"rotate": 400}, "[augment]: rotate: expected an angle in [0, 180] degrees, got 400"),
     ({"rotat": 10}, "[augment]: unknown augmentation 'rotat' (did you mean rotate?)"),
-    ({"shift": [1, 2]}, "[augment]: shift must be a whole number of pixels between 0 and 14, "
+    ({"shift": [1, 2]}, "[augment]: shift: expected a whole number of pixels in [0, 14], "
                         "got [1, 2]"),
-    ({"erase_fill": 0}, "[augment]: erase_fill must be one of zero, noise, got 0"),
+    ({"erase_fill": 0}, "[augment]: erase_fill: expected one of zero, noise, got 0"),
 ])
 def test_each_bad_table_entry_gets_one_line_naming_it(table, message):
     with pytest.raises(AugmentError) as caught:
@@ -105,7 +105,8 @@ def test_each_bad_table_entry_gets_one_line_naming_it(table, message):
 
 
 def test_a_spec_built_directly_is_checked_too_and_errors_are_config_errors():
-    with pytest.raises(AugmentError, match="AugmentSpec: rotate must be between 0 and 180"):
+    with pytest.raises(AugmentError, match=r"^AugmentSpec: rotate: expected an angle in "
+                                           r"\[0, 180\] degrees, got 400$"):
         AugmentSpec(rotate=400)
     assert issubclass(AugmentError, ConfigError) and issubclass(AugmentError, ValueError)
     with pytest.raises(AugmentError, match="got int"):
@@ -120,3 +121,12 @@ def test_the_spec_fields_the_registry_and_the_help_name_the_same_things():
     assert all(AugmentSpec.parse(name).active == (name,) for name in OPS)  # defaults are valid
     help_text = augment_help()
     assert all(name in help_text for name in [*OPS, *SETTINGS])
+
+
+def test_each_strength_is_checked_by_a_constraint_and_probabilities_by_the_shared_one():
+    from telar.constraints import PROBABILITY, Constraint
+
+    assert all(isinstance(op.strength, Constraint) for op in OPS.values())
+    assert OPS["flip"].strength is PROBABILITY and OPS["erase"].strength is PROBABILITY
+    assert OPS["rotate"].requirement == "an angle in [0, 180] degrees"
+    assert AugmentSpec.parse("shift=3.0").shift == 3 and AugmentSpec.parse({"flip": 1}).flip == 1.0

@@ -180,12 +180,22 @@ def test_a_model_rebuilds_from_its_json_spec_and_state_dict():
 
 
 @pytest.mark.parametrize("spec, message", [
-    ({"activation": "swish"}, "unknown activation 'swish'"),
-    ({"hidden": [10, 0]}, "sizes must be positive"),
-    ({"dropout": 1.0}, "dropout must be in"),
-    ({"hiden": [3]}, "unknown network spec keys \\['hiden'\\]"),
-    ({"hidden": ["a"]}, "wrong type"),
+    ({"activation": "swish"}, r"^spec.activation: expected one of relu, .*, got 'swish'$"),
+    ({"hidden": [10, 0]}, r"^spec.hidden: expected a list of layer widths, each an integer in "
+                          r"\[1, 65536\], got \[10, 0\]$"),
+    ({"dropout": 1.0}, r"^spec.dropout: expected a probability in \[0, 1\), got 1.0$"),
+    ({"hiden": [3]}, r"^spec: unknown key 'hiden'; known: input_size, hidden, classes"),
+    ({"hidden": ["a"]}, r"^spec.hidden: expected a list of layer widths.*, got \['a'\]$"),
+    ({"batch_norm": "yes"}, r"^spec.batch_norm: expected true or false, got 'yes'$"),
 ])
 def test_bad_network_specs_are_config_errors_naming_the_value(spec, message):
     with pytest.raises(ConfigError, match=message):
         nn.build_mlp(spec)
+
+
+def test_dropout_refuses_a_probability_it_cannot_train_with_naming_the_layer():
+    for cls in (nn.Dropout, nn.Dropout2d):
+        with pytest.raises(ConfigError, match=rf"^{cls.__name__} p: expected a probability in "
+                                              r"\[0, 1\), got 1$"):
+            cls(1)
+    assert nn.Dropout(0).p == 0.0 and type(nn.Dropout(0).p) is float

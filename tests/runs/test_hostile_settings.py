@@ -26,7 +26,7 @@ one_line = functools.partial(one_line_error, progress_lines=True)
     ("[train]\nlr = inf\n", "expected a finite number, got inf"),
     ("[train]\nlr = nan\n", "expected a finite number, got nan"),
     ("[train]\nepochs = \"ten\"\n", "cannot read 'ten' as an integer"),
-    ("[train]\nhidden = [100000000]\n", "layer sizes must be at most"),
+    ("[train]\nhidden = [100000000]\n", "each an integer in [1, 65536], got [100000000]"),
 ])
 def test_a_config_file_is_checked_like_the_options(tmp_path, capsys, content, fragment):
     path = tmp_path / "config.toml"
@@ -85,7 +85,7 @@ def _set_rng_state(meta):
 @pytest.mark.parametrize("change, fragment", [
     (_set_config("batch_size", 0), "batch_size (--batch-size): expected an integer >= 1"),
     (_set_config("epochs", "ten"), "cannot read 'ten' as an integer"),
-    (_set_config("hidden", [100000000]), "layer sizes must be at most"),
+    (_set_config("hidden", [100000000]), "each an integer in [1, 65536], got [100000000]"),
     (_set_config("lr", float("inf")), "expected a finite number"),
     (_set_optimizer_step, "step must be a count"),
     (_set_rng_state, "checkpoint does not fit this run"),

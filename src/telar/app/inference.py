@@ -1,12 +1,12 @@
 """A model file -> a :class:`Predictor`: the network rebuilt for inference, nothing else.
 
-The architecture in the file's metadata picks the network class from :data:`ARCHITECTURES`
-(``{"kind": "mlp", …}`` -> :class:`telar.nn.DenseNet`, ``{"kind": "handwritten", "sizes":
-[…]}`` -> :class:`telar.handwritten.HandwrittenNetwork`, ``{"kind": "layers", "layers": […],
-"input_shape": […]}`` -> :class:`telar.nn.LayerNet`; files saved with the old kind
-``seed`` load as ``handwritten``). No optimiser is built and only arrays and JSON are read (no
-pickle). Every caller that runs a saved model uses this: ``telar evaluate``, predictions,
-reports.
+The architecture in the file's metadata is checked and rebuilt by the one registry of network
+kinds, :mod:`telar.app.architectures` (``{"kind": "mlp", …}`` -> :class:`telar.nn.DenseNet`,
+``{"kind": "handwritten", "sizes": […]}`` -> :class:`telar.handwritten.HandwrittenNetwork`,
+``{"kind": "layers", "layers": […], "input_shape": […]}`` -> :class:`telar.nn.LayerNet`; files
+saved with the old kind ``seed`` load as ``handwritten``). No optimiser is built and only
+arrays and JSON are read (no pickle). Every caller that runs a saved model uses this:
+``telar evaluate``, predictions, reports.
 
 >>> predictor = load_predictor("runs/x/model.npz")                # doctest: +SKIP
 >>> probabilities = predictor.probabilities(predictor.preprocess(images_uint8))
@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from telar.app.architectures import rebuild
 from telar.errors import ModelFileError, TelarError
 from telar.io.model_file import ModelFile, load_model
 
@@ -69,56 +70,21 @@ class Predictor:
         return x
 
 
-def _handwritten(arch: dict[str, Any], arrays: dict[str, np.ndarray]
-                 ) -> tuple[Any, Callable[[np.ndarray], np.ndarray]]:
-    from telar.handwritten import HandwrittenNetwork
-    network = HandwrittenNetwork(arch["sizes"])
-    network.load_arrays(arrays)
-    return network, network.logits
-
-
-def _module(cls_name: str) -> Callable[[dict[str, Any], dict[str, np.ndarray]], Any]:
-    def build(arch: dict[str, Any], arrays: dict[str, np.ndarray]
-              ) -> tuple[Any, Callable[[np.ndarray], np.ndarray]]:
-        import telar.nn
-        from telar.engine import Tensor, no_grad
-
-        model = getattr(telar.nn, cls_name)(arch)
-        model.load_state_dict(arrays)
-        model.eval()
-
-        def logits(x: np.ndarray) -> np.ndarray:
-            with no_grad():
-                return model(Tensor(x)).data
-
-        return model, logits
-    return build
-
-
-#: Architecture kind in a model file -> the function that rebuilds its network and logits.
-ARCHITECTURES: dict[str, Callable[[dict[str, Any], dict[str, np.ndarray]], Any]] = {
-    "handwritten": _handwritten,
-    "seed": _handwritten,  # the hand-written engine's name before 0.2
-    "mlp": _module("DenseNet"),
-    "layers": _module("LayerNet"),  # any network written as a layer list (conv nets)
-}
-
-
 def load_predictor(path: str | Path) -> Predictor:
     """Load ``path`` (a model file, or a run folder holding ``model.npz``) for inference;
-    :class:`ModelFileError` if the file or its contents are bad."""
+    :class:`ModelFileError` if the file or its contents are bad.
+
+    The file's container (class names, preprocessing) is checked as it is read
+    (:func:`telar.io.model_file.load_model`), its architecture by the registry before anything
+    is built (:func:`telar.app.architectures.rebuild`)."""
     path = Path(path)
     if path.is_dir():
         path = path / "model.npz"
     model_file = load_model(path)
-    arch = dict(model_file.architecture)
-    kind = arch.pop("kind", None)
-    build = ARCHITECTURES.get(kind) if isinstance(kind, str) else None
-    if build is None:
-        raise ModelFileError(f"{path}: unknown architecture kind {kind!r}; this telar knows "
-                             f"{', '.join(k for k in ARCHITECTURES if k != 'seed')}")
     try:
-        network, logits = build(arch, model_file.arrays)
+        network, logits = rebuild(model_file.architecture, model_file.arrays,
+                                  input_shape=model_file.preprocessing.get("input_shape"),
+                                  classes=len(model_file.class_names))
     except TelarError as exc:
         raise ModelFileError(f"{path}: {exc}") from None
     except (KeyError, TypeError, ValueError) as exc:

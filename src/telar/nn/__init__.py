@@ -1,8 +1,13 @@
-"""``telar.nn``: modules, layers, activations, losses, initialisers (PyTorch's names)."""
+"""``telar.nn``: modules, layers, activations, losses, initialisers (PyTorch's names).
+
+Networks described by data, not code: :mod:`~telar.nn.registry` (the layers a layer list may
+name, each argument a constraint), :mod:`~telar.nn.grammar` (the text and list forms),
+:mod:`~telar.nn.layer_net` (``LayerNet``: a layer list planned, then built) and
+:mod:`~telar.nn.dense` (the dense spec, a shorthand for a layer list: ``DenseNet``).
+"""
 
 from telar.nn import functional, init
 from telar.nn.activation import ACTIVATIONS, ELU, GELU, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
-from telar.nn.build import DenseNet, build_mlp, normalise_spec
 from telar.nn.container import Sequential
 from telar.nn.conv import (
     AdaptiveAvgPool2d,
@@ -12,6 +17,9 @@ from telar.nn.conv import (
     Dropout2d,
     MaxPool2d,
 )
+from telar.nn.dense import DenseNet, build_mlp, dense_layers, normalise_spec
+from telar.nn.grammar import layers_to_text, parse_layers
+from telar.nn.layer_net import LayerNet, build_sequential
 from telar.nn.layers import (
     BatchNorm1d,
     Dropout,
@@ -29,7 +37,7 @@ from telar.nn.losses import (
     NLLLoss,
 )
 from telar.nn.module import Module, Parameter
-from telar.nn.spec import LAYERS, LayerNet, build_sequential, layers_to_text, parse_layers
+from telar.nn.registry import LAYERS
 
 __all__ = [
     "Module", "Parameter", "Sequential", "Linear", "Dropout", "BatchNorm1d", "Flatten",
@@ -37,7 +45,6 @@ __all__ = [
     "ReLU", "LeakyReLU", "ELU", "Sigmoid", "Tanh", "GELU", "Softmax", "ACTIVATIONS",
     "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm2d", "Dropout2d",
     "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "BCEWithLogitsLoss", "BCELoss",
-    "DenseNet", "LayerNet", "build_mlp", "normalise_spec", "LAYERS", "build_sequential",
-    "parse_layers",
-    "layers_to_text", "functional", "init",
+    "DenseNet", "LayerNet", "build_mlp", "normalise_spec", "dense_layers", "LAYERS",
+    "build_sequential", "parse_layers", "layers_to_text", "functional", "init",
 ]

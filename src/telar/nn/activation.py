@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from telar.constraints import OneOf
 from telar.engine import Tensor
 from telar.engine import functional as F
 from telar.nn.module import Module
@@ -87,3 +88,6 @@ ACTIVATIONS: dict[str, type[Module]] = {
     "relu": ReLU, "leaky_relu": LeakyReLU, "elu": ELU,
     "sigmoid": Sigmoid, "tanh": Tanh, "gelu": GELU,
 }
+
+#: The name of an activation of :data:`ACTIVATIONS` (the dense spec, ``--activation``).
+ACTIVATION = OneOf(ACTIVATIONS)

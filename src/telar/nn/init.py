@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from telar.constraints import OneOf
 from telar.engine.random import as_rng
 from telar.errors import ConfigError
 
@@ -68,6 +69,8 @@ INITIALISERS: dict[str, Initialiser] = {
     "he_uniform": he_uniform,
     "pytorch": pytorch_default,
 }
+#: The name of an initialiser of :data:`INITIALISERS` (the dense spec, ``--init``, layers).
+INIT = OneOf(INITIALISERS)
 
 
 def get_initialiser(name: str | Initialiser) -> Initialiser:

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from telar.constraints import DROPOUT
 from telar.engine import Tensor
 from telar.engine import functional as F
 from telar.engine.array import xp
@@ -67,9 +68,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, rng: np.random.Generator | int | None = None) -> None:
         super().__init__()
-        if not 0.0 <= p < 1.0:
-            raise ConfigError(f"dropout probability must be in [0, 1), got {p}")
-        self.p = float(p)
+        self.p: float = DROPOUT.check(p, f"{type(self).__name__} p")
         self.generator = as_rng(rng)
 
     def forward(self, x: Tensor) -> Tensor:

@@ -10,15 +10,25 @@ any fails (2 for a bad option).
 from __future__ import annotations
 
 import argparse
-import math
 from typing import Any
 
 import numpy as np
 
+from telar.constraints import (
+    CLASSES,
+    DROPOUT,
+    INPUT_WIDTH,
+    LABEL_SMOOTHING,
+    SEED,
+    WIDTH,
+    Constraint,
+    Integer,
+    ListOf,
+    Number,
+)
 from telar.engine import Tensor
 from telar.engine.functional import cross_entropy
 from telar.engine.gradcheck import GradcheckReport, gradcheck
-from telar.errors import ConfigError
 from telar.nn import ACTIVATIONS, build_mlp
 from telar.nn.init import INITIALISERS
 
@@ -30,14 +40,21 @@ BUILT_IN: list[dict[str, Any]] = [
 ]
 
 
-def _sizes(text: str) -> list[int]:
-    try:
-        sizes = [int(s) for s in text.split(",") if s.strip()]
-    except ValueError:
-        raise ConfigError(f"--hidden takes sizes like 32,16, got {text!r}") from None
-    if any(s < 1 for s in sizes):
-        raise ConfigError(f"--hidden sizes must be positive, got {text!r}")
-    return sizes
+#: Each value option's constraint: the shared concepts from telar.constraints, the finite
+#: difference step and tolerances gradcheck's own.
+OPTIONS: dict[str, Constraint] = {
+    "hidden": ListOf(WIDTH, noun="layer width"),
+    "dropout": DROPOUT,
+    "label_smoothing": LABEL_SMOOTHING,
+    "input_size": INPUT_WIDTH,
+    "classes": CLASSES,
+    "batch": Integer(min=2),  # a batch's variance for BatchNorm
+    "seed": SEED,
+    "max_entries": Integer(min=1),
+    "eps": Number(0, low_open=True),
+    "atol": Number(0),
+    "rtol": Number(0),
+}
 
 
 def check_model(spec: dict[str, Any], *, batch: int, label_smoothing: float, seed: int,
@@ -72,42 +89,25 @@ def describe(spec: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def check_options(args: argparse.Namespace) -> None:
-    """Refuse option values gradcheck cannot use (ConfigError naming the option)."""
-    if not (math.isfinite(args.eps) and args.eps > 0):
-        raise ConfigError(f"--eps must be a finite step > 0, got {args.eps}")
-    for name in ("atol", "rtol"):
-        value = getattr(args, name)
-        if not (math.isfinite(value) and value >= 0):
-            raise ConfigError(f"--{name} must be a finite tolerance >= 0, got {value}")
-    if args.seed < 0:
-        raise ConfigError(f"--seed must be >= 0, got {args.seed}")
-    if not 0 <= args.label_smoothing <= 1:  # also false for nan
-        raise ConfigError(f"--label-smoothing must be in [0, 1], got {args.label_smoothing}")
-    if not (math.isfinite(args.dropout) and 0 <= args.dropout < 1):
-        raise ConfigError(f"--dropout must be in [0, 1), got {args.dropout}")
-    if args.input_size < 1 or args.classes < 2:
-        raise ConfigError(f"--input-size must be >= 1 and --classes >= 2, got "
-                          f"{args.input_size} and {args.classes}")
+def check_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Every value option read and checked by its constraint (ConfigError naming the option)."""
+    return {name: rule.parse(getattr(args, name), "--" + name.replace("_", "-"))
+            for name, rule in OPTIONS.items()}
 
 
 def run(args: argparse.Namespace) -> int:
-    check_options(args)
-    if args.batch < 2:
-        raise ConfigError(f"--batch must be at least 2, got {args.batch}")
-    if args.max_entries is not None and args.max_entries < 1:
-        raise ConfigError(f"--max-entries must be positive, got {args.max_entries}")
-    base = {"input_size": args.input_size, "classes": args.classes, "hidden": _sizes(args.hidden)}
+    o = check_options(args)
+    base = {"input_size": o["input_size"], "classes": o["classes"], "hidden": o["hidden"]}
     if args.all:
         specs = [{**base, **extra} for extra in BUILT_IN]
     else:
         specs = [{**base, "activation": args.activation, "init": args.init,
-                  "dropout": args.dropout, "batch_norm": args.batch_norm}]
+                  "dropout": o["dropout"], "batch_norm": args.batch_norm}]
     failures = 0
     for spec in specs:
-        report = check_model(spec, batch=args.batch, label_smoothing=args.label_smoothing,
-                             seed=args.seed, max_entries=args.max_entries, eps=args.eps,
-                             atol=args.atol, rtol=args.rtol)
+        report = check_model(spec, batch=o["batch"], label_smoothing=o["label_smoothing"],
+                             seed=o["seed"], max_entries=o["max_entries"], eps=o["eps"],
+                             atol=o["atol"], rtol=o["rtol"])
         print(f"model: {describe(spec)}")
         print(report.table())
         print(f"=> {'passed' if report else 'FAILED'}\n")
@@ -125,18 +125,18 @@ def register(subparsers: Any) -> None:
     p.add_argument("--hidden", default="16,8", help="hidden sizes, comma-separated (16,8)")
     p.add_argument("--activation", default="relu", choices=sorted(ACTIVATIONS))
     p.add_argument("--init", default="xavier_report", choices=sorted(INITIALISERS))
-    p.add_argument("--dropout", type=float, default=0.0, help="dropout probability (0)")
+    p.add_argument("--dropout", default=0.0, help="dropout probability in [0, 1) (0)")
     p.add_argument("--batch-norm", action="store_true", help="BatchNorm1d after each Linear")
-    p.add_argument("--label-smoothing", type=float, default=0.0)
-    p.add_argument("--input-size", type=int, default=784)
-    p.add_argument("--classes", type=int, default=10)
-    p.add_argument("--batch", type=int, default=8, help="samples in the random batch (8)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--max-entries", type=int, default=64,
+    p.add_argument("--label-smoothing", default=0.0, help="in [0, 1) (0)")
+    p.add_argument("--input-size", default=784)
+    p.add_argument("--classes", default=10)
+    p.add_argument("--batch", default=8, help="samples in the random batch, 2 or more (8)")
+    p.add_argument("--seed", default=0)
+    p.add_argument("--max-entries", default=64,
                    help="entries checked per parameter, at random (64); 0 < N")
-    p.add_argument("--eps", type=float, default=1e-6, help="finite-difference step (1e-6)")
-    p.add_argument("--atol", type=float, default=1e-6)
-    p.add_argument("--rtol", type=float, default=1e-4)
+    p.add_argument("--eps", default=1e-6, help="finite-difference step > 0 (1e-6)")
+    p.add_argument("--atol", default=1e-6)
+    p.add_argument("--rtol", default=1e-4)
     p.add_argument("--all", action="store_true",
                    help="check a built-in list of models (every activation, BatchNorm, Dropout)")
     p.set_defaults(func=run)

@@ -14,7 +14,7 @@ from typing import Any
 from telar.app.runs.config import ACTIVATIONS, INITS
 from telar.app.runs.presets import ENGINES, PRESETS
 from telar.data.augment import augment_help
-from telar.nn.spec import grammar_help
+from telar.nn.registry import grammar_help
 from telar.optim.registry import OPTIMIZERS, SCHEDULES
 
 # (option, help). Values are read as text and checked by telar.app.runs.config (one-line errors).

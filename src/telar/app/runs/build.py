@@ -1,18 +1,24 @@
-"""From a :class:`~telar.app.runs.config.TrainConfig` to a learner: either engine, any dense net.
+"""From a :class:`~telar.app.runs.config.TrainConfig` to a learner: either engine, any network.
 
-``--engine handwritten`` is the report's network with backprop written by hand
-(:class:`telar.train.HandwrittenLearner`); ``--engine autograd`` is a
-:class:`telar.nn.DenseNet` in a :class:`telar.train.ModuleLearner`. Both get their optimiser
-and schedule from :mod:`telar.optim.registry`. For the report's network the autograd engine
-starts from the very weights the hand-written one draws, so the two give the same numbers up to
-float rounding.
+The configuration becomes a network description (:func:`network_description`: the report's
+network for ``--engine handwritten``, the layer list of ``--layers``, else the dense spec of
+``--hidden/--activation/--init/--dropout/--batch-norm``), which the architecture registry
+(:mod:`telar.app.architectures`) checks and builds; model files store the same description.
+``--engine handwritten`` trains it with backprop written by hand
+(:class:`telar.train.HandwrittenLearner`), ``--engine autograd`` in a
+:class:`telar.train.ModuleLearner`. Both get their optimiser and schedule from
+:mod:`telar.optim.registry`. For the report's network the autograd engine starts from the very
+weights the hand-written one draws, so the two give the same numbers up to float rounding.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
+from telar.app import architectures
 from telar.app.runs.config import TrainConfig
+from telar.nn.layer_net import on_flat_rows
 from telar.optim.registry import OPTIMIZERS, RunLength, build_schedule
 from telar.train import HandwrittenLearner, Learner, ModuleLearner
 
@@ -28,33 +34,36 @@ def run_length(config: TrainConfig, n_train: int) -> RunLength:
     return RunLength(config.epochs, per_epoch, config.warmup)
 
 
+def network_description(config: TrainConfig, *, n_inputs: int, n_classes: int
+                        ) -> dict[str, Any]:
+    """The architecture (``{"kind": ..., ...}``) ``config`` trains, seeded by ``config.seed``."""
+    if config.engine == "handwritten":
+        return {"kind": "handwritten", "sizes": [n_inputs, *config.hidden, n_classes],
+                "seed": config.seed}
+    if config.layers:
+        return {"kind": "layers", "layers": on_flat_rows(config.layers),
+                "input_shape": [n_inputs], "seed": config.seed}
+    return {"kind": "mlp", "input_size": n_inputs, "hidden": list(config.hidden),
+            "classes": n_classes, "activation": config.activation, "init": config.init,
+            "dropout": config.dropout, "batch_norm": config.batch_norm, "seed": config.seed}
+
+
 def build_learner(config: TrainConfig, *, n_inputs: int, n_classes: int,
                   n_train: int) -> Learner:
     """The learner ``config`` describes, for ``n_train`` training samples."""
-    from telar.handwritten import HandwrittenNetwork
-    from telar.nn import DenseNet, LayerNet
-    from telar.nn.spec import on_flat_rows
-
-    sizes = [n_inputs, *config.hidden, n_classes]
-    if config.engine == "handwritten":
-        learner: Learner = HandwrittenLearner(HandwrittenNetwork(sizes, seed=config.seed))
+    description = network_description(config, n_inputs=n_inputs, n_classes=n_classes)
+    network = architectures.build(description)
+    if description["kind"] == "handwritten":
+        learner: Learner = HandwrittenLearner(network)
         params = [learner.parameter]  # the whole network is one flat parameter
-    elif config.layers:
-        model = LayerNet({"layers": on_flat_rows(config.layers), "input_shape": [n_inputs],
-                          "seed": config.seed})
-        learner = ModuleLearner(model, None, label_smoothing=config.label_smoothing,
-                                clip_grad=config.clip_grad)
-        params = list(model.parameters())
     else:
-        model = DenseNet({"input_size": n_inputs, "hidden": list(config.hidden),
-                          "classes": n_classes, "activation": config.activation,
-                          "init": config.init, "dropout": config.dropout,
-                          "batch_norm": config.batch_norm, "seed": config.seed})
-        if is_report_network(config):
-            model.load_report_weights(HandwrittenNetwork(sizes, seed=config.seed))
-        learner = ModuleLearner(model, None, label_smoothing=config.label_smoothing,
+        if description["kind"] == "mlp" and is_report_network(config):
+            sizes = [n_inputs, *config.hidden, n_classes]
+            network.load_report_weights(architectures.build(
+                {"kind": "handwritten", "sizes": sizes, "seed": config.seed}))
+        learner = ModuleLearner(network, None, label_smoothing=config.label_smoothing,
                                 clip_grad=config.clip_grad)
-        params = list(model.parameters())
+        params = list(network.parameters())
     optimizer = OPTIMIZERS[config.optimizer].build(params, lr=config.lr,
                                                    weight_decay=config.weight_decay,
                                                    momentum=config.momentum)

@@ -1,8 +1,10 @@
 """A run's configuration: presets, validation with one-line messages, and ``config.toml``.
 
 Precedence: a preset's values, then a ``--config`` file's, then the options given on the
-command line. Every value is checked up front (scikit-learn style) and a bad one raises
-:class:`~telar.errors.ConfigError` naming the option, the value and, for a file, the file.
+command line. Every value is checked up front (scikit-learn style) by its field's constraint
+(:data:`FIELDS`, from :mod:`telar.constraints`) and a bad one raises
+:class:`~telar.errors.ConfigError` naming the option, the value and, for a file, the file:
+``run/config.toml: dropout (--dropout): expected a probability in [0, 1), got 1.0``.
 ``config.toml`` holds every field, so ``telar train --config RUN/config.toml`` reruns the run.
 """
 
@@ -10,17 +12,41 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from telar.app.runs.presets import ENGINE_ALIASES, ENGINES, PRESET_ALIASES, PRESETS
+from telar.constraints import (
+    BATCH_SIZE,
+    CLIP_NORM,
+    DROPOUT,
+    EPOCH_COUNT,
+    EPOCHS,
+    LABEL_SMOOTHING,
+    LEARNING_RATE,
+    MOMENTUM,
+    SEED,
+    VAL_SPLIT,
+    WEIGHT_DECAY,
+    WIDTH,
+    Boolean,
+    Constraint,
+    Custom,
+    ListOf,
+    OneOf,
+    Text,
+    show,
+)
+from telar.data.augment import AUGMENT
 from telar.errors import ConfigError
+from telar.nn import layers_to_text
+from telar.nn.activation import ACTIVATION
 from telar.nn.activation import ACTIVATIONS as ACTIVATION_REGISTRY
-from telar.nn.init import INITIALISERS
+from telar.nn.init import INIT, INITIALISERS
+from telar.nn.layer_net import on_flat_rows
 from telar.optim.registry import OPTIMIZERS as OPTIMIZER_REGISTRY
 from telar.optim.registry import SCHEDULE_CHOICES, SCHEDULES
 
@@ -53,7 +79,7 @@ class TrainConfig:
     warmup: int = 0
     label_smoothing: float = 0.0
     augment: str = "none"
-    layers: str = ""  # a layer list (telar.nn.spec grammar); replaces the dense network
+    layers: str = ""  # a layer list (telar.nn.grammar); replaces the dense network
     val_split: float = 0.0
     early_stop: int = 0
     clip_grad: float = 0.0
@@ -71,106 +97,50 @@ OPTION_NAMES = {f.name: "--" + f.name.replace("_", "-") for f in dataclasses.fie
 
 # --- checking one value -----------------------------------------------------------------------
 
-def _int(text: str) -> int:
-    return int(text.strip())
+def _layers_text(value: Any, where: str) -> str:
+    """A layer list (text, or a TOML list of tables/strings) -> its canonical text; "" = none.
+    Each layer is checked by the layer registry, and its shape on 28x28 images now, before
+    any data is read."""
+    if isinstance(value, str) and not value.strip():
+        return ""
+    if not isinstance(value, str | list):
+        raise ConfigError(f"{where}: expected a layer list, got {show(value)}")
+    try:
+        on_flat_rows(value)
+        return layers_to_text(value)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
 
 
-def _float(text: str) -> float:
-    value = float(text.strip())
-    if not math.isfinite(value):
-        raise ValueError("not finite")
-    return value
-
-
-def _bool(text: str) -> bool:
-    lowered = text.strip().lower()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off"):
-        return False
-    raise ValueError("not a boolean")
-
-
-def _hidden(text: str) -> list[int]:
-    parts = [p.strip() for p in text.split(",")]
-    if parts == [""]:
-        return []
-    return [int(p) for p in parts]
-
-
-def _in(choices: tuple[str, ...]) -> Callable[[Any], str | None]:
-    return lambda v: None if v in choices else f"expected one of {', '.join(choices)}"
-
-
-def _renamed(aliases: dict[str, str]) -> Callable[[str], str]:
-    """Text -> text with an old name replaced by today's (``seed`` -> ``report``)."""
-    return lambda text: aliases.get(text.strip(), text.strip())
-
-
-def _range(low: float, high: float, *, low_open: bool = False,
-           high_open: bool = True) -> Callable[[Any], str | None]:
-    def check(v: float) -> str | None:
-        ok_low = v > low if low_open else v >= low
-        ok_high = v < high if high_open else v <= high
-        if ok_low and ok_high:
-            return None
-        left, right = "(" if low_open else "[", ")" if high_open else "]"
-        return f"expected a number in {left}{low:g}, {high:g}{right}"
-    return check
-
-
-def _at_least(low: int) -> Callable[[Any], str | None]:
-    return lambda v: None if v >= low else f"expected an integer >= {low}"
-
-
-#: Widest hidden layer accepted: a 784 x 65536 float32 layer is already 205 MB.
-MAX_WIDTH = 65536
-
-
-def _hidden_ok(v: list[int]) -> str | None:
-    if not v:
-        return "expected at least one hidden layer size, e.g. 64,32,16"
-    if not all(n >= 1 for n in v):
-        return "layer sizes must be positive integers"
-    return None if all(n <= MAX_WIDTH for n in v) else f"layer sizes must be at most {MAX_WIDTH}"
-
-
-def _positive(v: float) -> str | None:
-    return None if v > 0 else "expected a positive number"
-
-
-def _non_negative(v: float) -> str | None:
-    return None if v >= 0 else "expected a number >= 0"
-
-
-# field -> (parse text, Python type(s), check typed value -> message or None)
-FIELD_RULES: dict[str, tuple[Callable[[str], Any], Any, Callable[[Any], str | None]]] = {
-    "preset": (_renamed(PRESET_ALIASES), str, _in(tuple(PRESETS))),
-    "engine": (_renamed(ENGINE_ALIASES), str, _in(ENGINES)),
-    "epochs": (_int, int, _at_least(1)),
-    "batch_size": (_int, int, _at_least(1)),
-    "full_batch": (_bool, bool, lambda v: None),
-    "lr": (_float, float, _positive),
-    "seed": (_int, int, _at_least(0)),
-    "hidden": (_hidden, list, _hidden_ok),
-    "activation": (str, str, _in(ACTIVATIONS)),
-    "init": (str, str, _in(INITS)),
-    "dropout": (_float, float, _range(0, 1)),
-    "batch_norm": (_bool, bool, lambda v: None),
-    "optimizer": (str, str, _in(OPTIMIZERS)),
-    "momentum": (_float, float, _range(0, 1)),
-    "weight_decay": (_float, float, _non_negative),
-    "schedule": (str, str, _in(SCHEDULE_CHOICES)),
-    "warmup": (_int, int, _at_least(0)),
-    "label_smoothing": (_float, float, _range(0, 1)),
-    "augment": (str, str, lambda v: None),  # checked by AugmentSpec.parse (see coerce)
-    "layers": (str, str, lambda v: None),  # checked by telar.nn.spec (see coerce)
-    "val_split": (_float, float, _range(0, 1)),
-    "early_stop": (_int, int, _at_least(0)),
-    "clip_grad": (_float, float, _non_negative),
-    "data": (str, str, lambda v: None),
-    "train_csv": (str, str, lambda v: None),
-    "test_csv": (str, str, lambda v: None),
+#: Each field's constraint (telar.constraints): one rule per concept, shared with the dense
+#: spec, the layer grammar and the augmentation registry; choices come from the registries.
+FIELDS: dict[str, Constraint] = {
+    "preset": OneOf(PRESETS, aliases=PRESET_ALIASES),
+    "engine": OneOf(ENGINES, aliases=ENGINE_ALIASES),
+    "epochs": EPOCHS,
+    "batch_size": BATCH_SIZE,
+    "full_batch": Boolean(),
+    "lr": LEARNING_RATE,
+    "seed": SEED,
+    "hidden": ListOf(WIDTH, min_len=1, noun="layer width"),
+    "activation": ACTIVATION,
+    "init": INIT,
+    "dropout": DROPOUT,
+    "batch_norm": Boolean(),
+    "optimizer": OneOf(OPTIMIZERS),
+    "momentum": MOMENTUM,
+    "weight_decay": WEIGHT_DECAY,
+    "schedule": OneOf(SCHEDULE_CHOICES),
+    "warmup": EPOCH_COUNT,
+    "label_smoothing": LABEL_SMOOTHING,
+    "augment": AUGMENT,
+    "layers": Custom(_layers_text, "a layer list"),
+    "val_split": VAL_SPLIT,
+    "early_stop": EPOCH_COUNT,
+    "clip_grad": CLIP_NORM,
+    "data": Text(),
+    "train_csv": Text(),
+    "test_csv": Text(),
 }
 
 
@@ -180,57 +150,13 @@ def _where(name: str, source: str) -> str:
 
 
 def coerce(name: str, value: Any, source: str = "command line") -> Any:
-    """Turn ``value`` (text from the command line, or a TOML value) into the field's type."""
-    parse, kind, check = FIELD_RULES[name]
-    where = _where(name, source)
-    if name == "augment":  # text or a TOML table; the augmentation registry checks it
-        from telar.data.augment import AugmentSpec
-        return AugmentSpec.parse(value, where=where).to_text()
-    if name == "layers":  # text or a TOML list; the layer registry checks it
-        return _layers_text(value, where)
-    if isinstance(value, str) and (kind is not str or parse is not str):
-        try:
-            value = parse(value)
-        except ValueError:
-            raise ConfigError(f"{where}: cannot read {value!r} as "
-                              f"{_kind_name(kind)}") from None
-    if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
-    if kind is float and isinstance(value, float) and not math.isfinite(value):
-        raise ConfigError(f"{where}: expected a finite number, got {value}")  # TOML's inf, nan
-    if kind is list and isinstance(value, list):
-        if not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-            raise ConfigError(f"{where}: expected a list of integers, got {value!r}")
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise ConfigError(f"{where}: expected {_kind_name(kind)}, got {value!r}")
-    problem = check(value)
-    if problem:
-        raise ConfigError(f"{where}: {problem}, got {_show(value)}")
-    return value
-
-
-def _layers_text(value: Any, where: str) -> str:
-    """A layer list (text, or a TOML list of tables/strings) -> its canonical text; "" = none.
-    Each layer is checked by the layer registry (its shapes when the network is built)."""
-    from telar.nn.spec import layers_to_text, normalise_layers, on_flat_rows
-
-    if isinstance(value, str) and not value.strip():
-        return ""
-    if not isinstance(value, str | list):
-        raise ConfigError(f"{where}: expected a layer list, got {value!r}")
-    try:
-        on_flat_rows(value)  # every layer's shape checked now, before any data is read
-        return layers_to_text(normalise_layers(value))
-    except ConfigError as exc:
-        raise ConfigError(f"{where}: {exc}") from None
-
-
-def _kind_name(kind: Any) -> str:
-    return {int: "an integer", float: "a number", bool: "true or false",
-            list: "a comma-separated list of integers", str: "text"}[kind]
+    """``value`` (text from the command line, or a TOML value) checked by the field's
+    constraint and converted to the field's type; ConfigError names the option (and file)."""
+    return FIELDS[name].parse(value, _where(name, source))
 
 
 def _show(value: Any) -> str:
+    """A valid value as an option is written: ``64,32``, ``0.2``, ``'relu'``."""
     if isinstance(value, list):
         return ",".join(str(v) for v in value)
     return repr(value) if isinstance(value, str) else str(value)
@@ -255,7 +181,9 @@ def build_config(cli: Mapping[str, Any], *, config_file: str | Path | None = Non
     source = str(config_file) if config_file is not None else ""
     preset = coerce("preset", cli["preset"]) if "preset" in cli else \
         coerce("preset", file_values.get("preset", "report"), source or "command line")
-    values: dict[str, Any] = {**TrainConfig().to_dict(), **PRESETS[preset], "preset": preset}
+    values: dict[str, Any] = {**TrainConfig().to_dict(), "preset": preset}
+    for name, value in PRESETS[preset].items():  # checked too, and made canonical
+        values[name] = coerce(name, value, f"preset {preset}")
     for name, value in file_values.items():
         values[name] = coerce(name, value, source)
     for name, value in cli.items():
@@ -335,7 +263,7 @@ def config_toml(config: TrainConfig) -> str:
 
 
 def read_config_file(path: str | Path) -> dict[str, Any]:
-    """The ``[train]`` table of a TOML file, keys checked; values are checked by ``coerce``."""
+    """The ``[train]`` table of a TOML file, keys checked; values are checked by :func:`coerce`."""
     path = Path(path)
     try:
         with open(path, "rb") as f:

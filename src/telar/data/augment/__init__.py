@@ -43,6 +43,7 @@ from telar.data.augment.photometric import (
     random_erasing,
 )
 from telar.data.augment.spec import (
+    AUGMENT,
     OPS,
     SETTINGS,
     Augmenter,
@@ -52,7 +53,7 @@ from telar.data.augment.spec import (
 )
 
 __all__ = [
-    "OPS", "SETTINGS", "AugmentError", "AugmentSpec", "Augmenter", "augment_help",
+    "AUGMENT", "OPS", "SETTINGS", "AugmentError", "AugmentSpec", "Augmenter", "augment_help",
     "make_augment",
     "translate", "random_shift", "hflip", "random_flip", "rotate", "random_rotation",
     "erase", "random_erasing", "adjust_brightness", "random_brightness",

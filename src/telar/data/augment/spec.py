@@ -1,6 +1,7 @@
 """One declarative description of batch augmentation: the registry, ``AugmentSpec``, ``Augmenter``.
 
-The registry :data:`OPS` (name -> :class:`Op`: function, default strength, allowed range, help)
+The registry :data:`OPS` (name -> :class:`Op`: function, default strength, the constraint a
+strength must meet (:mod:`telar.constraints`), help)
 is the one list of augmentations; the text and table parsers, the validation messages, the
 ``--augment`` help and the order of application all come from it. :data:`SETTINGS` holds the
 two choices that are not strengths (rotation interpolation, erasing fill).
@@ -28,7 +29,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import numbers
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from telar.constraints import PROBABILITY, Constraint, Custom, Integer, Number, OneOf
 from telar.data.augment.geometric import random_flip, random_rotation, random_shift
 from telar.data.augment.photometric import random_brightness, random_contrast, random_erasing
 from telar.errors import ConfigError
@@ -49,28 +50,20 @@ class AugmentError(ConfigError, ValueError):
 
 @dataclass(frozen=True)
 class Op:
-    """One augmentation: ``apply(x, rng, spec, image_shape)`` and its strength's meaning."""
+    """One augmentation: ``apply(x, rng, spec, image_shape)``, its default strength, the
+    constraint a strength must meet (0 turns the op off) and its help."""
 
     name: str
     apply: Callable[[np.ndarray, np.random.Generator, AugmentSpec, ImageShape], np.ndarray]
     default: float
-    high: float
-    kind: str  # "pixels" (whole numbers), "degrees", "probability" or "factor"
+    strength: Constraint
+    metavar: str
     help: str
 
     @property
     def requirement(self) -> str:
-        """What a valid strength is, e.g. ``between 0 and 180 degrees``."""
-        high = _number(self.high)
-        return {"pixels": f"a whole number of pixels between 0 and {high}",
-                "degrees": f"between 0 and {high} degrees",
-                "probability": f"a probability between 0 and {high}",
-                "factor": f"between 0 and {high}"}[self.kind]
-
-    @property
-    def metavar(self) -> str:
-        return {"pixels": "PIXELS", "degrees": "DEGREES", "probability": "P",
-                "factor": "S"}[self.kind]
+        """What a valid strength is, e.g. ``an angle in [0, 180] degrees``."""
+        return self.strength.expected
 
 
 @dataclass(frozen=True)
@@ -85,24 +78,32 @@ class Setting:
     def default(self) -> str:
         return self.choices[0]
 
+    @property
+    def constraint(self) -> OneOf:
+        return OneOf(self.choices)
+
 
 # The registry, in the order the ops are applied: geometry first (rotation before the integer
 # shift, so the shift's border stays 0), then grey levels, then erasing (so an erased
 # rectangle keeps its fill).
 OPS: dict[str, Op] = {op.name: op for op in (
     Op("rotate", lambda x, rng, s, shape: random_rotation(x, rng, s.rotate, s.rotate_mode, shape),
-       10.0, 180.0, "degrees", "rotate by an angle uniform in [-DEGREES, DEGREES]"),
+       10.0, Number(0, 180, noun="an angle", unit="degrees"), "DEGREES",
+       "rotate by an angle uniform in [-DEGREES, DEGREES]"),
     Op("shift", lambda x, rng, s, shape: random_shift(x, rng, s.shift, shape),
-       2, 14, "pixels", "translate by up to PIXELS in each direction (pad and crop)"),
+       2, Integer(0, 14, noun="a whole number of pixels", whole_floats=True), "PIXELS",
+       "translate by up to PIXELS in each direction (pad and crop)"),
     Op("flip", lambda x, rng, s, shape: random_flip(x, rng, s.flip, shape),
-       0.5, 1.0, "probability", "mirror left-right with probability P"),
+       0.5, PROBABILITY, "P", "mirror left-right with probability P"),
     Op("brightness", lambda x, rng, s, shape: random_brightness(x, rng, s.brightness),
-       0.2, 1.0, "factor", "multiply pixels by a factor uniform in [1-S, 1+S], clip to [0, 1]"),
+       0.2, Number(0, 1, noun="a factor"), "S",
+       "multiply pixels by a factor uniform in [1-S, 1+S], clip to [0, 1]"),
     Op("contrast", lambda x, rng, s, shape: random_contrast(x, rng, s.contrast),
-       0.2, 1.0, "factor", "scale pixels about the image mean by [1-S, 1+S], clip to [0, 1]"),
+       0.2, Number(0, 1, noun="a factor"), "S",
+       "scale pixels about the image mean by [1-S, 1+S], clip to [0, 1]"),
     Op("erase", lambda x, rng, s, shape: random_erasing(x, rng, s.erase, fill=s.erase_fill,
                                                          image_shape=shape),
-       0.5, 1.0, "probability", "erase a random rectangle with probability P"),
+       0.5, PROBABILITY, "P", "erase a random rectangle with probability P"),
 )}
 SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("rotate_mode", ("bilinear", "nearest"), "rotation interpolation"),
@@ -243,31 +244,31 @@ def _known_name(name: str, seen: Mapping[str, Any], where: str) -> str:
 
 
 def _convert(name: str, raw: Any, where: str) -> Any:
-    """``raw`` (text, number, ``True`` for the default, ``False`` for off) -> a checked value."""
-    if name in SETTINGS:
-        setting = SETTINGS[name]
-        if raw is True:
-            raise AugmentError(f"{where}: {name} needs a value: {' or '.join(setting.choices)}")
-        if raw not in setting.choices:
-            raise AugmentError(f"{where}: {name} must be one of {', '.join(setting.choices)}, "
-                               f"got {raw if isinstance(raw, str) else repr(raw)}")
-        return raw
-    op = OPS[name]
-    if isinstance(raw, bool):
-        value = float(op.default) if raw else 0.0
-    elif isinstance(raw, numbers.Real):
-        value = float(raw)
-    else:
-        try:
-            value = float(raw)
-        except (TypeError, ValueError):
-            raise AugmentError(f"{where}: {name} must be {op.requirement}, got {raw!r}") from None
-    if not 0 <= value <= op.high or (op.kind == "pixels" and not value.is_integer()):
-        raise AugmentError(f"{where}: {name} must be {op.requirement}, got {_number(value)}")
-    return int(value) if op.kind == "pixels" else value
+    """``raw`` (text, number, ``True`` for the default, ``False`` for off) -> the value the
+    op's or setting's constraint accepts; AugmentError ``<where>: <name>: expected ...``."""
+    try:
+        if name in SETTINGS:
+            setting = SETTINGS[name]
+            if raw is True:
+                raise AugmentError(f"{where}: {name} needs a value: "
+                                   f"{' or '.join(setting.choices)}")
+            return setting.constraint.parse(raw, f"{where}: {name}")
+        op = OPS[name]
+        if isinstance(raw, bool):
+            raw = op.default if raw else 0
+        return op.strength.parse(raw, f"{where}: {name}")
+    except AugmentError:
+        raise
+    except ConfigError as exc:
+        raise AugmentError(str(exc)) from None
 
 
 def _number(value: float) -> str:
     """``10.0`` -> ``10``, ``0.25`` -> ``0.25``: short, and exact when parsed back."""
     value = float(value)
     return str(int(value)) if value.is_integer() else repr(value)
+
+
+#: ``--augment`` and config.toml's ``augment``: text or a table -> the canonical text.
+AUGMENT = Custom(lambda value, where: AugmentSpec.parse(value, where=where).to_text(),
+                 "an augmentation description such as 'shift=2,flip'")

@@ -1,0 +1,191 @@
+"""The one registry of network kinds: :data:`ARCHITECTURES` (kind -> :class:`Architecture`).
+
+A model file's ``architecture`` (``{"kind": ..., ...}``) and a run's network are descriptions;
+for each kind the registry says
+
+- ``check``: the description checked with :mod:`telar.constraints` and normalised;
+- ``parameters``: how many parameters it declares, from the description alone (no array is
+  made), so a hand-edited 100,000,000-wide layer is refused before anything is allocated;
+- ``widths``: its flat input width and number of outputs, where the description fixes them;
+- ``build``: the network (fresh weights from the description's seed), ``load``: its arrays
+  put in, and ``logits``: the inference function ``x -> class scores`` (evaluation mode).
+
+Kinds: ``handwritten`` (``{"sizes": [784, 64, 32, 16, 10]}``, the report's network with
+backprop by hand; ``seed`` is its name before 0.2), ``mlp`` (the dense spec, a shorthand that
+:func:`telar.nn.dense_layers` expands to a layer list) and ``layers`` (a layer list).
+
+>>> parameters({"kind": "mlp", "input_size": 784, "hidden": [64], "classes": 10})
+50890
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from telar.constraints import (
+    MAX_INPUT_VALUES,
+    SEED,
+    Integer,
+    ListOf,
+    OneOf,
+    Table,
+    at,
+)
+from telar.engine import Tensor, no_grad
+from telar.errors import ConfigError
+from telar.handwritten import HandwrittenNetwork
+from telar.nn import DenseNet, LayerNet, Module, normalise_spec
+from telar.nn.dense import layer_net_spec
+from telar.nn.layer_net import LAYER_NET_SPEC, plan_layers
+
+Logits = Callable[[np.ndarray], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """How one kind of description becomes a network (see the module doc)."""
+
+    kind: str
+    summary: str
+    check: Callable[[dict[str, Any], str], dict[str, Any]]
+    parameters: Callable[[dict[str, Any]], int]
+    widths: Callable[[dict[str, Any]], tuple[int | None, int | None]]
+    build: Callable[[dict[str, Any]], Any]
+    load: Callable[[Any, Mapping[str, np.ndarray]], None]
+    logits: Callable[[Any], Logits]
+
+
+# --------------------------------------------------------------------------- handwritten
+HANDWRITTEN_SPEC = Table({
+    "sizes": ListOf(Integer(1, MAX_INPUT_VALUES), min_len=2, noun="layer width"),
+    "seed": SEED,
+}, required=("sizes",), defaults={"seed": 0})
+
+
+def _handwritten_parameters(d: dict[str, Any]) -> int:
+    """``sum(n_in * n_out + n_out)`` over the layers."""
+    sizes = d["sizes"]
+    return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+
+
+def _load_handwritten(network: HandwrittenNetwork, arrays: Mapping[str, np.ndarray]) -> None:
+    network.load_arrays(dict(arrays))
+
+
+# --------------------------------------------------------------------------- modules
+def _mlp_parameters(d: dict[str, Any]) -> int:
+    spec = layer_net_spec(d)
+    return sum(p.parameters for p in plan_layers(spec["layers"], spec["input_shape"]))
+
+
+def _check_layers(d: dict[str, Any], where: str) -> dict[str, Any]:
+    full = LAYER_NET_SPEC.check(d, where)
+    plan_layers(full["layers"], full["input_shape"])  # every shape fits, nothing built
+    return full
+
+
+def _layers_widths(d: dict[str, Any]) -> tuple[int | None, int | None]:
+    last = plan_layers(d["layers"], d["input_shape"])[-1].shape
+    return math.prod(d["input_shape"]), last[0] if len(last) == 1 else None
+
+
+def _load_module(model: Module, arrays: Mapping[str, np.ndarray]) -> None:
+    model.load_state_dict(dict(arrays))
+
+
+def _module_logits(model: Module) -> Logits:
+    """Class scores of ``model`` in evaluation mode (running statistics, no dropout), no graph."""
+    model.eval()
+
+    def logits(x: np.ndarray) -> np.ndarray:
+        with no_grad():
+            return model(Tensor(x)).data
+
+    return logits
+
+
+# --------------------------------------------------------------------------- the registry
+ARCHITECTURES: dict[str, Architecture] = {a.kind: a for a in (
+    Architecture(
+        "handwritten", "the report's dense ReLU network, backprop written by hand",
+        check=HANDWRITTEN_SPEC.check, parameters=_handwritten_parameters,
+        widths=lambda d: (d["sizes"][0], d["sizes"][-1]),
+        build=lambda d: HandwrittenNetwork(d["sizes"], seed=d["seed"]),
+        load=_load_handwritten, logits=lambda network: network.logits),
+    Architecture(
+        "mlp", "a dense network (the dense spec: a shorthand for a layer list)",
+        check=normalise_spec, parameters=_mlp_parameters,
+        widths=lambda d: (d["input_size"], d["classes"]),
+        build=DenseNet, load=_load_module, logits=_module_logits),
+    Architecture(
+        "layers", "any network written as a layer list (conv nets)",
+        check=_check_layers,
+        parameters=lambda d: sum(p.parameters
+                                 for p in plan_layers(d["layers"], d["input_shape"])),
+        widths=_layers_widths, build=LayerNet, load=_load_module, logits=_module_logits),
+)}
+#: Old names of a kind, still read from model files.
+KIND_ALIASES = {"seed": "handwritten"}
+KIND = OneOf(ARCHITECTURES, aliases=KIND_ALIASES)
+
+
+def describe(architecture: Mapping[str, Any], where: str = "architecture"
+             ) -> tuple[Architecture, dict[str, Any]]:
+    """The registry entry and the checked description of ``{"kind": ..., ...}``; ConfigError
+    naming the key (``architecture.hidden: expected ...``) when it is not a valid one."""
+    if not isinstance(architecture, Mapping):
+        raise ConfigError(f"{where}: expected a table, got {type(architecture).__name__}")
+    entry = ARCHITECTURES[KIND.check(architecture.get("kind"), at(where, "kind"))]
+    description = {k: v for k, v in architecture.items() if k != "kind"}
+    return entry, entry.check(description, where)
+
+
+def parameters(architecture: Mapping[str, Any]) -> int:
+    """The parameters ``architecture`` declares, computed before any array exists."""
+    entry, description = describe(architecture)
+    return entry.parameters(description)
+
+
+def build(architecture: Mapping[str, Any]) -> Any:
+    """The network ``architecture`` describes, with fresh weights from its seed."""
+    entry, description = describe(architecture)
+    return entry.build(description)
+
+
+def check_fits(architecture: Mapping[str, Any], arrays: Mapping[str, np.ndarray], *,
+               input_shape: list[int] | None, classes: int
+               ) -> tuple[Architecture, dict[str, Any]]:
+    """Check a model file's architecture against the rest of the file before anything is
+    built: the description is valid, its input width is the preprocessing's
+    ``prod(input_shape)``, its outputs are the class names, and the parameters it declares
+    are in the file's arrays (at most ``sum(array.size)``). ConfigError says which fails."""
+    entry, description = describe(architecture)
+    inputs, outputs = entry.widths(description)
+    if input_shape is not None and inputs is not None and inputs != math.prod(input_shape):
+        raise ConfigError(f"the architecture takes {inputs} inputs, the preprocessing makes "
+                          f"{math.prod(input_shape)} ({' x '.join(map(str, input_shape))})")
+    if outputs is not None and outputs != classes:
+        raise ConfigError(f"the architecture has {outputs} outputs for {classes} class names")
+    declared = entry.parameters(description)
+    stored = sum(int(np.size(a)) for a in arrays.values())
+    if declared > stored:
+        raise ConfigError(f"architecture does not fit its weights: its layer shapes declare "
+                          f"{declared} parameters, the file holds {stored} numbers")
+    return entry, description
+
+
+def rebuild(architecture: Mapping[str, Any], arrays: Mapping[str, np.ndarray], *,
+            input_shape: list[int] | None, classes: int) -> tuple[Any, Logits]:
+    """The network of a model file with its arrays loaded, and its logits function: first
+    :func:`check_fits`, then build and load (a shape that differs is a ModelFileError)."""
+    entry, description = check_fits(architecture, arrays, input_shape=input_shape,
+                                     classes=classes)
+    network = entry.build(description)
+    entry.load(network, arrays)
+    return network, entry.logits(network)
+
