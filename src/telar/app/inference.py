@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 
 from telar.app.architectures import rebuild
+from telar.app.run_folder import RunFolder
+from telar.engine.activations import softmax_array
 from telar.errors import ModelFileError, TelarError
 from telar.io.model_file import ModelFile, load_model
 
@@ -53,10 +55,8 @@ class Predictor:
         return np.concatenate([self._logits(x[i:i + CHUNK]) for i in range(0, len(x), CHUNK)])
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
-        """Softmax of the logits: ``exp(z - max z) / sum(exp(z - max z))`` per row."""
-        z = self.logits(x).astype(np.float64)
-        e = np.exp(z - z.max(axis=1, keepdims=True))
-        return e / e.sum(axis=1, keepdims=True)
+        """Softmax of the logits: ``exp(z - max z) / sum(exp(z - max z))`` per row, float64."""
+        return softmax_array(self.logits(x).astype(np.float64), axis=1)
 
     def preprocess(self, images: np.ndarray) -> np.ndarray:
         """uint8 images ``(n, 28, 28)`` -> float32 rows, as the model was trained."""
@@ -79,7 +79,7 @@ def load_predictor(path: str | Path) -> Predictor:
     is built (:func:`telar.app.architectures.rebuild`)."""
     path = Path(path)
     if path.is_dir():
-        path = path / "model.npz"
+        path = RunFolder(path).model_path
     model_file = load_model(path)
     try:
         network, logits = rebuild(model_file.architecture, model_file.arrays,
