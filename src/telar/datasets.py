@@ -1,6 +1,9 @@
 """``telar.datasets.FashionMNIST`` / ``MNIST`` / ``KMNIST`` with torchvision's signature:
 ``FashionMNIST(root, train=True, transform=None, target_transform=None, download=False)``.
 
+(torchvision's names over telar's data layer, :mod:`telar.data`, which finds, checks and caches
+the files; :mod:`telar.utils.data` batches what these return.)
+
 Where the images come from, in order:
 
 1. ``root/<Name>/raw/``: the IDX files (``.gz`` or not), as torchvision lays them out;

@@ -1,5 +1,8 @@
 """Fashion-MNIST and MNIST-shaped data: IDX and Kaggle CSV files, finding, caching, splitting.
 
+telar's own data layer, NumPy only, below the engine: arrays in, arrays out. (PyTorch's names
+for datasets and loaders are :mod:`telar.datasets` and :mod:`telar.utils.data`, built on it.)
+
 >>> from telar.data import load_fashion_mnist, to_float, stratified_split   # doctest: +SKIP
 >>> data = load_fashion_mnist()
 >>> x = to_float(data.train_images)                  # float32 (60000, 784) in [0, 1]

@@ -1,5 +1,8 @@
 """``Dataset``, ``TensorDataset``, ``Subset``, ``random_split`` and ``DataLoader`` with
-PyTorch's signatures (``torch.utils.data``).
+PyTorch's signatures (``torch.utils.data``): batches of tensors for a training loop.
+
+(PyTorch's path for them. telar's own data layer, which reads and checks the files, is
+:mod:`telar.data`; :mod:`telar.datasets` puts torchvision's names on it.)
 
 A :class:`DataLoader` yields batches: per epoch it orders the indices (shuffled with
 ``generator``, else telar's default generator, which :func:`telar.manual_seed` seeds), cuts
