@@ -42,7 +42,7 @@ WRITE = ("import sys; from telar.io.atomic import atomic_write_bytes; "
 
 
 def test_a_file_too_large_for_ulimit_f_keeps_the_old_file_and_no_temporary(tmp_path):
-    from bounded import python_bounded
+    from helpers.bounded import python_bounded
     target = tmp_path / "model.npz"
     target.write_bytes(b"the previous model")
     result = python_bounded(WRITE, str(target), file_size=1 << 20)

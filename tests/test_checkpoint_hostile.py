@@ -1,7 +1,7 @@
 """Model files that lie about their sizes, nest their metadata absurdly or hold the wrong types.
 
 Each is refused with a ModelFileError naming the file, before anything big is allocated; the
-memory cases run in a child process under an address-space limit (tests/bounded.py).
+memory cases run in a child process under an address-space limit (tests/helpers/bounded.py).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import zlib
 
 import numpy as np
 import pytest
-from bounded import python_bounded
+from helpers.bounded import python_bounded
 
 from telar.errors import ModelFileError
 from telar.io.model_file import load_model, save_model

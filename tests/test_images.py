@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from pictures import (
+from helpers.pictures import (
     DARK,
     WHITE,
     bar,

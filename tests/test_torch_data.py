@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers.mirror import MirrorServer
 
 import telar
 from telar import datasets, transforms
@@ -157,16 +158,6 @@ def test_normalize_and_to_tensor_follow_torchvision():
     assert transforms.Lambda(lambda v: v + 1)(1) == 2
 
 
-def _mirror_server():
-    import importlib.util
-
-    path = Path(__file__).resolve().parent / "data" / "data_helpers.py"
-    spec = importlib.util.spec_from_file_location("telar_test_data_helpers", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.MirrorServer()
-
-
 def test_mnist_downloads_into_root_raw_and_checks_the_published_md5(tmp_path, monkeypatch):
     import gzip
     import hashlib
@@ -174,7 +165,7 @@ def test_mnist_downloads_into_root_raw_and_checks_the_published_md5(tmp_path, mo
 
     from telar.data.idx import to_idx_bytes
 
-    server = _mirror_server()
+    server = MirrorServer()
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         rng = np.random.default_rng(0)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from bounded import python_bounded
+from helpers.bounded import python_bounded
 
 from telar import nn
 from telar.app import architectures

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from synthetic_fmnist import write_synthetic_fmnist
+from helpers.fake_data import write_synthetic_fmnist
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 # What `telar evaluate RUN --data data --json` printed when each run was saved (READMEs).

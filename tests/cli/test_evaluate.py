@@ -6,8 +6,8 @@ import json
 
 import numpy as np
 import pytest
-from cli_error import one_line_error
-from synthetic_fmnist import synthetic_images, write_synthetic_fmnist
+from helpers.cli_error import one_line_error
+from helpers.fake_data import synthetic_images, write_synthetic_fmnist
 
 from telar.app.cli import main
 from telar.data import write_kaggle_csv

@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 import pytest
-from bounded import assert_one_line_error
+from helpers.bounded import assert_one_line_error
 
 from telar import __version__
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from pictures import bar, encode, png_header_only, shoe
+from helpers.pictures import bar, encode, png_header_only, shoe
 from PIL import Image
 
 from telar.app.cli import main

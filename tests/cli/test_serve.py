@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 import pytest
-from cli_error import one_line_error
+from helpers.cli_error import one_line_error
 
 
 def test_without_flask_serve_says_how_to_install_the_web_extra(capsys, monkeypatch, tmp_path):

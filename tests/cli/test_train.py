@@ -7,8 +7,8 @@ import json
 
 import numpy as np
 import pytest
-from cli_error import one_line_error
-from synthetic_fmnist import write_synthetic_fmnist
+from helpers.cli_error import one_line_error
+from helpers.fake_data import write_synthetic_fmnist
 
 from telar.app.cli import main
 from telar.io.model_file import load_model
@@ -193,7 +193,7 @@ def test_augmentation_from_the_command_line_or_a_toml_table_is_stored_canonicall
 
 
 def test_a_finished_run_has_its_report_html(tmp_path, monkeypatch, capsys):
-    from synthetic_fmnist import write_synthetic_fmnist
+    from helpers.fake_data import write_synthetic_fmnist
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     data = write_synthetic_fmnist(tmp_path / "data", 200, 60)

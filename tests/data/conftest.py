@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from data_helpers import MirrorServer
+from helpers.mirror import MirrorServer
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,7 @@ import sys
 
 import numpy as np
 import pytest
-from data_helpers import tiny_arrays, write_tiny_idx
+from helpers.mirror import tiny_arrays, write_tiny_idx
 from matplotlib.image import imread
 
 from telar.app.cli import main

@@ -7,7 +7,7 @@ import sys
 
 import numpy as np
 import pytest
-from data_helpers import assert_same_arrays, tiny_arrays, write_tiny_csv, write_tiny_idx
+from helpers.mirror import assert_same_arrays, tiny_arrays, write_tiny_csv, write_tiny_idx
 
 from telar.data import CLASS_NAMES, load_fashion_mnist, read_kaggle_csv
 
@@ -124,8 +124,8 @@ def test_export_never_replaces_an_existing_csv_without_overwrite(tmp_path):
 
 
 def test_export_on_a_full_disk_is_one_line_naming_the_file_and_leaves_no_part(tmp_path):
-    from bounded import assert_one_line_error as one_line
-    from bounded import telar_bounded
+    from helpers.bounded import assert_one_line_error as one_line
+    from helpers.bounded import telar_bounded
     folder = write_tiny_idx(tmp_path / "data", tiny_arrays())
     out = tmp_path / "export"
     result = telar_bounded("data", "export", "--data", str(folder), "--out", str(out),

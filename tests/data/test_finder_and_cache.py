@@ -7,7 +7,7 @@ import os
 
 import numpy as np
 import pytest
-from data_helpers import assert_same_arrays, tiny_arrays, write_tiny_csv, write_tiny_idx
+from helpers.mirror import assert_same_arrays, tiny_arrays, write_tiny_csv, write_tiny_idx
 
 from telar.data import fashion_mnist as fm
 from telar.data import load_fashion_mnist

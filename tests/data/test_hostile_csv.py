@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from bounded import assert_one_line_error, python_bounded, telar_bounded
-from data_helpers import tiny_arrays, write_tiny_csv
+from helpers.bounded import assert_one_line_error, python_bounded, telar_bounded
+from helpers.mirror import tiny_arrays, write_tiny_csv
 
 from telar.data import read_kaggle_csv
 from telar.data.fashion_mnist import CSV_FILES

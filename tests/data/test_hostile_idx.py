@@ -1,7 +1,7 @@
 """IDX files that claim or inflate to more than the format allows: refused, memory bounded.
 
-Each case runs in a child process under an address-space limit (tests/bounded.py), so a reader
-that trusts the file fails fast with a MemoryError instead of exhausting the machine.
+Each case runs in a child process under an address-space limit (tests/helpers/bounded.py), so
+a reader that trusts the file fails fast with a MemoryError instead of exhausting the machine.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import struct
 from pathlib import Path
 
 import numpy as np
-from bounded import assert_one_line_error, python_bounded, telar_bounded
-from data_helpers import tiny_arrays, write_tiny_idx
+from helpers.bounded import assert_one_line_error, python_bounded, telar_bounded
+from helpers.mirror import tiny_arrays, write_tiny_idx
 
 from telar.data.fashion_mnist import IDX_FILES
 

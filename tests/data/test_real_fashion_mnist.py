@@ -8,7 +8,7 @@ import sys
 
 import numpy as np
 import pytest
-from data_helpers import REAL_DIR
+from helpers.mirror import REAL_DIR
 
 from telar.data import CLASS_NAMES, load_fashion_mnist, read_kaggle_csv, write_kaggle_csv
 from telar.data.download import download_files

@@ -8,7 +8,7 @@ import re
 
 import numpy as np
 import pytest
-from synthetic_fmnist import write_synthetic_fmnist
+from helpers.fake_data import write_synthetic_fmnist
 
 from telar.app.cli import main
 from telar.app.report.html import build_report, most_confident_mistakes

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from synthetic_fmnist import write_synthetic_fmnist
-from test_resume import assert_same_model, metrics_without_seconds, start, wait_for
+from helpers.fake_data import write_synthetic_fmnist
+from helpers.runs import assert_same_model, metrics_without_seconds, start, wait_for
 
 from telar.app.cli import main
 from telar.app.inference import load_predictor

@@ -11,8 +11,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from cli_error import one_line_error
-from synthetic_fmnist import write_synthetic_fmnist
+from helpers.cli_error import one_line_error
+from helpers.fake_data import write_synthetic_fmnist
 
 from telar.app.cli import main
 from telar.app.run_folder import RunFolder

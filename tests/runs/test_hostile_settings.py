@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from cli_error import one_line_error
-from synthetic_fmnist import write_synthetic_fmnist
+from helpers.cli_error import one_line_error
+from helpers.fake_data import write_synthetic_fmnist
 
 from telar.app.cli import main
 from telar.io.model_file import load_checkpoint, save_checkpoint

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from synthetic_fmnist import write_synthetic_fmnist
+from helpers.fake_data import write_synthetic_fmnist
+from helpers.runs import assert_same_model, metrics_without_seconds, start, wait_for
 
 from telar.app.cli import main
-from telar.io.model_file import load_model
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 
@@ -54,34 +54,6 @@ def reference(data_dir, tmp_path_factory):
 def env(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     return {**os.environ, "PYTHONPATH": SRC, "XDG_CACHE_HOME": str(tmp_path / "cache")}
-
-
-def start(args: list[str], env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "telar", "train", "--no-progress", *args],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def wait_for(path: Path, process: subprocess.Popen, timeout: float = 120) -> bool:
-    """Wait until ``path`` exists; False if the process ended first."""
-    deadline = time.monotonic() + timeout
-    while not path.exists():
-        if process.poll() is not None:
-            return path.exists()
-        assert time.monotonic() < deadline, f"{path} did not appear"
-        time.sleep(0.01)
-    return True
-
-
-def assert_same_model(a: Path, b: Path) -> None:
-    first, second = load_model(a).arrays, load_model(b).arrays
-    assert set(first) == set(second)
-    for name in first:
-        np.testing.assert_array_equal(first[name], second[name], err_msg=name)
-
-
-def metrics_without_seconds(run: Path) -> list[str]:
-    lines = (run / "metrics.csv").read_text().splitlines()
-    return [",".join(line.split(",")[:-1]) for line in lines]  # seconds is the last column
 
 
 def test_runs_killed_with_sigkill_at_random_moments_resume_to_the_same_weights(

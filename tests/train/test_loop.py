@@ -4,7 +4,7 @@ import csv
 
 import numpy as np
 import pytest
-from toy_learner import ToyLearner, blobs
+from helpers.toy_learner import ToyLearner, blobs
 
 from telar.app.evaluation import evaluate
 from telar.train import (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from shapes import train_shape_run, write_shape_fmnist
+from helpers.shapes import train_shape_run, write_shape_fmnist
 
 pytest.importorskip("flask", reason="the web extra is not installed (pip install 'telar[web]')")
 

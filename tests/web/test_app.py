@@ -9,8 +9,8 @@ import zlib
 
 import numpy as np
 import pytest
+from helpers.shapes import CLASSES, photo
 from PIL import Image
-from shapes import CLASSES, photo
 
 from telar.app.web.hooks import prepare_upload, saliency_map
 

@@ -15,8 +15,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from live_server import telar_serve
-from shapes import photo
+from helpers.live_server import telar_serve
+from helpers.shapes import photo
 
 pytestmark = pytest.mark.browser
 

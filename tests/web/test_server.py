@@ -7,8 +7,8 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from live_server import post_image, request, telar_serve
-from shapes import CLASSES, photo
+from helpers.live_server import post_image, request, telar_serve
+from helpers.shapes import CLASSES, photo
 
 SECRET = b"telar-secret-outside-the-runs-folder"
 

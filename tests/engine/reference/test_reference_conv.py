@@ -13,7 +13,7 @@ import itertools
 
 import numpy as np
 import pytest
-from oracle import assert_close, leaves, run
+from helpers.oracle import assert_close, leaves, run
 
 from telar.engine import conv as public
 from telar.engine.cpu import conv as tuned

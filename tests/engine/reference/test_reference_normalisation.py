@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from oracle import assert_close, leaves, run
+from helpers.oracle import assert_close, leaves, run
 
 from telar.engine import normalisation as fused
 from telar.engine.gradcheck import gradcheck

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from oracle import assert_close, assert_same, leaves, run
+from helpers.oracle import assert_close, assert_same, leaves, run
 
 from telar.engine.activations import relu
 from telar.engine.cpu import scratch, workers
