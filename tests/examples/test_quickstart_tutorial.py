@@ -19,7 +19,7 @@ import pytest
 import telar
 from telar.data import write_idx
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 @pytest.fixture(scope="module")
