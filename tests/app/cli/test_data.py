@@ -11,6 +11,9 @@ from helpers.mirror import assert_same_arrays, tiny_arrays, write_tiny_csv, writ
 
 from telar.data import CLASS_NAMES, load_fashion_mnist, read_kaggle_csv
 
+# As in tests/data: no user cache, TELAR_DATA, system data set or internet.
+pytestmark = pytest.mark.usefixtures("isolated_data_env")
+
 
 def telar(*args: str) -> subprocess.CompletedProcess:
     # The isolated environment (monkeypatched os.environ) is inherited by the child.

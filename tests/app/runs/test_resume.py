@@ -22,7 +22,7 @@ from helpers.runs import assert_same_model, metrics_without_seconds, start, wait
 
 from telar.app.cli import main
 
-SRC = str(Path(__file__).resolve().parents[2] / "src")
+SRC = str(Path(__file__).resolve().parents[3] / "src")
 
 
 def settings(data_dir: Path, epochs: int) -> list[str]:

@@ -13,6 +13,9 @@ from matplotlib.image import imread
 from telar.app.cli import main
 from telar.app.report.augment_preview import augment_grid, pick_examples
 
+# As in tests/data: no user cache, TELAR_DATA, system data set or internet.
+pytestmark = pytest.mark.usefixtures("isolated_data_env")
+
 
 def telar(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "telar", *args], capture_output=True,
