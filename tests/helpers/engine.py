@@ -63,3 +63,9 @@ def against_torch(fn, torch_fn, inputs: list[np.ndarray], tol: float, seed: int 
 def t(values, **kw):
     """``telar.tensor``, short: the PyTorch-idiom tests make many."""
     return telar.tensor(values, **kw)
+
+
+def logits_and_targets(seed=0, n=6, c=4):
+    """``n`` rows of standard normal logits over ``c`` classes, and a class for each."""
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n, c)), rng.integers(0, c, n)

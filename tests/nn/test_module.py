@@ -1,4 +1,5 @@
-"""Modules: registration, modes, state dicts, layers against PyTorch, init, build_mlp."""
+"""Module: parameters and submodules registered in order, traversal and apply, modes, and
+state dicts that round-trip and name what does not fit."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 import telar
 from telar import nn
 from telar.engine import functional as F
-from telar.errors import ConfigError, ModelFileError
+from telar.errors import ModelFileError
 
 
 class TwoLayers(nn.Module):
@@ -45,14 +46,6 @@ def test_train_and_eval_switch_every_submodule():
     assert not any(m.training for m in model.modules())
     model.train()
     assert all(m.training for m in model.modules())
-
-
-def test_dropout_is_identity_in_eval_mode_and_random_in_training():
-    layer = nn.Dropout(0.5, rng=0)
-    x = telar.tensor(np.ones((4, 100), dtype=np.float32))
-    assert (layer(x).data == 0).any()
-    layer.eval()
-    np.testing.assert_array_equal(layer(x).data, x.data)
 
 
 def test_state_dict_round_trip_restores_outputs_including_running_statistics():
@@ -95,107 +88,35 @@ def test_load_state_dict_keeps_parameter_identity_for_the_optimiser():
     np.testing.assert_array_equal(weight.data, np.full((2, 3), 0.5))
 
 
-@pytest.mark.parametrize("name, variance", [
-    ("xavier_report", 2 / (300 + 200)), ("xavier_uniform", 2 / (300 + 200)),
-    ("he_normal", 2 / 300), ("he_uniform", 2 / 300), ("pytorch", 1 / (3 * 300)),
-])
-def test_initialisers_have_the_variance_their_formula_gives(name, variance):
-    w = nn.Linear(300, 200, init=name, rng=0).weight.data
-    assert abs(w.mean()) < 0.01 * np.sqrt(variance) * 10
-    assert w.var() == pytest.approx(variance, rel=0.03)
-    if "uniform" in name or name == "pytorch":
-        assert np.abs(w).max() <= np.sqrt(3 * variance) + 1e-6
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(4, 3), nn.ReLU())
+        self.head = nn.Linear(3, 2)
+        self.register_buffer("scale", telar.tensor([2.0]))
+
+    def forward(self, x, *, double=False):
+        out = self.head(self.body(x)) * self.scale
+        return out * 2 if double else out
 
 
-def test_report_xavier_is_the_reports_formula_on_the_same_generator():
-    rng = np.random.default_rng(5)
-    expected = rng.standard_normal((64, 784)) * np.sqrt(2 / (784 + 64))
-    w = nn.Linear(784, 64, init="xavier_report", rng=np.random.default_rng(5)).weight.data
-    np.testing.assert_allclose(w, expected.astype(np.float32))
-
-
-def test_same_seed_same_weights_other_seed_other_weights():
-    a, b, c = (nn.build_mlp({"hidden": [5], "seed": s}) for s in (3, 3, 4))
-    np.testing.assert_array_equal(a[1].weight.data, b[1].weight.data)
-    assert not np.array_equal(a[1].weight.data, c[1].weight.data)
-
-
-def test_unknown_initialiser_is_a_config_error_naming_the_choices():
-    with pytest.raises(ConfigError, match="unknown initialiser 'glorot'.*he_normal"):
-        nn.Linear(2, 2, init="glorot")
-
-
-def test_batchnorm_matches_pytorch_in_training_and_evaluation():
-    torch = pytest.importorskip("torch")
-    rng = np.random.default_rng(0)
-    ours, theirs = nn.BatchNorm1d(4, dtype=np.float64), torch.nn.BatchNorm1d(4).double()
-    ours.weight.data[...] = theirs.weight.data.numpy()[...] = rng.uniform(0.5, 2, 4)
-    for _ in range(3):
-        x = rng.normal(2, 3, size=(6, 4))
-        np.testing.assert_allclose(ours(telar.tensor(x)).data,
-                                   theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-10)
-    np.testing.assert_allclose(ours.running_mean, theirs.running_mean.numpy(), rtol=1e-12)
-    np.testing.assert_allclose(ours.running_var, theirs.running_var.numpy(), rtol=1e-12)
-    ours.eval(), theirs.eval()
-    x = rng.normal(size=(3, 4))
-    np.testing.assert_allclose(ours(telar.tensor(x)).data,
-                               theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-10)
-
-
-def test_linear_matches_pytorch_with_the_same_weights():
-    torch = pytest.importorskip("torch")
-    ours = nn.Linear(5, 3, rng=0, dtype=np.float64)
-    theirs = torch.nn.Linear(5, 3).double()
-    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
-    x = np.random.default_rng(1).normal(size=(4, 5))
-    np.testing.assert_allclose(ours(telar.tensor(x)).data,
-                               theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-12)
-
-
-def test_build_mlp_lays_out_the_layers_the_spec_names():
-    model = nn.build_mlp({"hidden": [16, 8], "activation": "elu", "batch_norm": True,
-                          "dropout": 0.1})
-    kinds = [type(m).__name__ for m in model]
-    assert kinds == ["Flatten", "Linear", "BatchNorm1d", "ELU", "Dropout",
-                     "Linear", "BatchNorm1d", "ELU", "Dropout", "Linear"]
-    assert model[1].bias is None  # BatchNorm's shift makes the bias redundant
-    assert model.num_parameters() == 784 * 16 + 2 * 16 + 16 * 8 + 2 * 8 + 8 * 10 + 10
-
-
-def test_report_network_from_the_default_spec_has_the_reports_size():
-    model = nn.build_mlp({})
-    assert model.num_parameters() == (784 * 64 + 64) + (64 * 32 + 32) + (32 * 16 + 16) + 170
-    assert model.spec["hidden"] == [64, 32, 16] and model.spec["init"] == "xavier_report"
-
-
-def test_a_model_rebuilds_from_its_json_spec_and_state_dict():
-    import json
-
-    model = nn.build_mlp({"hidden": [12], "activation": "gelu", "seed": 7})
-    rebuilt = nn.build_mlp(json.loads(json.dumps(model.spec)) | {"seed": 99})
-    rebuilt.load_state_dict(model.state_dict())
-    x = telar.tensor(np.random.default_rng(0).random((3, 28, 28), dtype=np.float32))
-    np.testing.assert_array_equal(model(x).data, rebuilt(x).data)
-    assert model(x).shape == (3, 10)
-
-
-@pytest.mark.parametrize("spec, message", [
-    ({"activation": "swish"}, r"^spec.activation: expected one of relu, .*, got 'swish'$"),
-    ({"hidden": [10, 0]}, r"^spec.hidden: expected a list of layer widths, each an integer in "
-                          r"\[1, 65536\], got \[10, 0\]$"),
-    ({"dropout": 1.0}, r"^spec.dropout: expected a probability in \[0, 1\), got 1.0$"),
-    ({"hiden": [3]}, r"^spec: unknown key 'hiden'; known: input_size, hidden, classes"),
-    ({"hidden": ["a"]}, r"^spec.hidden: expected a list of layer widths.*, got \['a'\]$"),
-    ({"batch_norm": "yes"}, r"^spec.batch_norm: expected true or false, got 'yes'$"),
-])
-def test_bad_network_specs_are_config_errors_naming_the_value(spec, message):
-    with pytest.raises(ConfigError, match=message):
-        nn.build_mlp(spec)
-
-
-def test_dropout_refuses_a_probability_it_cannot_train_with_naming_the_layer():
-    for cls in (nn.Dropout, nn.Dropout2d):
-        with pytest.raises(ConfigError, match=rf"^{cls.__name__} p: expected a probability in "
-                                              r"\[0, 1\), got 1$"):
-            cls(1)
-    assert nn.Dropout(0).p == 0.0 and type(nn.Dropout(0).p) is float
+def test_module_traversal_apply_buffers_and_keyword_arguments_in_forward():
+    net = Net()
+    names = [n for n, _ in net.named_parameters()]
+    assert names == ["body.0.weight", "body.0.bias", "head.weight", "head.bias"]
+    assert not isinstance(net.parameters(), list) and len(list(net.parameters())) == 4
+    assert [type(m).__name__ for m in net.modules()] == ["Net", "Sequential", "Linear", "ReLU",
+                                                         "Linear"]
+    assert [type(m).__name__ for m in net.children()] == ["Sequential", "Linear"]
+    assert [n for n, _ in net.named_modules()] == ["", "body", "body.0", "body.1", "head"]
+    assert "scale" in net.state_dict() and list(net.buffers())[0].tolist() == [2.0]
+    seen = []
+    assert net.apply(lambda m: seen.append(type(m).__name__)) is net
+    assert seen == ["Linear", "ReLU", "Sequential", "Linear", "Net"]
+    x = telar.ones(1, 4)
+    np.testing.assert_allclose(net(x, double=True).data, 2 * net(x).data)
+    net(x).sum().backward()
+    assert all(p.grad is not None for p in net.parameters())
+    net.zero_grad()
+    assert all(p.grad is None for p in net.parameters())
+    assert net.to("cpu") is net and net.load_state_dict(net.state_dict()).missing_keys == []
