@@ -28,10 +28,12 @@ small fake packages too, to show that each rule can fail.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from helpers.examples import EXAMPLES
 
 # --------------------------------------------------------------------------------- the table
 
@@ -499,6 +501,14 @@ def test_no_engine_module_has_a_module_level_getattr(src_tree):
 def test_every_engine_import_sits_at_the_top_of_its_module(src_tree):
     problems = late_imports(src_tree)
     assert not problems, "engine imports below the module's first statement:" + report(problems)
+
+
+def test_examples_import_telar_and_never_torch():
+    for path in EXAMPLES.glob("*.py"):
+        imports = [line for line in path.read_text().splitlines()
+                   if re.match(r"\s*(import|from) ", line)]
+        assert not any(re.search(r"\b(torch|torchvision|d2l)\b(?! as)", line.split(" as ")[0])
+                       for line in imports), (path.name, imports)
 
 
 # ------------------------------------------------------------- the checker, shown to fail
