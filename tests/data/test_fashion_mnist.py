@@ -1,19 +1,27 @@
-"""Where the data is found (in the documented order), how it is checked, and the .npy cache."""
+"""Finding Fashion-MNIST: where the data is found (in the documented order), how it is checked,
+and the real data set (Debian's dataset-fashion-mnist): sizes, classes, checksums, round trips."""
 
 from __future__ import annotations
 
 import hashlib
-import os
+import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
-from helpers.mirror import assert_same_arrays, tiny_arrays, write_tiny_csv, write_tiny_idx
+from helpers.mirror import REAL_DIR, assert_same_arrays, tiny_arrays, write_tiny_csv, write_tiny_idx
 
+from telar.data import CLASS_NAMES, load_fashion_mnist, read_kaggle_csv, write_kaggle_csv
 from telar.data import fashion_mnist as fm
-from telar.data import load_fashion_mnist
-from telar.data.fashion_mnist import IDX_FILES
+from telar.data.download import download_files
+from telar.data.fashion_mnist import IDX_FILES, OFFICIAL_SHA256
 from telar.data.idx import to_idx_bytes, write_idx
 from telar.errors import DataError
+
+#: The tests of the real data set: Debian's dataset-fashion-mnist, where it is installed.
+needs_the_real_set = pytest.mark.skipif(not (REAL_DIR / "train-images-idx3-ubyte.gz").is_file(),
+                                        reason=f"Fashion-MNIST not installed in {REAL_DIR}")
 
 
 def load(*args, **kwargs):
@@ -47,13 +55,6 @@ def test_user_cache_comes_before_system_package(isolated_data_env):
     data = load()
     assert_same_arrays(data, cached)
     assert "user cache" in data.source
-
-
-def test_cache_follows_xdg_cache_home(tmp_path, monkeypatch):
-    cached = tiny_arrays(seed=6)
-    write_tiny_idx(tmp_path / "elsewhere" / "telar" / "fashion-mnist", cached)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "elsewhere"))
-    assert_same_arrays(load(), cached)
 
 
 def test_system_package_is_used_when_nothing_else_is_there(isolated_data_env):
@@ -155,79 +156,89 @@ def test_checksums_compare_decompressed_payloads_with_the_official_ones(tmp_path
     assert not data.checksums_ok
 
 
-def test_second_load_comes_from_the_npy_cache_with_equal_arrays(tmp_path, isolated_data_env):
-    arrays = tiny_arrays()
-    folder = write_tiny_idx(tmp_path / "d", arrays)
-    first, second = load(folder), load(folder)
-    assert not first.from_cache and second.from_cache
-    assert_same_arrays(second, arrays)
-    assert second.checksums == first.checksums
-    entries = list((isolated_data_env["cache"] / "arrays").iterdir())
-    assert len(entries) == 1
-    assert sorted(p.name for p in entries[0].iterdir()) == [
-        "meta.json", "test_images.npy", "test_labels.npy", "train_images.npy",
-        "train_labels.npy"]
-    # Plain .npy without object arrays: loadable with pickling off.
-    np.load(entries[0] / "train_images.npy", allow_pickle=False)
+# ------------------------------------------------------------------------------- the real data set
+
+@pytest.fixture(scope="module")
+def real():
+    return load_fashion_mnist(REAL_DIR, download=False, use_cache=False)
 
 
-def test_changed_source_file_invalidates_its_cache_entry(tmp_path, isolated_data_env):
-    folder = write_tiny_idx(tmp_path / "d", tiny_arrays(seed=1))
-    load(folder)
-    newer = tiny_arrays(seed=2)
-    write_tiny_idx(folder, newer)
-    path = folder / f"{IDX_FILES['train_images']}.gz"
-    stat = path.stat()
-    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # surely a new mtime
-    data = load(folder)
-    assert not data.from_cache
-    assert_same_arrays(data, newer)
-    assert len(list((isolated_data_env["cache"] / "arrays").iterdir())) == 1  # stale one gone
+@pytest.mark.realdata
+@needs_the_real_set
+def test_real_set_has_60000_train_and_10000_test_images(real):
+    assert real.train_images.shape == (60000, 28, 28) and real.train_images.dtype == np.uint8
+    assert real.test_images.shape == (10000, 28, 28) and real.test_images.dtype == np.uint8
+    assert real.train_labels.shape == (60000,) and real.test_labels.shape == (10000,)
 
 
-def test_corrupt_cache_entry_is_ignored_and_rebuilt(tmp_path, isolated_data_env):
-    arrays = tiny_arrays()
-    folder = write_tiny_idx(tmp_path / "d", arrays)
-    load(folder)
-    (entry,) = (isolated_data_env["cache"] / "arrays").iterdir()
-    (entry / "train_images.npy").write_bytes(b"\x93NUMPY garbage")
-    data = load(folder)
-    assert not data.from_cache
-    assert_same_arrays(data, arrays)
-    assert load(folder).from_cache
+@pytest.mark.realdata
+@needs_the_real_set
+def test_real_set_has_6000_and_1000_images_per_class(real):
+    np.testing.assert_array_equal(np.bincount(real.train_labels), [6000] * 10)
+    np.testing.assert_array_equal(np.bincount(real.test_labels), [1000] * 10)
 
 
-def test_use_cache_false_writes_no_cache(tmp_path, isolated_data_env):
-    load(write_tiny_idx(tmp_path / "d", tiny_arrays()), use_cache=False)
-    assert not (isolated_data_env["cache"] / "arrays").exists()
+@pytest.mark.realdata
+@needs_the_real_set
+def test_first_training_image_is_an_ankle_boot(real):
+    assert real.train_labels[0] == 9
+    assert CLASS_NAMES[real.train_labels[0]] == "Ankle boot"
 
 
-@pytest.mark.parametrize("kind", ["idx", "csv"])
-def test_a_file_replaced_with_the_same_size_and_timestamp_is_not_served_stale(
-        tmp_path, isolated_data_env, kind):
-    def write(folder, arrays):
-        if kind == "csv":
-            return write_tiny_csv(folder, arrays)
-        return write_tiny_idx(folder, arrays, gz=False)
+@pytest.mark.realdata
+@needs_the_real_set
+def test_real_payloads_match_the_official_checksums(real):
+    assert real.checksums == dict.fromkeys(IDX_FILES, True)
 
-    arrays = tiny_arrays(seed=1)
-    folder = write(tmp_path / "d", arrays)
-    assert not load(folder).from_cache
-    # Swap two different training labels: every file keeps its size, one changes content.
-    newer = {name: array.copy() for name, array in arrays.items()}
-    first, other = 0, int(np.argmax(arrays["train_labels"] != arrays["train_labels"][0]))
-    labels = newer["train_labels"]
-    labels[[first, other]] = labels[[other, first]]
-    fresh = write(tmp_path / "fresh", newer)
-    changed = 0
-    for path in sorted(folder.iterdir()):  # `cp -p fresh/* d/`: same size, same mtime
-        stat, replacement = path.stat(), (fresh / path.name).read_bytes()
-        assert len(replacement) == stat.st_size
-        changed += replacement != path.read_bytes()
-        path.write_bytes(replacement)
-        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    assert changed == 1
-    data = load(folder)
-    assert not data.from_cache
-    assert_same_arrays(data, newer)
-    assert load(folder).from_cache
+
+@pytest.mark.realdata
+@needs_the_real_set
+def test_real_test_split_round_trips_through_kaggle_csv(real, tmp_path):
+    write_kaggle_csv(tmp_path / "test.csv", real.test_images, real.test_labels)
+    images, labels = read_kaggle_csv(tmp_path / "test.csv")
+    np.testing.assert_array_equal(images, real.test_images)
+    np.testing.assert_array_equal(labels, real.test_labels)
+
+
+@pytest.mark.realdata
+@needs_the_real_set
+def test_real_files_pass_the_downloaders_checksum_on_a_local_mirror(mirror, tmp_path):
+    for stem in IDX_FILES.values():
+        mirror.files[f"{stem}.gz"] = (REAL_DIR / f"{stem}.gz").read_bytes()
+    wanted = {f"{IDX_FILES[n]}.gz": OFFICIAL_SHA256[n] for n in IDX_FILES}
+    paths = download_files(wanted, tmp_path, mirror=mirror.url, progress=False)
+    for name, path in paths.items():
+        assert path.read_bytes() == (REAL_DIR / name).read_bytes()
+
+
+@pytest.mark.realdata
+@needs_the_real_set
+def test_real_set_loads_from_the_npy_cache_the_second_time(tmp_path):
+    folder = tmp_path / "copy"
+    shutil.copytree(REAL_DIR, folder)
+    first = load_fashion_mnist(folder, download=False)
+    second = load_fashion_mnist(folder, download=False)
+    assert not first.from_cache and second.from_cache and second.checksums_ok
+    np.testing.assert_array_equal(second.train_images, first.train_images)
+
+
+@pytest.mark.realdata
+@needs_the_real_set
+def test_cli_download_then_info_uses_the_user_cache(mirror, monkeypatch, isolated_data_env):
+    for stem in IDX_FILES.values():
+        mirror.files[f"{stem}.gz"] = (REAL_DIR / f"{stem}.gz").read_bytes()
+    monkeypatch.setenv("TELAR_MIRROR", mirror.url)
+
+    def telar(*args):
+        return subprocess.run([sys.executable, "-m", "telar", *args], capture_output=True,
+                              text=True, timeout=300)
+
+    result = telar("data", "download")
+    assert result.returncode == 0, result.stderr
+    cache_dir = isolated_data_env["cache"] / "fashion-mnist"
+    assert sorted(p.name for p in cache_dir.iterdir()) == sorted(
+        f"{stem}.gz" for stem in IDX_FILES.values())
+    info = telar("data", "info", "--no-download")
+    assert info.returncode == 0, info.stderr
+    assert f"source:     {cache_dir} (user cache, IDX)" in info.stdout
+    assert "checksums:  OK" in info.stdout
