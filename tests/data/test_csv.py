@@ -185,6 +185,7 @@ def test_writer_refuses_mismatched_shapes_and_leaves_no_file(tmp_path, small):
 
 # ---------------------------------------------------- inputs that are not plain files of sane size
 
+
 READ = ("import sys; from telar.data import read_kaggle_csv; "
         "images, labels = read_kaggle_csv(sys.argv[1]); print(images.shape, labels.sum())")
 

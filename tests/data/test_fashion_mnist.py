@@ -158,6 +158,7 @@ def test_checksums_compare_decompressed_payloads_with_the_official_ones(tmp_path
 
 # ------------------------------------------------------------------------------- the real data set
 
+
 @pytest.fixture(scope="module")
 def real():
     return load_fashion_mnist(REAL_DIR, download=False, use_cache=False)

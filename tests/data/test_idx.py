@@ -125,6 +125,7 @@ def test_writing_an_unsupported_dtype_is_refused(tmp_path):
 
 # --------------------------------------------------------------------- more than the format allows
 
+
 ZEROS = bytes(784 * 10_000)  # 10,000 blank images
 ZEROS_GZ = gzip.compress(ZEROS, compresslevel=9)  # one gzip member of about 8 KB
 

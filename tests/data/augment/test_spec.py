@@ -148,6 +148,7 @@ def test_each_strength_is_checked_by_a_constraint_and_probabilities_by_the_share
 
 # ----------------------------------------------------------------------------------- the augmenter
 
+
 EVERYTHING = "shift=2,flip,rotate=10,erase=0.5,brightness=0.2,contrast=0.2"
 
 
