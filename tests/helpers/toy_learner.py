@@ -2,6 +2,8 @@
 
 Small enough to read at a glance, and it has every kind of state a real learner has (weights,
 optimiser buffers, a step counter, a dropout generator), so the loop's bookkeeping is tested.
+Also the blobs it learns (:func:`blobs`, :func:`data`) and :class:`InterruptAt`, a callback
+that interrupts a run where a test wants it to.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from telar.train import Learner
+from telar.train.loop import Callback
 
 
 def blobs(n: int, n_features: int = 12, n_classes: int = 3, seed: int = 0, spread: float = 2.0):
@@ -83,3 +86,20 @@ class ToyLearner(Learner):
 
     def spec(self):
         return {"kind": "toy", "sizes": [self.w1.shape[0], self.w1.shape[1], self.w2.shape[1]]}
+
+
+def data(n=240, seed=0):
+    """Blobs: ``n`` samples to train on and 60 to validate with."""
+    x, y = blobs(n + 60, seed=seed)
+    return (x[:n], y[:n]), (x[n:], y[n:])
+
+
+class InterruptAt(Callback):
+    """Asks the trainer to stop after batch ``batch`` of epoch ``epoch``, as Ctrl-C does."""
+
+    def __init__(self, epoch, batch):
+        self.at = (epoch, batch)
+
+    def on_batch_end(self, trainer, loss, n_correct, n):
+        if (trainer.state.epoch, trainer.state.batch) == self.at:
+            trainer.request_interrupt()

@@ -4,9 +4,11 @@ across a resume) and the metrics CSV."""
 from __future__ import annotations
 
 import csv
+
 import numpy as np
 import pytest
-from helpers.toy_learner import ToyLearner, blobs
+from helpers.toy_learner import InterruptAt, ToyLearner, blobs, data
+
 from telar.app.evaluation import evaluate
 from telar.train import (
     Checkpointer,
@@ -19,8 +21,7 @@ from telar.train import (
     fit,
 )
 from telar.train.checkpointing import restore_training_checkpoint
-from telar.train.loop import Callback, batch_order
-from helpers.toy_learner import data, InterruptAt
+from telar.train.loop import Callback
 
 
 class RaiseLrAt(Callback):

@@ -3,24 +3,13 @@ bitwise the weights of a run that never stopped."""
 
 from __future__ import annotations
 
-import csv
 import numpy as np
 import pytest
-from helpers.toy_learner import ToyLearner, blobs
+from helpers.toy_learner import InterruptAt, ToyLearner, data
+
 from telar.app.evaluation import evaluate
-from telar.train import (
-    Checkpointer,
-    EarlyStopping,
-    MetricsLogger,
-    NanGuard,
-    Trainer,
-    TrainingDiverged,
-    TrainingInterrupted,
-    fit,
-)
+from telar.train import Checkpointer, Trainer, TrainingInterrupted, fit
 from telar.train.checkpointing import restore_training_checkpoint
-from telar.train.loop import Callback, batch_order
-from helpers.toy_learner import data, InterruptAt
 
 
 @pytest.mark.parametrize("stop_at", [(0, 3), (1, 8), (2, 1)])

@@ -5,13 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 from helpers.mirror import tiny_arrays, write_tiny_idx
 from matplotlib.image import imread
 
 from telar.app.cli import main
-from telar.app.report.augment_preview import augment_grid, pick_examples
 
 # As in tests/data: no user cache, TELAR_DATA, system data set or internet.
 pytestmark = pytest.mark.usefixtures("isolated_data_env")
@@ -78,14 +76,3 @@ def test_missing_data_is_one_line_without_traceback(tmp_path):
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert result.stderr.startswith("telar: error:") and not (tmp_path / "g.png").exists()
-
-
-def test_rows_cycle_through_the_classes_and_copies_come_from_one_seeded_call():
-    labels = np.array([2, 0, 1, 0, 2, 1, 0, 2, 1])
-    chosen = pick_examples(labels, 7, np.random.default_rng(0))
-    assert labels[chosen].tolist() == [0, 1, 2, 0, 1, 2, 0] and len(set(chosen)) == 7
-    images = np.random.default_rng(1).random((3, 4, 4)).astype(np.float32)
-    grid = augment_grid(images, lambda x, rng: x + rng.random((len(x), 1, 1)), 2,
-                        np.random.default_rng(2))
-    offsets = np.random.default_rng(2).random(6).reshape(3, 2)
-    np.testing.assert_allclose(grid, images[:, None] + offsets[:, :, None, None], rtol=1e-6)

@@ -3,13 +3,8 @@ from one seeded call of the augmentation."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import numpy as np
-import pytest
-from helpers.mirror import tiny_arrays, write_tiny_idx
-from matplotlib.image import imread
-from telar.app.cli import main
+
 from telar.app.report.augment_preview import augment_grid, pick_examples
 
 

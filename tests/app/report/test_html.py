@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import io
 import re
 
 import numpy as np
@@ -12,7 +11,6 @@ from helpers.fake_data import write_synthetic_fmnist
 
 from telar.app.cli import main
 from telar.app.report.html import build_report, most_confident_mistakes
-from telar.app.report.plots import row_normalised
 from telar.io.model_file import load_model, save_model
 
 SECTIONS = ("summary", "config", "curves", "confusion", "per-class", "misclassified", "samples",
@@ -142,20 +140,3 @@ def test_most_confident_mistakes_are_wrong_and_sorted_by_probability():
                       [0.1, 0.9, 0.0]])  # right
     assert most_confident_mistakes(labels, probs, 2).tolist() == [2, 3]
     assert most_confident_mistakes(labels, probs, 10).tolist() == [2, 3, 1]
-
-
-def test_row_normalising_divides_each_row_by_its_count_and_keeps_empty_rows_zero():
-    cm = np.array([[3, 1], [0, 0]])
-    np.testing.assert_allclose(row_normalised(cm), [[0.75, 0.25], [0.0, 0.0]])
-
-
-def test_png_bytes_hold_no_varying_metadata():
-    from matplotlib.figure import Figure
-
-    from telar.app.report.plots import png_bytes
-    fig = Figure()
-    fig.add_subplot().plot([1, 2], [3, 4])
-    a, b = png_bytes(fig), png_bytes(fig)
-    assert a == b
-    from PIL import Image
-    assert Image.open(io.BytesIO(a)).format == "PNG"

@@ -3,16 +3,11 @@ varying metadata."""
 
 from __future__ import annotations
 
-import base64
 import io
-import re
+
 import numpy as np
-import pytest
-from helpers.fake_data import write_synthetic_fmnist
-from telar.app.cli import main
-from telar.app.report.html import build_report, most_confident_mistakes
+
 from telar.app.report.plots import row_normalised
-from telar.io.model_file import load_model, save_model
 
 
 def test_row_normalising_divides_each_row_by_its_count_and_keeps_empty_rows_zero():

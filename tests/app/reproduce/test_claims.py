@@ -3,17 +3,10 @@ report's, and fail with a sentence saying why otherwise."""
 
 from __future__ import annotations
 
-import csv
-import html
-import json
 import numpy as np
-import pytest
-from telar.app.cli import main
+
 from telar.app.reproduce.claims import check_high_lr, check_marks
-from telar.app.reproduce.experiment import MarkState, Split, epoch_flops, run_full_batch
-from telar.handwritten import HandwrittenNetwork
-from telar.optim import Adam
-from telar.train import HandwrittenLearner
+from telar.app.reproduce.experiment import MarkState
 
 
 def mark(epoch, loss, acc, coat_recall=0.9):

@@ -3,18 +3,13 @@ one run serves every mark, and the FLOPs and the largest logit are counted right
 
 from __future__ import annotations
 
-import csv
-import html
-import json
 import numpy as np
 import pytest
-from telar.app.cli import main
-from telar.app.reproduce.claims import check_high_lr, check_marks
-from telar.app.reproduce.experiment import MarkState, Split, epoch_flops, run_full_batch
+
+from telar.app.reproduce.experiment import Split, epoch_flops, run_full_batch
 from telar.handwritten import HandwrittenNetwork
 from telar.optim import Adam
 from telar.train import HandwrittenLearner
-
 
 SIZES = (12, 6, 5, 4, 3)
 

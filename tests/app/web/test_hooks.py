@@ -3,14 +3,10 @@ saliency map that matches central differences on both engines."""
 
 from __future__ import annotations
 
-import base64
-import io
-import struct
-import zlib
 import numpy as np
 import pytest
-from helpers.shapes import CLASSES, photo
-from PIL import Image
+from helpers.shapes import photo
+
 from telar.app.web.hooks import prepare_upload, saliency_map
 
 
