@@ -5,17 +5,24 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers.fake_data import write_raw
+from helpers.fake_data import (
+    blank_arrays,
+    idx_gz_bytes,
+    tiny_arrays,
+    write_idx_set,
+    write_torchvision_raw,
+)
 from helpers.mirror import MirrorServer
 
 from telar import datasets, transforms
-from telar.data import write_idx
 from telar.errors import DataError
 
 
 def test_datasets_read_torchvisions_raw_layout_with_its_signature(tmp_path):
-    images, labels = write_raw(tmp_path, "MNIST")
-    write_raw(tmp_path, "KMNIST", gz=False)
+    arrays = tiny_arrays(50, 20, labels="drawn")
+    write_torchvision_raw(tmp_path, "MNIST", arrays)
+    write_torchvision_raw(tmp_path, "KMNIST", arrays, gz=False)
+    images, labels = arrays["train_images"], arrays["train_labels"]
     ds = datasets.MNIST(str(tmp_path), train=True, download=False,
                         transform=transforms.ToTensor(), target_transform=lambda t: t + 100)
     x, target = ds[3]
@@ -34,11 +41,7 @@ def test_a_missing_dataset_without_download_is_a_clear_error(tmp_path):
 
 
 def test_fashion_mnist_falls_back_to_telars_finder(tmp_path, monkeypatch):
-    folder = tmp_path / "elsewhere"
-    folder.mkdir()
-    for split, n in (("train", 30), ("t10k", 10)):
-        write_idx(folder / f"{split}-images-idx3-ubyte.gz", np.zeros((n, 28, 28), np.uint8))
-        write_idx(folder / f"{split}-labels-idx1-ubyte.gz", np.arange(n, dtype=np.uint8) % 10)
+    folder = write_idx_set(tmp_path / "elsewhere", blank_arrays(30, 10))
     monkeypatch.setenv("TELAR_DATA", str(folder))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     ds = datasets.FashionMNIST(root=tmp_path / "data", train=False, download=True)
@@ -46,23 +49,15 @@ def test_fashion_mnist_falls_back_to_telars_finder(tmp_path, monkeypatch):
 
 
 def test_mnist_downloads_into_root_raw_and_checks_the_published_md5(tmp_path, monkeypatch):
-    import gzip
     import hashlib
     import threading
-
-    from telar.data.idx import to_idx_bytes
 
     server = MirrorServer()
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        rng = np.random.default_rng(0)
-        sums = {}
-        for split, n in (("train", 12), ("t10k", 5)):
-            for kind, array in (("images-idx3", rng.integers(0, 256, (n, 28, 28), np.uint8)),
-                                ("labels-idx1", rng.integers(0, 10, n).astype(np.uint8))):
-                name = f"{split}-{kind}-ubyte.gz"
-                server.files[name] = gzip.compress(to_idx_bytes(array))
-                sums[name] = hashlib.md5(server.files[name]).hexdigest()  # noqa: S324
+        server.files.update(idx_gz_bytes(tiny_arrays(12, 5, labels="drawn")))
+        sums = {name: hashlib.md5(data).hexdigest()  # noqa: S324
+                for name, data in server.files.items()}
         monkeypatch.setitem(datasets.REGISTRY, "MNIST", (server.url, sums))
         ds = datasets.MNIST(tmp_path, train=False, download=True)
         assert len(ds) == 5 and (tmp_path / "MNIST" / "raw" / "t10k-images-idx3-ubyte.gz").is_file()

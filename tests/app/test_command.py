@@ -5,6 +5,7 @@ import sys
 
 import pytest
 from helpers.bounded import assert_one_line_error
+from helpers.fake_data import tiny_arrays, write_idx_set
 
 from telar import __version__
 
@@ -41,24 +42,9 @@ def test_every_sub_command_prints_its_help():
 
 # --- full devices and control characters: still one line, status 2 -------------------------
 
-def tiny_idx_folder(folder):
-    """The four IDX files of a 20-image data set (all ten classes in each split)."""
-    import numpy as np
-
-    from telar.data.fashion_mnist import IDX_FILES
-    from telar.data.idx import write_idx
-    rng = np.random.default_rng(0)
-    for name, stem in IDX_FILES.items():
-        n = 20 if name.startswith("train") else 10
-        array = (np.arange(n) % 10).astype(np.uint8) if name.endswith("labels") else \
-            rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
-        write_idx(folder / f"{stem}.gz", array)
-    return folder
-
-
 def test_data_info_on_a_full_device_is_one_line_and_status_2(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    folder = tiny_idx_folder(tmp_path)
+    folder = write_idx_set(tmp_path, tiny_arrays(20, 10, labels="cycled"))
     with open("/dev/full", "w") as full:
         result = subprocess.run([sys.executable, "-m", "telar", "data", "info", "--data",
                                  str(folder), "--no-download"], stdout=full,
@@ -81,7 +67,7 @@ def test_ctrl_c_in_the_first_moments_is_one_line_and_status_130(tmp_path, monkey
     import time
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    folder = tiny_idx_folder(tmp_path)
+    folder = write_idx_set(tmp_path, tiny_arrays(20, 10, labels="cycled"))
     process = subprocess.Popen([sys.executable, "-X", "importtime", "-m", "telar", "data",
                                 "info", "--data", str(folder), "--no-download"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -107,7 +93,7 @@ def test_ctrl_c_once_the_output_is_complete_exits_as_the_run_would_have(tmp_path
     import signal
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    folder = tiny_idx_folder(tmp_path)
+    folder = write_idx_set(tmp_path, tiny_arrays(20, 10, labels="cycled"))
     for _ in range(5):
         process = subprocess.Popen([sys.executable, "-m", "telar", "data", "info", "--data",
                                     str(folder), "--no-download"],

@@ -8,7 +8,7 @@ import os
 
 import numpy as np
 import pytest
-from helpers.mirror import assert_same_arrays, tiny_arrays, write_tiny_csv, write_tiny_idx
+from helpers.fake_data import assert_same_arrays, tiny_arrays, write_csv_set, write_idx_set
 
 from telar.data import load_fashion_mnist
 from telar.data.fashion_mnist import IDX_FILES
@@ -20,14 +20,14 @@ def load(*args, **kwargs):
 
 def test_cache_follows_xdg_cache_home(tmp_path, monkeypatch):
     cached = tiny_arrays(seed=6)
-    write_tiny_idx(tmp_path / "elsewhere" / "telar" / "fashion-mnist", cached)
+    write_idx_set(tmp_path / "elsewhere" / "telar" / "fashion-mnist", cached)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "elsewhere"))
     assert_same_arrays(load(), cached)
 
 
 def test_second_load_comes_from_the_npy_cache_with_equal_arrays(tmp_path, isolated_data_env):
     arrays = tiny_arrays()
-    folder = write_tiny_idx(tmp_path / "d", arrays)
+    folder = write_idx_set(tmp_path / "d", arrays)
     first, second = load(folder), load(folder)
     assert not first.from_cache and second.from_cache
     assert_same_arrays(second, arrays)
@@ -42,10 +42,10 @@ def test_second_load_comes_from_the_npy_cache_with_equal_arrays(tmp_path, isolat
 
 
 def test_changed_source_file_invalidates_its_cache_entry(tmp_path, isolated_data_env):
-    folder = write_tiny_idx(tmp_path / "d", tiny_arrays(seed=1))
+    folder = write_idx_set(tmp_path / "d", tiny_arrays(seed=1))
     load(folder)
     newer = tiny_arrays(seed=2)
-    write_tiny_idx(folder, newer)
+    write_idx_set(folder, newer)
     path = folder / f"{IDX_FILES['train_images']}.gz"
     stat = path.stat()
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # surely a new mtime
@@ -57,7 +57,7 @@ def test_changed_source_file_invalidates_its_cache_entry(tmp_path, isolated_data
 
 def test_corrupt_cache_entry_is_ignored_and_rebuilt(tmp_path, isolated_data_env):
     arrays = tiny_arrays()
-    folder = write_tiny_idx(tmp_path / "d", arrays)
+    folder = write_idx_set(tmp_path / "d", arrays)
     load(folder)
     (entry,) = (isolated_data_env["cache"] / "arrays").iterdir()
     (entry / "train_images.npy").write_bytes(b"\x93NUMPY garbage")
@@ -68,7 +68,7 @@ def test_corrupt_cache_entry_is_ignored_and_rebuilt(tmp_path, isolated_data_env)
 
 
 def test_use_cache_false_writes_no_cache(tmp_path, isolated_data_env):
-    load(write_tiny_idx(tmp_path / "d", tiny_arrays()), use_cache=False)
+    load(write_idx_set(tmp_path / "d", tiny_arrays()), use_cache=False)
     assert not (isolated_data_env["cache"] / "arrays").exists()
 
 
@@ -77,8 +77,8 @@ def test_a_file_replaced_with_the_same_size_and_timestamp_is_not_served_stale(
         tmp_path, isolated_data_env, kind):
     def write(folder, arrays):
         if kind == "csv":
-            return write_tiny_csv(folder, arrays)
-        return write_tiny_idx(folder, arrays, gz=False)
+            return write_csv_set(folder, arrays)
+        return write_idx_set(folder, arrays, gz=False)
 
     arrays = tiny_arrays(seed=1)
     folder = write(tmp_path / "d", arrays)

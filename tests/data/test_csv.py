@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from helpers.bounded import assert_one_line_error, python_bounded, telar_bounded
-from helpers.mirror import tiny_arrays, write_tiny_csv
+from helpers.fake_data import tiny_arrays, write_csv_set
 
 from telar.data.csv import KAGGLE_HEADER, read_kaggle_csv, write_kaggle_csv
 from telar.data.fashion_mnist import CSV_FILES
@@ -199,7 +199,7 @@ def sparse(path: Path, size: int, head: bytes = b"") -> Path:
 
 def csv_folder(tmp_path: Path) -> tuple[Path, dict[str, np.ndarray]]:
     arrays = tiny_arrays()
-    return write_tiny_csv(tmp_path / "data", arrays), arrays
+    return write_csv_set(tmp_path / "data", arrays), arrays
 
 
 def test_a_sparse_two_gigabyte_csv_is_refused_by_its_size(tmp_path):

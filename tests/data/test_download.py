@@ -7,7 +7,7 @@ import hashlib
 
 import numpy as np
 import pytest
-from helpers.mirror import assert_same_arrays, tiny_arrays
+from helpers.fake_data import assert_same_arrays, tiny_arrays
 
 from telar.data import fashion_mnist as fm
 from telar.data import load_fashion_mnist

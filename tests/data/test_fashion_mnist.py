@@ -7,10 +7,11 @@ import hashlib
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers.mirror import REAL_DIR, assert_same_arrays, tiny_arrays, write_tiny_csv, write_tiny_idx
+from helpers.fake_data import assert_same_arrays, tiny_arrays, write_csv_set, write_idx_set
 
 from telar.data import CLASS_NAMES, load_fashion_mnist, read_kaggle_csv, write_kaggle_csv
 from telar.data import fashion_mnist as fm
@@ -19,7 +20,9 @@ from telar.data.fashion_mnist import IDX_FILES, OFFICIAL_SHA256
 from telar.data.idx import to_idx_bytes, write_idx
 from telar.errors import DataError
 
-#: The tests of the real data set: Debian's dataset-fashion-mnist, where it is installed.
+#: Where Debian's dataset-fashion-mnist installs the real data set.
+REAL_DIR = Path("/usr/share/datasets/fashion-mnist")
+#: The tests of the real data set, where it is installed.
 needs_the_real_set = pytest.mark.skipif(not (REAL_DIR / "train-images-idx3-ubyte.gz").is_file(),
                                         reason=f"Fashion-MNIST not installed in {REAL_DIR}")
 
@@ -30,19 +33,19 @@ def load(*args, **kwargs):
 
 def test_data_dir_comes_first(tmp_path, monkeypatch, isolated_data_env):
     mine, env = tiny_arrays(seed=1), tiny_arrays(seed=2)
-    write_tiny_idx(tmp_path / "env", env)
-    write_tiny_idx(isolated_data_env["system"], tiny_arrays(seed=3))
+    write_idx_set(tmp_path / "env", env)
+    write_idx_set(isolated_data_env["system"], tiny_arrays(seed=3))
     monkeypatch.setenv("TELAR_DATA", str(tmp_path / "env"))
-    data = load(write_tiny_idx(tmp_path / "mine", mine))
+    data = load(write_idx_set(tmp_path / "mine", mine))
     assert_same_arrays(data, mine)
     assert str(tmp_path / "mine") in data.source and "--data" in data.source
 
 
 def test_telar_data_comes_before_cache_and_system(tmp_path, monkeypatch, isolated_data_env):
     env = tiny_arrays(seed=2)
-    monkeypatch.setenv("TELAR_DATA", str(write_tiny_idx(tmp_path / "env", env)))
-    write_tiny_idx(isolated_data_env["cache"] / "fashion-mnist", tiny_arrays(seed=4))
-    write_tiny_idx(isolated_data_env["system"], tiny_arrays(seed=3))
+    monkeypatch.setenv("TELAR_DATA", str(write_idx_set(tmp_path / "env", env)))
+    write_idx_set(isolated_data_env["cache"] / "fashion-mnist", tiny_arrays(seed=4))
+    write_idx_set(isolated_data_env["system"], tiny_arrays(seed=3))
     data = load()
     assert_same_arrays(data, env)
     assert "TELAR_DATA" in data.source
@@ -50,8 +53,8 @@ def test_telar_data_comes_before_cache_and_system(tmp_path, monkeypatch, isolate
 
 def test_user_cache_comes_before_system_package(isolated_data_env):
     cached = tiny_arrays(seed=4)
-    write_tiny_idx(isolated_data_env["cache"] / "fashion-mnist", cached)
-    write_tiny_idx(isolated_data_env["system"], tiny_arrays(seed=3))
+    write_idx_set(isolated_data_env["cache"] / "fashion-mnist", cached)
+    write_idx_set(isolated_data_env["system"], tiny_arrays(seed=3))
     data = load()
     assert_same_arrays(data, cached)
     assert "user cache" in data.source
@@ -59,7 +62,7 @@ def test_user_cache_comes_before_system_package(isolated_data_env):
 
 def test_system_package_is_used_when_nothing_else_is_there(isolated_data_env):
     system = tiny_arrays(seed=3)
-    write_tiny_idx(isolated_data_env["system"], system, gz=False)
+    write_idx_set(isolated_data_env["system"], system, gz=False)
     data = load()
     assert_same_arrays(data, system)
     assert "system package" in data.source
@@ -76,7 +79,7 @@ def test_nothing_found_is_one_error_listing_every_option():
 @pytest.mark.parametrize("where", ["data_dir", "TELAR_DATA"])
 def test_an_explicit_folder_without_data_is_an_error_not_skipped(
         tmp_path, monkeypatch, isolated_data_env, where):
-    write_tiny_idx(isolated_data_env["system"], tiny_arrays())
+    write_idx_set(isolated_data_env["system"], tiny_arrays())
     (tmp_path / "empty").mkdir()
     if where == "TELAR_DATA":
         monkeypatch.setenv("TELAR_DATA", str(tmp_path / "empty"))
@@ -93,7 +96,7 @@ def test_missing_explicit_folder_is_named(tmp_path):
 
 
 def test_folder_with_some_idx_files_names_the_missing_ones(tmp_path):
-    folder = write_tiny_idx(tmp_path / "part", tiny_arrays())
+    folder = write_idx_set(tmp_path / "part", tiny_arrays())
     (folder / "t10k-labels-idx1-ubyte.gz").unlink()
     with pytest.raises(DataError, match="missing t10k-labels-idx1-ubyte"):
         load(folder)
@@ -101,14 +104,14 @@ def test_folder_with_some_idx_files_names_the_missing_ones(tmp_path):
 
 def test_kaggle_csv_folder_loads_the_same_arrays(tmp_path):
     arrays = tiny_arrays(seed=5)
-    data = load(write_tiny_csv(tmp_path / "csv", arrays))
+    data = load(write_csv_set(tmp_path / "csv", arrays))
     assert_same_arrays(data, arrays)
     assert "CSV" in data.source
 
 
 def test_explicit_csv_paths_load(tmp_path):
     arrays = tiny_arrays(seed=5)
-    folder = write_tiny_csv(tmp_path / "csv", arrays)
+    folder = write_csv_set(tmp_path / "csv", arrays)
     data = load_fashion_mnist(train_csv=folder / "fashion-mnist_train.csv",
                               test_csv=folder / "fashion-mnist_test.csv", download=False)
     assert_same_arrays(data, arrays)
@@ -116,14 +119,14 @@ def test_explicit_csv_paths_load(tmp_path):
 
 def test_idx_is_preferred_over_csv_in_the_same_folder(tmp_path):
     idx, csv = tiny_arrays(seed=1), tiny_arrays(seed=2)
-    folder = write_tiny_idx(tmp_path / "both", idx)
-    write_tiny_csv(folder, csv)
+    folder = write_idx_set(tmp_path / "both", idx)
+    write_csv_set(folder, csv)
     assert_same_arrays(load(folder), idx)
 
 
 def test_labels_file_in_place_of_images_is_named(tmp_path):
     arrays = tiny_arrays()
-    folder = write_tiny_idx(tmp_path / "swapped", arrays)
+    folder = write_idx_set(tmp_path / "swapped", arrays)
     write_idx(folder / "train-images-idx3-ubyte.gz", arrays["train_labels"])
     with pytest.raises(DataError, match=r"train-images-idx3-ubyte.gz: expected uint8 images "
                                         r"of shape \(N, 28, 28\).*is it a labels file"):
@@ -132,7 +135,7 @@ def test_labels_file_in_place_of_images_is_named(tmp_path):
 
 def test_image_and_label_counts_must_agree(tmp_path):
     arrays = tiny_arrays()
-    folder = write_tiny_idx(tmp_path / "short", arrays)
+    folder = write_idx_set(tmp_path / "short", arrays)
     write_idx(folder / "t10k-labels-idx1-ubyte.gz", arrays["test_labels"][:-1])
     with pytest.raises(DataError, match="19 labels for the 20 images"):
         load(folder)
@@ -142,7 +145,7 @@ def test_label_outside_0_to_9_in_idx_is_named(tmp_path):
     arrays = tiny_arrays()
     arrays["train_labels"][7] = 12
     with pytest.raises(DataError, match="label 12 at index 7 is outside 0-9"):
-        load(write_tiny_idx(tmp_path / "bad", arrays))
+        load(write_idx_set(tmp_path / "bad", arrays))
 
 
 def test_checksums_compare_decompressed_payloads_with_the_official_ones(tmp_path, monkeypatch):
@@ -150,7 +153,7 @@ def test_checksums_compare_decompressed_payloads_with_the_official_ones(tmp_path
     official = {n: hashlib.sha256(to_idx_bytes(a)).hexdigest() for n, a in arrays.items()}
     official["test_labels"] = "0" * 64
     monkeypatch.setattr(fm, "OFFICIAL_SHA256", official)
-    data = load(write_tiny_idx(tmp_path / "d", arrays))
+    data = load(write_idx_set(tmp_path / "d", arrays))
     assert data.checksums == {"train_images": True, "train_labels": True,
                               "test_images": True, "test_labels": False}
     assert not data.checksums_ok

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from helpers.bounded import assert_one_line_error, python_bounded, telar_bounded
-from helpers.mirror import tiny_arrays, write_tiny_idx
+from helpers.fake_data import tiny_arrays, write_idx_set
 
 from telar.data.fashion_mnist import IDX_FILES
 from telar.data.idx import read_idx, to_idx_bytes, write_idx
@@ -145,7 +145,7 @@ def images_header(n: int) -> bytes:
 
 
 def data_folder(tmp_path: Path, train_images: bytes) -> Path:
-    folder = write_tiny_idx(tmp_path / "data", tiny_arrays())
+    folder = write_idx_set(tmp_path / "data", tiny_arrays())
     (folder / f"{IDX_FILES['train_images']}.gz").write_bytes(train_images)
     return folder
 
@@ -184,8 +184,7 @@ def test_a_raw_idx_file_of_gigabytes_is_read_only_as_far_as_its_header_declares(
 
 
 def test_an_idx_set_with_zero_images_is_a_one_line_error(tmp_path):
-    folder = write_tiny_idx(tmp_path / "data", tiny_arrays())
-    from telar.data.idx import write_idx
+    folder = write_idx_set(tmp_path / "data", tiny_arrays())
     write_idx(folder / f"{IDX_FILES['train_images']}.gz", np.zeros((0, 28, 28), np.uint8))
     write_idx(folder / f"{IDX_FILES['train_labels']}.gz", np.zeros(0, np.uint8))
     result = telar_bounded("data", "info", "--data", str(folder), "--no-download")

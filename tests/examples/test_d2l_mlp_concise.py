@@ -5,11 +5,12 @@ written where torchvision keeps it)."""
 from __future__ import annotations
 
 from helpers.examples import run_example
-from helpers.fake_data import write_subset
+from helpers.fake_data import first_arrays, write_torchvision_raw
 
 
 def test_d2l_concise_mlp_passes_the_books_own_accuracy_checks(tmp_path, monkeypatch, fashion):
-    write_subset(tmp_path / "data", "FashionMNIST", fashion, 6000, 1000)
+    write_torchvision_raw(tmp_path / "data", "FashionMNIST", first_arrays(fashion, 6000, 1000),
+                          gz=("test",))
     # The book's train_ch3 asserts train and test accuracy > 0.7 after its 10 epochs.
     g = run_example("d2l_mlp_concise.py", tmp_path / "work", monkeypatch,
                     helpers=("d2l_telar.py", "_notebook.py"))

@@ -7,7 +7,7 @@ import re
 
 import pytest
 from helpers.examples import run_example
-from helpers.fake_data import write_subset
+from helpers.fake_data import first_arrays, write_torchvision_raw
 
 import telar
 
@@ -16,7 +16,8 @@ import telar
 def test_pytorch_examples_mnist_cnn_runs_unchanged(tmp_path, monkeypatch, capsys, fashion):
     # Fashion-MNIST images stand in for MNIST's (same files, same layout). PyTorch 2.13 on
     # this same shortened run (100 SGD steps) scored 216-233 of 500 over seeds 1-3.
-    write_subset(tmp_path / "data", "MNIST", fashion, 6400, 500)
+    write_torchvision_raw(tmp_path / "data", "MNIST", first_arrays(fashion, 6400, 500),
+                          gz=("test",))
     run_example("mnist_main.py", tmp_path / "work", monkeypatch,
                 argv=["--epochs", "1", "--test-batch-size", "250", "--log-interval", "20"])
     out = capsys.readouterr().out

@@ -13,7 +13,7 @@ import re
 import numpy as np
 import pytest
 from helpers.examples import run_example
-from helpers.fake_data import write_subset
+from helpers.fake_data import first_arrays, write_torchvision_raw
 
 import telar
 
@@ -21,7 +21,8 @@ import telar
 def test_pytorch_quickstart_runs_unchanged_and_reports_its_true_accuracy(tmp_path, monkeypatch,
                                                                          capsys, fashion):
     n_train, n_test = 1280, 500
-    write_subset(tmp_path / "data", "FashionMNIST", fashion, n_train, n_test)
+    write_torchvision_raw(tmp_path / "data", "FashionMNIST",
+                          first_arrays(fashion, n_train, n_test), gz=("test",))
     g = run_example("quickstart_tutorial.py", tmp_path, monkeypatch)
     out = capsys.readouterr().out
     assert "Shape of X [N, C, H, W]:  (64, 1, 28, 28)" in out

@@ -1,50 +1,9 @@
-"""Helpers for the data tests: tiny data sets written to disk, and a local HTTP mirror."""
+"""A local HTTP mirror on 127.0.0.1 to download from: files by name, a behaviour per name
+(errors, dropped connections, floods, lying sizes), Range requests."""
 
 from __future__ import annotations
 
 import http.server
-from pathlib import Path
-
-import numpy as np
-
-from telar.data.csv import write_kaggle_csv
-from telar.data.fashion_mnist import CSV_FILES, IDX_FILES
-from telar.data.idx import write_idx
-
-REAL_DIR = Path("/usr/share/datasets/fashion-mnist")
-
-
-def tiny_arrays(n_train: int = 30, n_test: int = 20, seed: int = 0) -> dict[str, np.ndarray]:
-    """Random uint8 images and labels covering all ten classes."""
-    rng = np.random.default_rng(seed)
-    arrays = {}
-    for split, n in (("train", n_train), ("test", n_test)):
-        arrays[f"{split}_images"] = rng.integers(0, 256, size=(n, 28, 28), dtype=np.uint8)
-        arrays[f"{split}_labels"] = (np.arange(n) % 10).astype(np.uint8)
-        rng.shuffle(arrays[f"{split}_labels"])
-    return arrays
-
-
-def write_tiny_idx(folder: Path, arrays: dict[str, np.ndarray], *, gz: bool = True) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, stem in IDX_FILES.items():
-        write_idx(folder / (f"{stem}.gz" if gz else stem), arrays[name])
-    return folder
-
-
-def write_tiny_csv(folder: Path, arrays: dict[str, np.ndarray]) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for split in ("train", "test"):
-        write_kaggle_csv(folder / CSV_FILES[split], arrays[f"{split}_images"],
-                         arrays[f"{split}_labels"])
-    return folder
-
-
-def assert_same_arrays(data, arrays: dict[str, np.ndarray]) -> None:
-    for name, expected in arrays.items():
-        got = getattr(data, name)
-        assert got.dtype == np.uint8
-        np.testing.assert_array_equal(got, expected)
 
 
 class MirrorServer(http.server.ThreadingHTTPServer):

@@ -1,4 +1,7 @@
-"""Pictures the tests draw with Pillow, and broken files, for the photo -> 28×28 pipeline."""
+"""Pictures the tests draw with Pillow, and broken files, for the photo -> 28×28 pipeline.
+
+:func:`photo` is a phone's view of a garment of the shapes set (:mod:`helpers.fake_data`).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,10 @@ import io
 import struct
 import zlib
 
+import numpy as np
 from PIL import Image, ImageDraw
+
+from helpers.fake_data import SHAPE_SIZES
 
 WHITE, DARK = (255, 255, 255), (30, 30, 30)
 
@@ -66,3 +72,16 @@ def splice_exif(jpeg: bytes, orientation: int) -> bytes:
     exif[0x0112] = orientation
     payload = exif.tobytes()  # starts with b"Exif\0\0"
     return jpeg[:2] + b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload + jpeg[2:]
+
+
+def photo(label: int, size: int = 280, fmt: str = "PNG", light: bool = True) -> bytes:
+    """A "photo" of a garment of class ``label`` of the shapes set: a dark shape on a light
+    background (as a phone would see a dark object on paper), ``size``×``size`` pixels, colour."""
+    (h0, h1), (w0, w1) = SHAPE_SIZES[label]
+    h, w = (h0 + h1) / 2 * size / 28, (w0 + w1) / 2 * size / 28
+    rgb = np.full((size, size, 3), (235, 232, 225) if light else (0, 0, 0), np.uint8)
+    top, left = int((size - h) / 2), int((size - w) / 2)
+    rgb[top:top + int(h), left:left + int(w)] = (40, 30, 60) if light else (230, 230, 230)
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, format=fmt)
+    return buf.getvalue()

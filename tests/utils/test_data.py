@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers.fake_data import write_raw
+from helpers.fake_data import tiny_arrays, write_torchvision_raw
 
 import telar
 from telar import datasets, transforms
@@ -73,7 +73,7 @@ def test_random_split_makes_disjoint_subsets_of_the_asked_sizes():
 
 
 def test_the_batched_path_gives_what_the_per_sample_path_gives(tmp_path):
-    write_raw(tmp_path, "FashionMNIST", n_train=70)
+    write_torchvision_raw(tmp_path, "FashionMNIST", tiny_arrays(70, 20, labels="drawn"))
     tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.25,))])
     ds = datasets.FashionMNIST(tmp_path, train=True, transform=tf)
     assert hasattr(tf, "batch")

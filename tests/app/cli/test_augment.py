@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from helpers.mirror import tiny_arrays, write_tiny_idx
+from helpers.fake_data import tiny_arrays, write_idx_set
 from matplotlib.image import imread
 
 from telar.app.cli import main
@@ -22,7 +22,7 @@ def telar(*args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
-    return write_tiny_idx(tmp_path_factory.mktemp("augment-data"), tiny_arrays(seed=3))
+    return write_idx_set(tmp_path_factory.mktemp("augment-data"), tiny_arrays(seed=3))
 
 
 def test_preview_writes_a_png_grid_with_a_row_per_image_and_a_column_per_copy(tmp_path,

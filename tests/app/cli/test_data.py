@@ -7,7 +7,7 @@ import sys
 
 import numpy as np
 import pytest
-from helpers.mirror import assert_same_arrays, tiny_arrays, write_tiny_csv, write_tiny_idx
+from helpers.fake_data import assert_same_arrays, tiny_arrays, write_csv_set, write_idx_set
 
 from telar.data import CLASS_NAMES, load_fashion_mnist, read_kaggle_csv
 
@@ -35,7 +35,7 @@ def test_info_prints_source_sizes_checksum_status_and_per_class_counts(tmp_path)
     arrays = tiny_arrays(n_train=30, n_test=20)
     arrays["train_labels"][:] = np.repeat(np.arange(10), 3)
     arrays["train_labels"][:4] = 4  # class 4: 3 + 3 extra, classes 0 and 1: 0
-    folder = write_tiny_idx(tmp_path / "d", arrays)
+    folder = write_idx_set(tmp_path / "d", arrays)
     result = telar("data", "info", "--data", str(folder))
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -51,7 +51,7 @@ def test_info_prints_source_sizes_checksum_status_and_per_class_counts(tmp_path)
 
 def test_export_writes_kaggle_csvs_that_round_trip_exactly(tmp_path):
     arrays = tiny_arrays(seed=4)
-    folder = write_tiny_idx(tmp_path / "idx", arrays)
+    folder = write_idx_set(tmp_path / "idx", arrays)
     result = telar("data", "export", "--format", "csv", "--out", str(tmp_path / "csv"),
                    "--data", str(folder))
     assert result.returncode == 0, result.stderr
@@ -69,14 +69,14 @@ def test_missing_data_folder_is_a_one_line_error(tmp_path):
 
 
 def test_corrupt_idx_file_is_a_one_line_error_naming_it(tmp_path):
-    folder = write_tiny_idx(tmp_path / "d", tiny_arrays())
+    folder = write_idx_set(tmp_path / "d", tiny_arrays())
     bad = folder / "train-images-idx3-ubyte.gz"
     bad.write_bytes(bad.read_bytes()[:100])
     assert_one_line_error(telar("data", "info", "--data", str(folder)), str(bad), "gzip")
 
 
 def test_bad_csv_line_is_a_one_line_error_naming_file_and_line(tmp_path):
-    folder = write_tiny_csv(tmp_path / "csv", tiny_arrays())
+    folder = write_csv_set(tmp_path / "csv", tiny_arrays())
     path = folder / "fashion-mnist_test.csv"
     lines = path.read_text().splitlines()
     lines[6] = "3," + ",".join(["0"] * 783) + ",999"
@@ -91,7 +91,7 @@ def test_nothing_found_without_download_is_a_one_line_error_with_options():
 
 
 def test_export_onto_a_file_is_a_one_line_error(tmp_path):
-    folder = write_tiny_idx(tmp_path / "d", tiny_arrays())
+    folder = write_idx_set(tmp_path / "d", tiny_arrays())
     (tmp_path / "file").write_text("keep me")
     assert_one_line_error(telar("data", "export", "--out", str(tmp_path / "file"),
                                 "--data", str(folder)), "not a folder")
@@ -111,7 +111,7 @@ def test_download_from_an_unreachable_mirror_is_a_one_line_error():
 
 
 def test_export_never_replaces_an_existing_csv_without_overwrite(tmp_path):
-    folder = write_tiny_idx(tmp_path / "idx", tiny_arrays(seed=4))
+    folder = write_idx_set(tmp_path / "idx", tiny_arrays(seed=4))
     out = tmp_path / "csv"
     out.mkdir()
     (out / "fashion-mnist_test.csv").write_text("the user's own file\n")
@@ -129,7 +129,7 @@ def test_export_never_replaces_an_existing_csv_without_overwrite(tmp_path):
 def test_export_on_a_full_disk_is_one_line_naming_the_file_and_leaves_no_part(tmp_path):
     from helpers.bounded import assert_one_line_error as one_line
     from helpers.bounded import telar_bounded
-    folder = write_tiny_idx(tmp_path / "data", tiny_arrays())
+    folder = write_idx_set(tmp_path / "data", tiny_arrays())
     out = tmp_path / "export"
     result = telar_bounded("data", "export", "--data", str(folder), "--out", str(out),
                            file_size=48 << 10)  # the 90 KB training CSV does not fit

@@ -7,28 +7,18 @@ import csv
 import html
 import json
 
-import numpy as np
 import pytest
+from helpers.fake_data import noisy_class_arrays, write_idx_set
 
 from telar.app.cli import main
 
 
 @pytest.fixture
 def tiny_idx_data(tmp_path, monkeypatch):
-    from telar.data import write_idx
-
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("TELAR_MIRROR", "http://127.0.0.1:9/")
     monkeypatch.delenv("TELAR_DATA", raising=False)
-    rng = np.random.default_rng(0)
-    folder = tmp_path / "data"
-    for kind, n in (("train", 120), ("t10k", 40)):
-        labels = rng.integers(0, 10, n).astype(np.uint8)
-        base = rng.integers(0, 256, (10, 28, 28))
-        images = np.clip(base[labels] + rng.integers(-30, 30, (n, 28, 28)), 0, 255)
-        write_idx(folder / f"{kind}-images-idx3-ubyte.gz", images.astype(np.uint8))
-        write_idx(folder / f"{kind}-labels-idx1-ubyte.gz", labels)
-    return folder
+    return write_idx_set(tmp_path / "data", noisy_class_arrays(120, 40, seed=0))
 
 
 def test_reproduce_command_writes_consistent_json_markdown_history_and_figures(

@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
+import io
+import sys
+from pathlib import Path
+
 import pytest
-from helpers.shapes import train_shape_run, write_shape_fmnist
+from helpers.fake_data import write_shape_fmnist
 
 pytest.importorskip("flask", reason="the web extra is not installed (pip install 'telar[web]')")
+
+
+def train_shape_run(out: Path, data: Path, *extra: str) -> Path:
+    """Train a small model on the shapes into ``out`` (about a second) and return ``out``."""
+    from telar.app.cli import main
+
+    old = sys.stdout
+    sys.stdout = io.StringIO()  # the run's summary line is not the test's output
+    try:
+        assert main(["train", "--no-progress", "--data", str(data), "--out", str(out),
+                     "--epochs", "3", "--hidden", "32", "--lr", "0.005", "--batch-size", "32",
+                     *extra]) == 0
+    finally:
+        sys.stdout = old
+    return out
 
 
 @pytest.fixture(scope="session")

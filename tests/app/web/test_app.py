@@ -20,8 +20,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers.fake_data import SHAPE_CLASSES
 from helpers.live_server import telar_serve
-from helpers.shapes import CLASSES, photo
+from helpers.pictures import photo
 from PIL import Image
 
 from telar.app.web.hooks import prepare_upload
@@ -47,13 +48,13 @@ def test_the_index_offers_every_model_a_file_input_and_the_phone_camera(client):
 
 
 @pytest.mark.parametrize("model", ["seed", "nested/mlp"])
-@pytest.mark.parametrize("label", sorted(CLASSES))
+@pytest.mark.parametrize("label", sorted(SHAPE_CLASSES))
 def test_a_photo_of_each_garment_is_classified_by_each_model(client, model, label):
     answer = upload(client, photo(label), model=model)
     assert answer.status_code == 200, answer.json
     body = answer.json
     assert body["run"] == model
-    assert (body["class_index"], body["class"]) == (label, CLASSES[label])
+    assert (body["class_index"], body["class"]) == (label, SHAPE_CLASSES[label])
     probs = [row["p"] for row in body["probabilities"]]
     assert len(probs) == 10 and sum(probs) == pytest.approx(1.0)
     assert body["probability"] == max(probs) > 0.5

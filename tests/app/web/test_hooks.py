@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers.shapes import photo
+from helpers.pictures import photo
 
 from telar.app.web.hooks import prepare_upload, saliency_map
 

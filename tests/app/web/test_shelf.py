@@ -7,8 +7,9 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from helpers.fake_data import SHAPE_CLASSES
 from helpers.live_server import post_image, request, telar_serve
-from helpers.shapes import CLASSES, photo
+from helpers.pictures import photo
 
 SECRET = b"telar-secret-outside-the-runs-folder"
 
@@ -23,7 +24,7 @@ def port(runs_dir, outside):
 def test_fifty_parallel_uploads_each_get_their_own_answer(client, port):
     import io
     models = ["seed", "nested/mlp"]
-    jobs = [(models[i % 2], sorted(CLASSES)[i % 3], 96 + 4 * i) for i in range(50)]
+    jobs = [(models[i % 2], sorted(SHAPE_CLASSES)[i % 3], 96 + 4 * i) for i in range(50)]
     images = {job: photo(job[1], size=job[2]) for job in jobs}
     expected = {}
     for job in jobs:  # one at a time through the test client: the reference answers
