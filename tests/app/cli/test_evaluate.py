@@ -22,7 +22,7 @@ def private_cache(tmp_path, monkeypatch):
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     """Two small runs on synthetic data: the report's network (hand-written engine) and a
-    BN/dropout MLP. Corrupt files are tested once for loader and CLI in test_checkpoint.py."""
+    BN/dropout MLP. Corrupt files are tested once for loader and CLI in io/test_model_file.py."""
     root = tmp_path_factory.mktemp("runs")
     data = write_synthetic_fmnist(root / "data")
     common = ["train", "--no-progress", "--data", str(data), "--epochs", "2",

@@ -1,5 +1,6 @@
-"""The app on a real server (waitress, 127.0.0.1): parallel uploads, and paths that try to
-leave the runs folder."""
+"""The runs folder as the app on a real server (waitress, 127.0.0.1) serves it: no path leads
+outside it, a symlinked run folder outside is not listed, the files inside are served; and
+fifty parallel uploads each get their own answer."""
 
 from __future__ import annotations
 
