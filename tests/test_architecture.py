@@ -19,19 +19,27 @@ Only edges to files under ``src/telar/`` count. The rules (one test each):
     kernels): the others compute with ``xp``;
 (d) in the engine, imports sit at the top of the module: none inside a function (but the
     optional heavy dependencies of :data:`ENGINE_LAZY_IMPORTS`), no module-level
-    ``__getattr__``, no import after the first statement that is not one.
+    ``__getattr__``, no import after the first statement that is not one;
+(e) the tests mirror the tree file for file: ``tests/A/B/test_c.py`` tests the module
+    ``src/telar/A/B/c.py`` (or the package ``src/telar/A/B/c/``), ``tests/examples/test_c.py``
+    the script ``examples/c.py``; only the whole-tree tests of :data:`WHOLE_TREE_TESTS` (this
+    file) mirror nothing.
 
-The checker takes the root of any tree (:func:`load_tree`), so the tests at the bottom run it on
-small fake packages too, to show that each rule can fail.
+Beside them, the example scripts are held to importing telar and never torch.
+
+The checker takes the root of any tree (:func:`load_tree`, :func:`unmirrored_tests`), so the
+tests at the bottom run it on small fake trees too, to show that each rule can fail.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from helpers.examples import EXAMPLES
 
 # --------------------------------------------------------------------------------- the table
 
@@ -80,7 +88,10 @@ NUMPY_ALLOWED: tuple[str, ...] = ("telar/engine/array.py", "telar/engine/cpu/")
 #: Optional heavy dependencies an engine function may import when it runs (top-level names).
 ENGINE_LAZY_IMPORTS: frozenset[str] = frozenset({"scipy"})
 
-SRC = Path(__file__).resolve().parents[1] / "src"
+REPOSITORY = Path(__file__).resolve().parents[1]
+SRC = REPOSITORY / "src"
+#: Test files about the whole tree rather than one module (paths relative to tests/).
+WHOLE_TREE_TESTS: frozenset[str] = frozenset({"test_architecture.py"})
 
 # ------------------------------------------------------------------------------- the parsing
 
@@ -446,6 +457,35 @@ def late_imports(tree: Tree, engine: str = ENGINE) -> list[str]:
     return problems
 
 
+def mirrored_files(test: str, package: str = PACKAGE) -> list[str]:
+    """The files (relative to the repository) that the test file ``test`` (relative to
+    ``tests/``) may mirror: ``engine/cpu/test_conv.py`` -> ``src/telar/engine/cpu/conv.py`` or
+    the package ``src/telar/engine/cpu/conv/__init__.py``; ``examples/test_mnist_main.py`` ->
+    ``examples/mnist_main.py``."""
+    *folders, name = test.split("/")
+    module = name.removeprefix("test_").removesuffix(".py")
+    if folders[:1] == ["examples"]:
+        return ["/".join(["examples", *folders[1:], f"{module}.py"])]
+    base = "/".join(["src", package, *folders])
+    return [f"{base}/{module}.py", f"{base}/{module}/__init__.py"]
+
+
+def unmirrored_tests(repository: Path, allowed: frozenset[str] = WHOLE_TREE_TESTS) -> list[str]:
+    """Rule (e): test files (``tests/**/test_*.py``) that mirror no module or example script,
+    but the whole-tree tests ``allowed``, each with the file it would mirror."""
+    tests = repository / "tests"
+    problems = []
+    for path in sorted(tests.rglob("test_*.py")):
+        test = path.relative_to(tests).as_posix()
+        candidates = mirrored_files(test)
+        if test in allowed or any((repository / c).is_file() for c in candidates):
+            continue
+        problems.append(f"tests/{test} mirrors nothing: there is no " + " nor ".join(candidates)
+                        + " (name a test file after the module it tests, or list a whole-tree "
+                          "test in WHOLE_TREE_TESTS in tests/test_architecture.py)")
+    return problems
+
+
 # ------------------------------------------------------------------------ the tree, checked
 
 
@@ -499,6 +539,19 @@ def test_no_engine_module_has_a_module_level_getattr(src_tree):
 def test_every_engine_import_sits_at_the_top_of_its_module(src_tree):
     problems = late_imports(src_tree)
     assert not problems, "engine imports below the module's first statement:" + report(problems)
+
+
+def test_every_test_file_mirrors_a_module_or_an_example_script():
+    problems = unmirrored_tests(REPOSITORY)
+    assert not problems, "test files that mirror nothing:" + report(problems)
+
+
+def test_examples_import_telar_and_never_torch():
+    for path in EXAMPLES.glob("*.py"):
+        imports = [line for line in path.read_text().splitlines()
+                   if re.match(r"\s*(import|from) ", line)]
+        assert not any(re.search(r"\b(torch|torchvision|d2l)\b(?! as)", line.split(" as ")[0])
+                       for line in imports), (path.name, imports)
 
 
 # ------------------------------------------------------------- the checker, shown to fail
@@ -637,3 +690,30 @@ def test_an_engine_import_below_the_first_statement_is_reported(tmp_path):
     })
     assert [p.split("  (")[0] for p in late_imports(tree)] == [
         "telar/engine/ops.py:17: from telar.engine import tensor"]
+
+
+def test_a_test_file_that_mirrors_no_module_is_reported_by_name(tmp_path):
+    fake_tree(tmp_path / "src", {"telar/engine/tensor.py": "", "telar/data/augment/spec.py": "",
+                                 "telar/errors.py": ""})
+    for path in ("examples/mnist_main.py", "tests/engine/test_tensor.py",
+                 "tests/data/test_augment.py", "tests/data/augment/test_spec.py",
+                 "tests/test_errors.py", "tests/examples/test_mnist_main.py",
+                 "tests/test_architecture.py", "tests/conftest.py", "tests/helpers/fake_data.py",
+                 # mirroring nothing: a concept, a module moved away, an example gone
+                 "tests/engine/test_autograd.py", "tests/test_tensor.py",
+                 "tests/examples/test_quickstart.py"):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text("")
+    problems = unmirrored_tests(tmp_path)
+    assert [p.split(" (")[0] for p in problems] == [
+        "tests/engine/test_autograd.py mirrors nothing: there is no src/telar/engine/autograd.py "
+        "nor src/telar/engine/autograd/__init__.py",
+        "tests/examples/test_quickstart.py mirrors nothing: there is no examples/quickstart.py",
+        "tests/test_tensor.py mirrors nothing: there is no src/telar/tensor.py "
+        "nor src/telar/tensor/__init__.py"]
+    assert unmirrored_tests(tmp_path, allowed=frozenset()) == [
+        problems[0], problems[1],
+        "tests/test_architecture.py mirrors nothing: there is no src/telar/architecture.py nor "
+        "src/telar/architecture/__init__.py (name a test file after the module it tests, or "
+        "list a whole-tree test in WHOLE_TREE_TESTS in tests/test_architecture.py)",
+        problems[2]]

@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from bounded import python_bounded
+from helpers.bounded import python_bounded
+from helpers.model_files import edit_meta, write_good
 
 from telar import nn
 from telar.app import architectures
 from telar.app.architectures import ARCHITECTURES, build, check_fits, describe, parameters, rebuild
 from telar.engine import Tensor
-from telar.errors import ConfigError
+from telar.errors import ConfigError, ModelFileError
 from telar.handwritten import HandwrittenNetwork
-from telar.io.model_file import save_model
+from telar.io.model_file import load_model, save_model
 
 CONV = "conv(4,3,pad=1) bn relu maxpool(2) flatten linear(10,bias=false) dropout(0.2) linear(3)"
 DESCRIPTIONS = {
@@ -152,3 +153,47 @@ def test_a_built_network_describes_itself_as_the_kind_and_description_it_was_bui
     network = build(DESCRIPTIONS[kind])
     assert network.architecture()["kind"] == kind
     assert describe(network.architecture()) == describe(DESCRIPTIONS[kind])
+
+
+LOAD_PREDICTOR = ("import sys; from telar.app.inference import load_predictor; "
+                  "load_predictor(sys.argv[1])")
+
+
+def refused_by_the_architecture_registry(path, *fragments):
+    """The architecture is the application's to check (telar.app.architectures), before it
+    builds anything: load_predictor refuses the file, naming it, in one line."""
+    from telar.app.inference import load_predictor
+
+    load_model(path)  # the container itself is fine
+    with pytest.raises(ModelFileError) as info:
+        load_predictor(path)
+    message = str(info.value)
+    assert str(path) in message and "\n" not in message
+    for fragment in fragments:
+        assert fragment in message, message
+
+
+def test_a_hundred_million_wide_layer_is_refused_before_anything_is_built(tmp_path):
+    path = write_good(tmp_path / "model.npz")
+    edit_meta(path, lambda meta: meta["architecture"].update(hidden=[100_000_000]))
+    refused_by_the_architecture_registry(
+        path, "architecture.hidden: expected a list of layer widths, each an integer in "
+              "[1, 65536], got [100000000]")
+
+
+def test_layers_wider_than_the_file_holds_weights_for_are_refused_before_anything_is_built(
+        tmp_path):
+    path = write_good(tmp_path / "model.npz")
+    edit_meta(path, lambda meta: meta["architecture"].update(hidden=[65536, 65536]))
+    # Built, this is 17 GB of weights: the child, capped at 1 GiB, shows nothing was.
+    result = python_bounded(LOAD_PREDICTOR, str(path))
+    assert "MemoryError" not in result.stderr, result.stderr[-500:]
+    assert "ModelFileError" in result.stderr, result.stderr[-800:]
+    assert "architecture does not fit its weights: its layer shapes declare 4295557123 " \
+           "parameters, the file holds 15 numbers" in result.stderr, result.stderr[-800:]
+
+
+def test_an_architecture_whose_input_size_differs_from_the_input_shape_is_refused(tmp_path):
+    path = write_good(tmp_path / "model.npz")
+    edit_meta(path, lambda meta: meta["architecture"].update(input_size=784))
+    refused_by_the_architecture_registry(path, "takes 784 inputs, the preprocessing makes 4")

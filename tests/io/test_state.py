@@ -9,6 +9,8 @@ import pytest
 
 from telar.errors import ModelFileError
 from telar.io.state import decode, encode
+from telar.io.state import decode as join_state
+from telar.io.state import encode as split_state
 
 
 def roundtrip(tree):
@@ -50,3 +52,14 @@ def test_a_marker_naming_a_missing_array_is_a_model_file_error():
 
 def test_a_plain_json_object_decodes_as_a_dict_as_the_oldest_checkpoints_stored_it():
     assert decode({"a": [1, {"b": 2}]}, {}) == {"a": [1, {"b": 2}]}
+
+
+def test_nested_optimiser_state_goes_through_json_and_arrays_unchanged():
+    state = {"state": {0: {"step": 3, "exp_avg": np.ones(2)}, 1: {"step": 3}},
+             "param_groups": [{"lr": 1e-3, "betas": (0.9, 0.999), "params": [0, 1]}]}
+    arrays = {}
+    tree = split_state(state, "optim", arrays)
+    back = join_state(json.loads(json.dumps(tree)), arrays)
+    assert back["state"][1] == {"step": 3}
+    assert back["param_groups"][0]["betas"] == (0.9, 0.999)
+    np.testing.assert_array_equal(back["state"][0]["exp_avg"], np.ones(2))

@@ -1,5 +1,5 @@
 """Convolutional modules: PyTorch's initialisation, BatchNorm2d statistics against PyTorch,
-state dicts, Flatten's dimensions, and a small CNN's gradients."""
+Dropout2d, state dicts, and a small CNN's gradients."""
 
 from __future__ import annotations
 
@@ -68,17 +68,6 @@ def test_batchnorm2d_training_and_eval_match_pytorch_and_state_dict_round_trips(
     fresh.load_state_dict(state)
     fresh.eval()
     assert np.array_equal(fresh(telar.tensor(x)).data, bn(telar.tensor(x)).data)
-
-
-def test_flatten_merges_the_dimensions_pytorch_would():
-    x = telar.tensor(np.arange(2 * 3 * 4 * 5, dtype=np.float32).reshape(2, 3, 4, 5))
-    assert nn.Flatten()(x).shape == (2, 60)
-    assert nn.Flatten(start_dim=2)(x).shape == (2, 3, 20)
-    assert nn.Flatten(0, 1)(x).shape == (6, 4, 5)
-    assert nn.Flatten(start_dim=0)(x).shape == (120,)
-    assert np.array_equal(nn.Flatten()(x).data, x.data.reshape(2, 60))
-    flat = telar.tensor(np.zeros((2, 784), np.float32))
-    assert nn.Unflatten(1, (1, 28, 28))(flat).shape == (2, 1, 28, 28)
 
 
 def test_dropout2d_module_is_identity_in_eval_and_reproducible_with_a_seed():

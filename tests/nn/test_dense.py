@@ -15,6 +15,7 @@ import pytest
 
 import telar
 from telar import nn
+from telar.errors import ConfigError
 
 BEFORE = Path(__file__).parents[1] / "fixtures" / "dense-net" / "before.npz"
 
@@ -94,3 +95,50 @@ def test_a_dense_net_is_the_layer_net_of_its_expansion_and_keeps_the_compact_spe
     assert dense.architecture() == {"kind": "mlp", **nn.normalise_spec(spec)}
     assert dense.spec["dropout"] == 0.3 and dense.spec["seed"] == 7
     assert nn.build_mlp(spec).architecture() == dense.architecture()
+
+
+def test_build_mlp_lays_out_the_layers_the_spec_names():
+    model = nn.build_mlp({"hidden": [16, 8], "activation": "elu", "batch_norm": True,
+                          "dropout": 0.1})
+    kinds = [type(m).__name__ for m in model]
+    assert kinds == ["Flatten", "Linear", "BatchNorm1d", "ELU", "Dropout",
+                     "Linear", "BatchNorm1d", "ELU", "Dropout", "Linear"]
+    assert model[1].bias is None  # BatchNorm's shift makes the bias redundant
+    assert model.num_parameters() == 784 * 16 + 2 * 16 + 16 * 8 + 2 * 8 + 8 * 10 + 10
+
+
+def test_report_network_from_the_default_spec_has_the_reports_size():
+    model = nn.build_mlp({})
+    assert model.num_parameters() == (784 * 64 + 64) + (64 * 32 + 32) + (32 * 16 + 16) + 170
+    assert model.spec["hidden"] == [64, 32, 16] and model.spec["init"] == "xavier_report"
+
+
+def test_same_seed_same_weights_other_seed_other_weights():
+    a, b, c = (nn.build_mlp({"hidden": [5], "seed": s}) for s in (3, 3, 4))
+    np.testing.assert_array_equal(a[1].weight.data, b[1].weight.data)
+    assert not np.array_equal(a[1].weight.data, c[1].weight.data)
+
+
+def test_a_model_rebuilds_from_its_json_spec_and_state_dict():
+    import json
+
+    model = nn.build_mlp({"hidden": [12], "activation": "gelu", "seed": 7})
+    rebuilt = nn.build_mlp(json.loads(json.dumps(model.spec)) | {"seed": 99})
+    rebuilt.load_state_dict(model.state_dict())
+    x = telar.tensor(np.random.default_rng(0).random((3, 28, 28), dtype=np.float32))
+    np.testing.assert_array_equal(model(x).data, rebuilt(x).data)
+    assert model(x).shape == (3, 10)
+
+
+@pytest.mark.parametrize("spec, message", [
+    ({"activation": "swish"}, r"^spec.activation: expected one of relu, .*, got 'swish'$"),
+    ({"hidden": [10, 0]}, r"^spec.hidden: expected a list of layer widths, each an integer in "
+                          r"\[1, 65536\], got \[10, 0\]$"),
+    ({"dropout": 1.0}, r"^spec.dropout: expected a probability in \[0, 1\), got 1.0$"),
+    ({"hiden": [3]}, r"^spec: unknown key 'hiden'; known: input_size, hidden, classes"),
+    ({"hidden": ["a"]}, r"^spec.hidden: expected a list of layer widths.*, got \['a'\]$"),
+    ({"batch_norm": "yes"}, r"^spec.batch_norm: expected true or false, got 'yes'$"),
+])
+def test_bad_network_specs_are_config_errors_naming_the_value(spec, message):
+    with pytest.raises(ConfigError, match=message):
+        nn.build_mlp(spec)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pytest
 
+import telar
 from telar import nn, optim
 from telar.errors import ConfigError
+from telar.optim import SGD, lr_scheduler
 from telar.optim import lr_scheduler as sched
 
 torch = pytest.importorskip("torch")
@@ -112,3 +115,24 @@ def test_bad_schedule_settings_are_config_errors():
         sched.StepLR(opt, 0)
     with pytest.raises(ConfigError, match="factor"):
         sched.ReduceLROnPlateau(opt, factor=1.5)
+
+
+@pytest.mark.parametrize("name,kw", [
+    ("StepLR", {"step_size": 2, "gamma": 0.5}), ("MultiStepLR", {"milestones": [2, 5]}),
+    ("ExponentialLR", {"gamma": 0.9}), ("CosineAnnealingLR", {"T_max": 6, "eta_min": 0.01}),
+    ("LinearLR", {"start_factor": 0.25, "total_iters": 4}),
+    ("LambdaLR", {"lr_lambda": lambda e: 1 / (e + 1)}),
+])
+def test_schedules_give_pytorchs_learning_rates(name, kw):
+    torch = pytest.importorskip("torch")
+    q = torch.zeros(1, requires_grad=True)
+    opt_t = torch.optim.SGD([q], lr=0.1)
+    sched_t = getattr(torch.optim.lr_scheduler, name)(opt_t, **kw)
+    opt_o = SGD([telar.zeros(1, requires_grad=True)], lr=0.1)
+    sched_o = getattr(lr_scheduler, name)(opt_o, **kw)
+    for _ in range(8):
+        assert opt_o.param_groups[0]["lr"] == pytest.approx(opt_t.param_groups[0]["lr"])
+        opt_t.step()
+        sched_t.step()
+        sched_o.step()
+    assert math.isfinite(sched_o.get_last_lr()[0])
