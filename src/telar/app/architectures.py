@@ -41,7 +41,7 @@ from telar.errors import ConfigError
 from telar.handwritten import HandwrittenNetwork
 from telar.nn import DenseNet, LayerNet, Module, normalise_spec
 from telar.nn.dense import layer_net_spec
-from telar.nn.layer_net import LAYER_NET_SPEC, plan_layers
+from telar.nn.layer_net import LAYER_NET_SPEC, count_parameters, plan_layers
 
 Logits = Callable[[np.ndarray], np.ndarray]
 
@@ -80,7 +80,7 @@ def _load_handwritten(network: HandwrittenNetwork, arrays: Mapping[str, np.ndarr
 # --------------------------------------------------------------------------- modules
 def _mlp_parameters(d: dict[str, Any]) -> int:
     spec = layer_net_spec(d)
-    return sum(p.parameters for p in plan_layers(spec["layers"], spec["input_shape"]))
+    return count_parameters(spec["layers"], spec["input_shape"])
 
 
 def _check_layers(d: dict[str, Any], where: str) -> dict[str, Any]:
@@ -125,8 +125,7 @@ ARCHITECTURES: dict[str, Architecture] = {a.kind: a for a in (
     Architecture(
         "layers", "any network written as a layer list (conv nets)",
         check=_check_layers,
-        parameters=lambda d: sum(p.parameters
-                                 for p in plan_layers(d["layers"], d["input_shape"])),
+        parameters=lambda d: count_parameters(d["layers"], d["input_shape"]),
         widths=_layers_widths, build=LayerNet, load=_load_module, logits=_module_logits),
 )}
 #: Old names of a kind, still read from model files.

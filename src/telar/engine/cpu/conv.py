@@ -41,7 +41,7 @@ from numpy.lib.stride_tricks import as_strided
 from telar.engine.cpu.scratch import chunk_samples, scratch
 from telar.engine.cpu.workers import run_chunks
 from telar.engine.tensor import Tensor, make_result
-from telar.engine.windows import pad_nhwc
+from telar.engine.windows import output_size, pad_nhwc
 
 
 def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None, stride: tuple[int, int],
@@ -65,8 +65,7 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None, stride: tuple[int, in
     n, c, h, w = xd.shape
     o, _, kh, kw = wd.shape
     (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
-    ho = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
-    wo = (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    ho, wo = output_size(h, kh, sh, ph, dh), output_size(w, kw, sw, pw, dw)
     k = kh * kw * c
     xpad = pad_nhwc(xd, ph, pw)
     w2 = wd.transpose(0, 2, 3, 1).reshape(o, k)  # (O, kh*kw*C): a small copy
