@@ -20,9 +20,9 @@ $(CORE): pyproject.toml
 	touch $@
 
 # What the tests and benchmarks add: pytest, hypothesis, ruff, Playwright, PyTorch (CPU) to check
-# against, and the web app's Flask and waitress.
+# against, and every optional extra but the GPU's (web, export, sklearn, tensorboard, sweep, docs).
 $(DEV): $(CORE)
-	$(PY) -m pip install --quiet -e '.[dev,bench,web]'
+	$(PY) -m pip install --quiet -e '.[dev,bench,web,export,sklearn,tensorboard,sweep,docs]'
 	touch $@
 
 # The Debian package dataset-fashion-mnist when it is missing and we may install it;
