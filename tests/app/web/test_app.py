@@ -249,6 +249,18 @@ def test_an_upload_over_the_limit_names_the_limit_whichever_check_stops_it(clien
     assert answer.json["error"] == "photo.png: 200,001 bytes; the limit is 200,000"
 
 
+def test_an_upload_of_exactly_the_limit_is_accepted_and_one_byte_more_is_not(client):
+    image = photo(7)
+    exact = image + bytes(200_000 - len(image))  # a PNG reader ignores bytes after IEND
+    assert len(exact) == 200_000
+    answer = upload(client, exact)
+    assert answer.status_code == 200, answer.json
+    assert answer.json["class_index"] == 7
+    answer = upload(client, exact + b"\0")
+    assert answer.status_code == 413
+    assert answer.json["error"] == "photo.png: 200,001 bytes; the limit is 200,000"
+
+
 def test_a_prediction_answers_these_fields_with_the_newest_model_by_default(client, runs_dir):
     body = upload(client, photo(7)).json
     assert set(body) == {"run", "file", "class", "class_index", "probability", "probabilities",
