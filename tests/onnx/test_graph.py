@@ -24,5 +24,6 @@ def test_names_never_repeat_and_weights_keep_their_values():
 
 def test_a_missing_onnx_package_names_the_export_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "onnx", None)  # what an environment without it gives
-    with pytest.raises(ConfigError, match=r"needs the export extra .*pip install -e '\.\[export\]'"):
+    extra = r"needs the export extra .*pip install -e '\.\[export\]'"
+    with pytest.raises(ConfigError, match=extra):
         require_onnx()
