@@ -152,6 +152,15 @@ def test_the_header_limit_is_the_reference_implementations():
     assert MAX_HEADER_BYTES == 100_000_000
 
 
+def test_the_two_functions_are_telars_top_level_names(tmp_path):
+    import telar
+
+    telar.save_safetensors({"w": np.eye(2, dtype=np.float32)}, tmp_path / "w.safetensors")
+    np.testing.assert_array_equal(telar.load_safetensors(tmp_path / "w.safetensors")["w"],
+                                  np.eye(2))
+    assert telar.save_safetensors is save_safetensors and "load_safetensors" in telar.__all__
+
+
 def test_a_missing_file_is_one_line_naming_it(tmp_path):
     with pytest.raises(ModelFileError, match="nothing.safetensors: cannot read: No such file"):
         load_safetensors(tmp_path / "nothing.safetensors")

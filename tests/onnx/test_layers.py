@@ -66,23 +66,36 @@ def images(n: int = 6, shape: tuple[int, ...] = IMAGE, seed: int = 1) -> np.ndar
     return np.random.default_rng(seed).normal(0, 1, (n, *shape)).astype(np.float32)
 
 
-def max_abs_difference(layers: str, seed: int = 0) -> tuple[float, float, np.ndarray,
-                                                            np.ndarray]:
-    """(max |onnx - telar|, telar's max |output|, both outputs) for one case."""
-    net = randomised(nn.build_sequential(layers, IMAGE, seed=seed), seed)
-    x = images()
+def outputs(layers: str, x: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(ONNX Runtime's outputs, telar's) of one case on the batch ``x``."""
+    net = randomised(nn.build_sequential(layers, x.shape[1:], seed=seed), seed)
     _, sess = exported(net, x[:1])
     (onnx_out,) = run(sess, x)
-    ours = telar_outputs(net, x)
-    return float(np.abs(onnx_out - ours).max()), float(np.abs(ours).max()), onnx_out, ours
+    return onnx_out, telar_outputs(net, x)
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_each_layer_kind_gives_telars_outputs_in_onnx_runtime(case):
     layers, atol = CASES[case]
-    _, _, onnx_out, ours = max_abs_difference(layers)
+    onnx_out, ours = outputs(layers, images())
     assert onnx_out.shape == ours.shape == (6, 5 if "linear(5)" in layers else 7)
     np.testing.assert_allclose(onnx_out, ours, rtol=1e-5, atol=atol)
+
+
+@pytest.mark.realdata
+def test_each_layer_kind_agrees_on_real_test_images(real_data):
+    """Every case on 1,000 real test images (1 x 28 x 28, pixels / 255, as telar feeds them);
+    prints the parity table of the report (pytest -s): max |onnx - telar| per layer kind."""
+    x = real_data[2][:1000].reshape(-1, 1, 28, 28)
+    rows = []
+    for case in sorted(CASES):
+        layers, atol = CASES[case]
+        layers = layers.replace("bn(affine", "conv(2,3) bn(affine")  # 1 channel -> 2
+        onnx_out, ours = outputs(layers, x)
+        np.testing.assert_allclose(onnx_out, ours, rtol=1e-5, atol=atol, err_msg=case)
+        rows.append(f"{case:32s} {np.abs(onnx_out - ours).max():.2e}  "
+                    f"(max |output| {np.abs(ours).max():.2g})")
+    print("\nmax |onnx - telar| on 1,000 real test images\n" + "\n".join(rows))
 
 
 def test_the_cases_cover_every_layer_the_registry_builds():
