@@ -107,6 +107,9 @@ def export(model: Any, example_input: Any, path: str | os.PathLike[str] | IO[byt
             f"uint8 images {tuple(dims)} in, class probabilities and logits out" if raw else
             f"float inputs {tuple(dims)} in, logits out"))
     model_proto.producer_version = __version__
+    if model_proto.ByteSize() >= 2**31:  # protobuf's limit for one message
+        raise ConfigError(f"telar.onnx.export: the graph is {model_proto.ByteSize() / 2**30:.1f}"
+                          f" GiB, over the 2 GiB an ONNX file without external data can hold")
     onnx.checker.check_model(model_proto, full_check=True)
     data = model_proto.SerializeToString()
     if hasattr(path, "write"):
