@@ -10,6 +10,9 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 from safetensors.numpy import load_file, save_file
 
 from telar.errors import ConfigError, ModelFileError
@@ -52,6 +55,25 @@ def test_telar_reads_what_the_safetensors_package_writes(tmp_path):
     assert_same(loaded, ARRAYS)
     assert all(a.flags.writeable for a in loaded.values())
     assert load_safetensors_metadata(tmp_path / "t.safetensors") == {"who": "rust"}
+
+
+STATE_DICTS = st.dictionaries(
+    st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1,
+            max_size=12).filter(lambda name: name != "__metadata__"),
+    hnp.arrays(st.sampled_from([np.float32, np.float64, np.float16, np.int64, np.uint8,
+                                np.int8, np.bool_]),
+               hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=5)),
+    max_size=6)
+
+
+@settings(max_examples=15, deadline=None)
+@given(STATE_DICTS)
+def test_any_state_dict_round_trips_through_both_implementations(tmp_path_factory, state):
+    folder = tmp_path_factory.mktemp("prop")
+    save_safetensors(state, folder / "telar.safetensors")
+    assert_same(load_file(folder / "telar.safetensors"), state)
+    save_file(state, folder / "rust.safetensors")
+    assert_same(load_safetensors(folder / "rust.safetensors"), state)
 
 
 def test_views_big_endian_arrays_and_tensors_are_written_as_their_values(tmp_path):
