@@ -77,7 +77,7 @@ LAYERS: tuple[Group, ...] = (
     Group(6, "PyTorch-named surface", (
         "telar/utils/", "telar/datasets.py", "telar/transforms.py", "telar/factories.py",
         "telar/tensor_functions.py", "telar/serialization.py", "telar/cuda.py",
-        "telar/accelerator.py", "telar/backends/")),
+        "telar/accelerator.py", "telar/backends/", "telar/onnx/")),
     Group(7, "app", ("telar/app/",)),
     Group(8, "entry points", ("telar/__init__.py", "telar/__main__.py", "telar/evaluation.py")),
 )

@@ -221,8 +221,10 @@ class Module:
                         assign: bool = False) -> IncompatibleKeys:
         """Copy ``state``'s arrays into this module's parameters and buffers, in place.
 
-        Every key must name a parameter or buffer of the same shape; with ``strict`` (the
-        default) every parameter and buffer must be present, too. Raises
+        With ``strict`` (the default) the keys must be exactly this module's parameters and
+        buffers; without it, as in PyTorch, missing and unexpected keys are only returned
+        (e.g. PyTorch's ``num_batches_tracked``, which telar's batch norm does not keep).
+        Every key that names a parameter or buffer must have its shape. Raises
         :class:`telar.errors.ModelFileError` naming the keys or shapes that do not match.
         """
         targets: dict[str, np.ndarray] = {n: p.data for n, p in self.named_parameters()}
@@ -232,7 +234,7 @@ class Module:
         problems = []
         if strict and missing:
             problems.append(f"missing keys {missing}")
-        if unexpected:
+        if strict and unexpected:
             problems.append(f"unexpected keys {unexpected}")
         for key, target in targets.items():
             if key in state:
