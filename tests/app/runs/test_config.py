@@ -180,3 +180,20 @@ def test_a_model_whose_input_size_does_not_fit_its_preprocessing_is_refused(
                class_names=model.class_names, preprocessing=pre)
     one_line(capsys, ["evaluate", str(path)], str(path))
     assert np.load(path, allow_pickle=False) is not None
+
+
+@pytest.mark.parametrize("preset", ["cnn", "mlp"])
+def test_a_presets_warmup_follows_fewer_epochs_or_a_schedule_without_one(preset):
+    assert build_config({"preset": preset}).warmup == 1
+    assert build_config({"preset": preset, "epochs": "1"}).warmup == 0
+    assert build_config({"preset": preset, "epochs": "2"}).warmup == 1
+    assert build_config({"preset": preset, "schedule": "none"}).warmup == 0
+
+
+def test_a_warmup_the_user_gave_is_checked_as_given(tmp_path):
+    with pytest.raises(ConfigError, match="--warmup 1: must be fewer than --epochs 1"):
+        build_config({"preset": "cnn", "epochs": "1", "warmup": "1"})
+    config = tmp_path / "c.toml"
+    config.write_text('preset = "cnn"\nwarmup = 3\nepochs = 2\n')
+    with pytest.raises(ConfigError, match="--warmup 3"):
+        build_config({}, config_file=config)

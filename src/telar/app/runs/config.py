@@ -188,9 +188,24 @@ def build_config(cli: Mapping[str, Any], *, config_file: str | Path | None = Non
         values[name] = coerce(name, value, source)
     for name, value in cli.items():
         values[name] = coerce(name, value)
+    adapt_preset_warmup(values, from_preset=set(PRESETS[preset]) - set(file_values) - set(cli))
     config = TrainConfig(**values)
     check_combination(config, explicit=set(cli))
     return config
+
+
+def adapt_preset_warmup(values: dict[str, Any], from_preset: set[str]) -> None:
+    """A warm-up the user never asked for follows their other choices: a preset's ``warmup``
+    is cut to ``epochs - 1`` when they ask for fewer epochs (``--preset cnn --epochs 1`` runs
+    without one), and dropped when their ``--schedule`` takes none. A warm-up they gave
+    themselves is checked as given (:func:`check_combination`)."""
+    if "warmup" not in from_preset or not values.get("warmup"):
+        return
+    schedule = SCHEDULES.get(values["schedule"])
+    if schedule is None or not schedule.takes_warmup:
+        values["warmup"] = 0
+    else:
+        values["warmup"] = min(values["warmup"], max(values["epochs"] - 1, 0))
 
 
 def check_combination(config: TrainConfig, explicit: set[str]) -> None:
