@@ -203,3 +203,23 @@ def test_a_finished_run_has_its_report_html(tmp_path, monkeypatch, capsys):
     html = (out / "report.html").read_text()
     assert "Confusion matrix" in html or "confusion" in html.lower()
     assert f"report: {out / 'report.html'}" in capsys.readouterr().out
+
+
+def test_ctrl_c_while_the_results_are_written_says_how_to_write_them(
+        tmp_path, data_dir, capsys, monkeypatch):
+    import telar.app.runs.run as run_module
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt  # as Ctrl-C during the final test evaluation would
+
+    out = tmp_path / "run"
+    argv = ["train", "--no-progress", "--data", str(data_dir), "--out", str(out),
+            "--epochs", "2", "--hidden", "16", "--batch-size", "64"]
+    with monkeypatch.context() as patch:
+        patch.setattr(run_module, "finish_run", interrupted)
+        assert main(argv) == 130
+    err = capsys.readouterr().err
+    assert f"weights are safe in {out / 'checkpoint.npz'}" in err
+    assert f"telar train --resume {out}" in err and not (out / "model.npz").exists()
+    assert main(["train", "--no-progress", "--resume", str(out)]) == 0  # the hint works
+    assert load_model(out / "model.npz").meta["trained_epochs"] == 2

@@ -135,8 +135,22 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(f"telar: {stop}; checkpoint saved in {RunFolder(out).checkpoint_path}. "
                          f"Continue with: telar train --resume {out}\n")
         return 130
+    except KeyboardInterrupt:
+        # Ctrl-C outside the epochs: loading the data, or testing and writing the results.
+        checkpoint = RunFolder(out).checkpoint_path
+        if not checkpoint.is_file():
+            raise
+        sys.stderr.write(f"telar: interrupted before the results were written; the trained "
+                         f"weights are safe in {checkpoint}. Write model.npz and the rest "
+                         f"with: telar train --resume {out}\n")
+        return 130
     print(summary_line(summary, out))
-    _write_report(out)
+    try:
+        _write_report(out)
+    except KeyboardInterrupt:
+        sys.stderr.write(f"telar: interrupted while writing report.html (the model and results "
+                         f"are written); build it with: telar report {out}\n")
+        return 130
     return 0
 
 
