@@ -21,7 +21,6 @@ from telar.io.atomic import atomic_write_text
 from telar.train.checkpointing import save_training_checkpoint
 from telar.train.loop import Callback, Trainer, TrainingDiverged
 
-
 #: A cross-entropy above this means logits a million apart: weights that exploded, even while
 #: the loss is still a finite number (a run once finished "successfully" at 1e26).
 EXPLODED_LOSS = 1e6

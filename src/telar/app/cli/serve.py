@@ -15,6 +15,13 @@ from typing import Any
 INSTALL_HINT = "pip install 'telar[web]' (or: pip install flask waitress)"
 
 
+#: Shown at the end of ``telar serve --help``.
+EXAMPLES: tuple[str, ...] = (
+    'telar serve',
+    'telar serve --runs runs --port 8000',
+)
+
+
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "serve", help="a local web app: classify images, browse runs and their reports",
