@@ -15,7 +15,15 @@ from helpers.fake_data import write_synthetic_fmnist
 
 from telar import constraints
 from telar.app.cli import main
-from telar.app.runs.config import FIELDS, TrainConfig, build_config, coerce, config_toml
+from telar.app.runs.config import (
+    FIELDS,
+    TrainConfig,
+    build_config,
+    coerce,
+    config_toml,
+    network_label,
+    settings_that_apply,
+)
 from telar.errors import ConfigError
 from telar.io.model_file import load_checkpoint, save_checkpoint
 
@@ -197,3 +205,19 @@ def test_a_warmup_the_user_gave_is_checked_as_given(tmp_path):
     config.write_text('preset = "cnn"\nwarmup = 3\nepochs = 2\n')
     with pytest.raises(ConfigError, match="--warmup 3"):
         build_config({}, config_file=config)
+
+
+@pytest.mark.parametrize("cli, label", [
+    ({}, "report"),
+    ({"preset": "mlp"}, "mlp"),
+    ({"preset": "cnn"}, "cnn"),
+    ({"engine": "autograd", "layers": "flatten linear(10)"}, "layers"),
+    ({"preset": "cnn", "layers": "flatten linear(10)"}, "layers"),
+])
+def test_a_run_is_called_by_its_preset_unless_layers_replaced_its_network(cli, label):
+    settings = build_config(cli).to_dict()
+    assert network_label(settings) == label
+    shown = settings_that_apply(settings)
+    assert shown["preset"] == label
+    dense_only = {"hidden", "activation", "init", "dropout", "batch_norm"}
+    assert dense_only.isdisjoint(shown) if settings["layers"] else dense_only <= set(shown)
