@@ -12,11 +12,12 @@ DEV    := $(VENV)/.dev-installed
 
 venv: $(CORE)
 
-# telar and its core dependencies (NumPy, pandas, scikit-learn, matplotlib, tqdm).
+# telar and its core dependencies (NumPy, pandas, scikit-learn, matplotlib, tqdm), with the web
+# extra (Flask, waitress) so that `telar serve` works after `make run` too.
 $(CORE): pyproject.toml
 	@$(PYTHON) -m venv $(VENV) || { echo "make: could not create $(VENV); on Debian/Ubuntu: apt-get install python3-venv" >&2; exit 1; }
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet -e '.[web]'
 	touch $@
 
 # What the tests and benchmarks add: pytest, hypothesis, ruff, Playwright, PyTorch (CPU) to check

@@ -23,6 +23,7 @@ _FROM = {
                      "seed", "set_rng_state"), "telar.engine"),
     "load": "telar.serialization", "save": "telar.serialization",
     **dict.fromkeys(("save_safetensors", "load_safetensors"), "telar.io.safetensors"),
+    "load_predictor": "telar.app.inference",  # a trained model file, ready to predict
 }
 #: Sub-packages and modules reached as attributes (``torch.nn.Linear``, ``torch.utils.data``...).
 _MODULES = {name: f"telar.{name}" for name in (

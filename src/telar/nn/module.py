@@ -96,6 +96,14 @@ class Module:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.forward(*args, **kwargs)
 
+    def summary(self, input_size: Any = None, print_fn: Any = print) -> None:
+        """Print each layer, its output shape and parameter count, then the totals, as Keras's
+        ``model.summary()`` does. ``input_size``: one sample's shape, e.g. ``(1, 28, 28)``
+        (default: the network's ``input_shape``, which layer-list networks have)."""
+        from telar.nn.summary import summary_text  # the module imports nothing of ours
+
+        print_fn(summary_text(self, input_size))
+
     def apply(self, fn: Any) -> Module:
         """Call ``fn(module)`` on every sub-module (children first) and on ``self``; returns
         ``self``. PyTorch's idiom for custom initialisation: ``net.apply(init_weights)``."""

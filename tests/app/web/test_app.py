@@ -468,3 +468,56 @@ def test_a_runs_report_opens_from_the_runs_page_with_every_figure_loaded(page, s
         page.set_viewport_size({"width": 1300, "height": 820})
         page.goto(server + "/runs/seed/report.html#curves")
         screenshot(page, "report.png")
+
+
+@pytest.mark.browser
+def test_an_upload_error_takes_the_previous_prediction_off_the_screen(page, server, tmp_path):
+    good, bad = tmp_path / "sneaker.png", tmp_path / "notes.png"
+    good.write_bytes(photo(7))
+    bad.write_text("not an image at all")
+    page.goto(server + "/")
+    page.set_input_files("#image", str(good))
+    page.wait_for_selector("body[data-state='done']")
+    assert page.is_visible("#result")
+    page.set_input_files("#image", str(bad))
+    page.wait_for_selector("body[data-state='error']")
+    assert page.is_visible("#error") and not page.is_visible("#result")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", ["/", "/runs"])
+def test_pages_fit_a_phone_width_screen(browser, server, tmp_path, path):
+    page = browser.new_page(viewport={"width": 360, "height": 740})
+    try:
+        page.goto(server + path)
+        if path == "/":
+            picture = tmp_path / "sneaker.png"
+            picture.write_bytes(photo(7))
+            page.set_input_files("#image", str(picture))
+            page.wait_for_selector("body[data-state='done']")
+        # nothing makes the page itself scroll sideways (a wide table scrolls in its own box)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    finally:
+        page.close()
+
+
+def test_a_layers_run_is_listed_and_reported_as_layers_without_dense_settings(tmp_path):
+    from helpers.fake_data import write_shape_fmnist
+
+    from telar.app.cli import main
+    from telar.app.report.html import build_report
+    from telar.app.web import create_app
+
+    runs = tmp_path / "runs"
+    assert main(["train", "--no-progress", "--data", str(write_shape_fmnist(tmp_path / "shapes")),
+                 "--out", str(runs / "convnet"), "--epochs", "1", "--engine", "autograd",
+                 "--layers", "conv(4,3) relu maxpool(2) flatten linear(10)"]) == 0
+    row = create_app(runs).test_client().get("/runs").get_data(as_text=True)
+    cells = [c.strip() for c in row.split('<td class="num">')[1:]]
+    assert any(c.startswith("layers<") for c in cells) and not any(
+        c.startswith("report<") for c in cells)
+    html = Path(build_report(runs / "convnet")).read_text(encoding="utf-8")
+    config = html.split('id="config"', 1)[1].split("</section>", 1)[0]
+    assert "<td>layers</td>" in config and "conv(4,3" in config
+    for unused in ("hidden", "activation", "init", "batch_norm"):
+        assert f"<td>{unused}</td>" not in config

@@ -13,6 +13,12 @@ from typing import Any
 
 from telar.io.text import printable
 
+#: Shown at the end of ``telar export --help``.
+EXAMPLES: tuple[str, ...] = (
+    'telar export runs/cnn --format onnx --out runs/cnn/model.onnx',
+    'telar export runs/cnn --format safetensors --out runs/cnn/model.safetensors',
+)
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(

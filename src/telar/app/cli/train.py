@@ -80,17 +80,44 @@ FLAG_OPTIONS: list[tuple[str, str]] = [
 ]
 
 
+#: Shown at the end of ``telar train --help``.
+EXAMPLES: tuple[str, ...] = (
+    'telar train',
+    'telar train --preset cnn --out runs/cnn',
+    'telar train --epochs 5 --lr 1e-3 --val-split 0.1 --early-stop 2',
+    'telar train --engine autograd --layers "conv(16,3) relu maxpool(2) flatten linear(10)"',
+    'telar train --resume runs/cnn',
+)
+
+
+def preset_defaults() -> dict[str, str]:
+    """``{"--epochs": " (default: 10)", ...}``: each option's value when none is given (the
+    report preset's); another ``--preset`` brings its own values."""
+    from telar.app.runs.config import build_config
+
+    shown: dict[str, str] = {}
+    for name, value in build_config({}).to_dict().items():
+        if value is None or value is False or value in ("", []):
+            continue  # nothing to show: the option is off or empty unless given
+        text = ",".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
+        shown["--" + name.replace("_", "-")] = f" (default: {text.replace('%', '%%')})"
+    return shown
+
+
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "train", help="train a network and write a run folder",
         description="Train a classifier on Fashion-MNIST. Writes config.toml, metrics.csv, "
-                    "checkpoint.npz, model.npz, summary.json and figures/ to the run folder.")
+                    "checkpoint.npz, model.npz, summary.json and figures/ to the run folder. "
+                    "The defaults shown are the report preset's; another --preset brings its "
+                    "own, and a --config file's values override the preset's.")
+    defaults = preset_defaults()
     for option, help_text in VALUE_OPTIONS:
         parser.add_argument(option, default=argparse.SUPPRESS, metavar=METAVARS[option],
-                            help=help_text)
+                            help=help_text + defaults.get(option, ""))
     for option, help_text in FLAG_OPTIONS:
         parser.add_argument(option, action=argparse.BooleanOptionalAction,
-                            default=argparse.SUPPRESS, help=help_text)
+                            default=argparse.SUPPRESS, help=help_text + defaults.get(option, ""))
     parser.add_argument("--config", metavar="FILE", help="read settings from a TOML file "
                         "(e.g. a run's config.toml); options given here override it")
     parser.add_argument("--out", metavar="DIR", help="run folder (default: runs/<time>-<preset>)")
@@ -135,8 +162,22 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(f"telar: {stop}; checkpoint saved in {RunFolder(out).checkpoint_path}. "
                          f"Continue with: telar train --resume {out}\n")
         return 130
+    except KeyboardInterrupt:
+        # Ctrl-C outside the epochs: loading the data, or testing and writing the results.
+        checkpoint = RunFolder(out).checkpoint_path
+        if not checkpoint.is_file():
+            raise
+        sys.stderr.write(f"telar: interrupted before the results were written; the trained "
+                         f"weights are safe in {checkpoint}. Write model.npz and the rest "
+                         f"with: telar train --resume {out}\n")
+        return 130
     print(summary_line(summary, out))
-    _write_report(out)
+    try:
+        _write_report(out)
+    except KeyboardInterrupt:
+        sys.stderr.write(f"telar: interrupted while writing report.html (the model and results "
+                         f"are written); build it with: telar report {out}\n")
+        return 130
     return 0
 
 

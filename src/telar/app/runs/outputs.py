@@ -7,7 +7,7 @@ from typing import Any
 from telar.app.evaluation import Evaluation, evaluate
 from telar.app.report.figures import plot_confusion_matrix, plot_curves
 from telar.app.run_folder import RunFolder
-from telar.app.runs.config import TrainConfig
+from telar.app.runs.config import TrainConfig, network_label
 from telar.app.runs.data import RunData
 from telar.io.model_file import save_model
 from telar.train import EarlyStopping, Trainer
@@ -34,7 +34,8 @@ def finish_run(config: TrainConfig, folder: RunFolder, trainer: Trainer,
         "epochs": state.epoch, "epochs_planned": config.epochs,
         "train_seconds": float(sum(epoch_seconds)), "epoch_seconds": epoch_seconds,
         "parameters": learner.num_parameters(),
-        "preset": config.preset, "engine": config.engine, "seed": config.seed,
+        "preset": config.preset, "network": network_label(config.to_dict()),
+        "engine": config.engine, "seed": config.seed,
         "eval_set": data.eval_name, "data_source": data.source,
         "stopped_early": bool(state.stopped), "stop_reason": state.stop_reason,
         "telar_version": __version__,
