@@ -101,6 +101,11 @@ def register(subparsers: Any) -> None:
                         "its checkpoint (takes no other option)")
     parser.add_argument("--no-progress", action="store_true",
                         help="no progress bar (epoch lines only)")
+    parser.add_argument("--tensorboard", nargs="?", const="", metavar="DIR",
+                        help="also write TensorBoard event files (loss, accuracy, learning "
+                             "rate per epoch; the configuration; the figures) to DIR (default: "
+                             "the run folder's tensorboard/); a resumed run continues its "
+                             "run folder's tensorboard/ by itself; needs the tensorboard extra")
     parser.set_defaults(func=run)
 
 
@@ -113,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
 
     given = {name: value for name, value in vars(args).items()
              if name not in ("command", "func", "config", "out", "resume", "no_progress",
-                                 "overwrite")}
+                                 "overwrite", "tensorboard")}
     progress = False if args.no_progress else None
     if args.resume:
         if given or args.config or args.out:
@@ -128,16 +133,38 @@ def run(args: argparse.Namespace) -> int:
     else:
         config = build_config(given, config_file=args.config)
         out = Path(args.out) if args.out else RunFolder.new("runs", config.preset).path
+    board = _tensorboard(args.tensorboard, RunFolder(out), config, resume=bool(args.resume))
     try:
         summary = train_run(config, out, resume=bool(args.resume), overwrite=args.overwrite,
-                            progress=progress)
+                            progress=progress, tensorboard=board)
+        print(summary_line(summary, out))
+        _write_report(out)
+        if board is not None:
+            from telar.app.runs.outputs import log_figures
+            log_figures(board, RunFolder(out), summary["epochs"])
+            print(f"tensorboard: {board.log_dir} (view with: tensorboard --logdir "
+                  f"{board.log_dir})")
     except TrainingInterrupted as stop:
         sys.stderr.write(f"telar: {stop}; checkpoint saved in {RunFolder(out).checkpoint_path}. "
                          f"Continue with: telar train --resume {out}\n")
         return 130
-    print(summary_line(summary, out))
-    _write_report(out)
+    finally:
+        if board is not None:
+            board.close()
     return 0
+
+
+def _tensorboard(option: str | None, folder: Any, config: Any, *, resume: bool) -> Any:
+    """The TensorBoard callback ``--tensorboard [DIR]`` asks for (DIR "" = the run folder's
+    ``tensorboard/``); a resumed run whose folder has ``tensorboard/`` gets it unasked, so its
+    logs go on. The package is checked now, before any training."""
+    if option is None and not (resume and folder.tensorboard_path.is_dir()):
+        return None
+    from telar.train.tensorboard import TensorBoard, require_tensorboard
+
+    require_tensorboard()
+    return TensorBoard(Path(option) if option else folder.tensorboard_path,
+                       hparams=config.to_dict())
 
 
 def _write_report(out: Path) -> None:
