@@ -252,3 +252,11 @@ def test_unpickling_refuses_bytes_that_are_not_a_telar_file():
     corrupt[len(corrupt) // 2] ^= 0xFF
     with pytest.raises(ModelFileError, match="the pickled TelarClassifier"):
         clf.__setstate__({**state, "_telar_fitted": bytes(corrupt)})
+
+
+def test_verbose_prints_one_line_per_epoch(capsys):
+    x, y = blob_data(60)
+    small(max_iter=3, verbose=True).fit(x, y)
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("epoch")]
+    assert [line.split()[1] for line in lines] == ["1/3", "2/3", "3/3"]
+    assert "train loss" in lines[0]

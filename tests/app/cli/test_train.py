@@ -238,3 +238,18 @@ def test_tensorboard_into_a_folder_of_ones_choice(tmp_path, data_dir):
            "--tensorboard", str(logs)])
     assert not (out / "tensorboard").exists()
     assert [p.name.startswith("events.out.tfevents.") for p in logs.iterdir()] == [True]
+
+
+def test_tensorboard_without_its_package_is_one_line_before_anything_is_written(
+        tmp_path, data_dir, capsys, monkeypatch):
+    import sys
+
+    for name in [n for n in sys.modules if n.split(".")[0] == "tensorboard"]:
+        monkeypatch.setitem(sys.modules, name, None)  # None: what an absent package gives
+    monkeypatch.setitem(sys.modules, "tensorboard", None)
+    out = tmp_path / "run"
+    one_line_error(capsys, ["train", "--data", str(data_dir), "--out", str(out), "--epochs", "1",
+                            "--tensorboard"],
+                   "TensorBoard logging needs the tensorboard package",
+                   "pip install -e '.[tensorboard]'")
+    assert not out.exists()

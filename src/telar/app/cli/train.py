@@ -120,6 +120,9 @@ def run(args: argparse.Namespace) -> int:
              if name not in ("command", "func", "config", "out", "resume", "no_progress",
                                  "overwrite", "tensorboard")}
     progress = False if args.no_progress else None
+    if args.tensorboard is not None:  # before any folder is made: a missing package is one line
+        from telar.train.tensorboard import require_tensorboard
+        require_tensorboard()
     if args.resume:
         if given or args.config or args.out:
             extra = sorted(["--" + n.replace("_", "-") for n in given]
@@ -157,12 +160,20 @@ def run(args: argparse.Namespace) -> int:
 def _tensorboard(option: str | None, folder: Any, config: Any, *, resume: bool) -> Any:
     """The TensorBoard callback ``--tensorboard [DIR]`` asks for (DIR "" = the run folder's
     ``tensorboard/``); a resumed run whose folder has ``tensorboard/`` gets it unasked, so its
-    logs go on. The package is checked now, before any training."""
+    logs go on (without the package it says so and trains on). The package is checked
+    before any training."""
     if option is None and not (resume and folder.tensorboard_path.is_dir()):
         return None
+    from telar.errors import TelarError
     from telar.train.tensorboard import TensorBoard, require_tensorboard
 
-    require_tensorboard()
+    try:
+        require_tensorboard()
+    except TelarError as exc:
+        if option is not None:
+            raise
+        sys.stderr.write(f"telar: not continuing {folder.tensorboard_path} ({exc})\n")
+        return None
     return TensorBoard(Path(option) if option else folder.tensorboard_path,
                        hparams=config.to_dict())
 
