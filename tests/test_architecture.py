@@ -78,7 +78,7 @@ LAYERS: tuple[Group, ...] = (
         "telar/utils/", "telar/datasets.py", "telar/transforms.py", "telar/factories.py",
         "telar/tensor_functions.py", "telar/serialization.py", "telar/cuda.py",
         "telar/accelerator.py", "telar/backends/", "telar/onnx/")),
-    Group(7, "app", ("telar/app/",)),
+    Group(7, "app", ("telar/app/", "telar/sklearn/")),
     Group(8, "entry points", ("telar/__init__.py", "telar/__main__.py", "telar/evaluation.py")),
 )
 

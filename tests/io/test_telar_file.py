@@ -1,5 +1,6 @@
-"""The telar file container: its SHA-256 manifest covers every byte of every array, and the cap on
-what an archive may inflate to counts all its members together."""
+"""The telar file container: its SHA-256 manifest covers every byte of every array, the cap on
+what an archive may inflate to counts all its members together, and a file held in memory
+(bytes) is the same file, read with the same checks."""
 
 from __future__ import annotations
 
@@ -12,7 +13,12 @@ import pytest
 
 import telar.io.telar_file as telar_file
 from telar.errors import ModelFileError
-from telar.io.telar_file import load_telar_file, save_telar_file
+from telar.io.telar_file import (
+    load_telar_file,
+    read_telar_bytes,
+    save_telar_file,
+    telar_file_bytes,
+)
 
 
 def rewrite_member(path: Path, name: str, change) -> None:
@@ -53,3 +59,28 @@ def test_an_archive_whose_members_together_exceed_the_cap_is_refused(tmp_path, m
         load_telar_file(path, "telar-model")
     monkeypatch.setattr(telar_file, "MAX_FILE_BYTES", 20_000)  # and all together fit
     assert set(load_telar_file(path, "telar-model")[1]) == set(arrays)
+
+
+def test_bytes_hold_what_a_file_holds_and_read_back_the_same(tmp_path):
+    arrays = {"w": np.arange(6, dtype=np.float32).reshape(2, 3), "n": np.array([3])}
+    data = telar_file_bytes("telar-thing", {"note": "hi"}, arrays)
+    save_telar_file(tmp_path / "f.npz", "telar-thing", {"note": "hi"}, arrays)
+    from_file = load_telar_file(tmp_path / "f.npz", "telar-thing")
+    meta, back = read_telar_bytes(data, "telar-thing")
+    assert meta["note"] == from_file[0]["note"] == "hi"
+    for name, array in arrays.items():
+        np.testing.assert_array_equal(back[name], array)
+        assert back[name].dtype == array.dtype
+
+
+def test_bytes_of_another_format_a_corrupt_member_or_no_bytes_are_refused_by_name():
+    data = telar_file_bytes("telar-thing", {}, {"w": np.ones(1000, np.float32)})
+    with pytest.raises(ModelFileError, match="^my state: is a telar-thing file, not a "
+                                             "telar-other file"):
+        read_telar_bytes(data, "telar-other", name="my state")
+    corrupt = bytearray(data)
+    corrupt[200:204] = b"\x01\x02\x03\x04"  # inside the array's bytes
+    with pytest.raises(ModelFileError, match="^my state: corrupt"):
+        read_telar_bytes(bytes(corrupt), "telar-thing", name="my state")
+    with pytest.raises(ModelFileError, match="expected the bytes of a telar file, got str"):
+        read_telar_bytes("PK..", "telar-thing")

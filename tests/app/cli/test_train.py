@@ -225,3 +225,53 @@ def test_ctrl_c_while_the_results_are_written_says_how_to_write_them(
     assert f"telar train --resume {out}" in err and not (out / "model.npz").exists()
     assert main(["train", "--no-progress", "--resume", str(out)]) == 0  # the hint works
     assert load_model(out / "model.npz").meta["trained_epochs"] == 2
+
+
+@pytest.mark.slow  # two runs, each with its report
+def test_tensorboard_logs_hold_metrics_csv_the_config_and_the_figures(tmp_path, data_dir,
+                                                                       capsys):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    out = tmp_path / "run"
+    train(["--data", str(data_dir), "--out", str(out), "--epochs", "2", "--hidden", "8",
+           "--tensorboard"])
+    assert f"tensorboard: {out / 'tensorboard'}" in capsys.readouterr().out
+    # resuming a finished run writes its results again; its logs go on in tensorboard/
+    train(["--resume", str(out)])
+    events = EventAccumulator(str(out / "tensorboard"), size_guidance={"scalars": 0,
+                                                                       "images": 0})
+    events.Reload()
+    rows = read_metrics(out / "metrics.csv")
+    for column, tag in (("train_loss", "loss/train"), ("test_accuracy", "accuracy/test"),
+                        ("lr", "learning_rate"), ("seconds", "seconds_per_epoch")):
+        assert [(e.step, e.value) for e in events.Scalars(tag)] == \
+            [(int(r["epoch"]), float(np.float32(float(r[column])))) for r in rows]
+    for tag in ("figures/confusion_matrix", "figures/samples"):
+        [image] = events.Images(tag)
+        assert image.step == 2 and image.encoded_image_string[:4] == b"\x89PNG"
+    assert events.Images("figures/confusion_matrix")[0].encoded_image_string == \
+        (out / "figures" / "confusion_matrix.png").read_bytes()
+    assert "_hparams_/session_start_info" in events.Tags()["tensors"]
+
+
+def test_tensorboard_into_a_folder_of_ones_choice(tmp_path, data_dir):
+    out, logs = tmp_path / "run", tmp_path / "logs" / "first"
+    train(["--data", str(data_dir), "--out", str(out), "--epochs", "1", "--hidden", "8",
+           "--tensorboard", str(logs)])
+    assert not (out / "tensorboard").exists()
+    assert [p.name.startswith("events.out.tfevents.") for p in logs.iterdir()] == [True]
+
+
+def test_tensorboard_without_its_package_is_one_line_before_anything_is_written(
+        tmp_path, data_dir, capsys, monkeypatch):
+    import sys
+
+    for name in [n for n in sys.modules if n.split(".")[0] == "tensorboard"]:
+        monkeypatch.setitem(sys.modules, name, None)  # None: what an absent package gives
+    monkeypatch.setitem(sys.modules, "tensorboard", None)
+    out = tmp_path / "run"
+    one_line_error(capsys, ["train", "--data", str(data_dir), "--out", str(out), "--epochs", "1",
+                            "--tensorboard"],
+                   "TensorBoard logging needs the tensorboard package",
+                   "pip install -e '.[tensorboard]'")
+    assert not out.exists()

@@ -128,6 +128,11 @@ def register(subparsers: Any) -> None:
                         "its checkpoint (takes no other option)")
     parser.add_argument("--no-progress", action="store_true",
                         help="no progress bar (epoch lines only)")
+    parser.add_argument("--tensorboard", nargs="?", const="", metavar="DIR",
+                        help="also write TensorBoard event files (loss, accuracy, learning "
+                             "rate per epoch; the configuration; the figures) to DIR (default: "
+                             "the run folder's tensorboard/); a resumed run continues its "
+                             "run folder's tensorboard/ by itself; needs the tensorboard extra")
     parser.set_defaults(func=run)
 
 
@@ -140,8 +145,11 @@ def run(args: argparse.Namespace) -> int:
 
     given = {name: value for name, value in vars(args).items()
              if name not in ("command", "func", "config", "out", "resume", "no_progress",
-                                 "overwrite")}
+                                 "overwrite", "tensorboard")}
     progress = False if args.no_progress else None
+    if args.tensorboard is not None:  # before any folder is made: a missing package is one line
+        from telar.train.tensorboard import require_tensorboard
+        require_tensorboard()
     if args.resume:
         if given or args.config or args.out:
             extra = sorted(["--" + n.replace("_", "-") for n in given]
@@ -155,30 +163,62 @@ def run(args: argparse.Namespace) -> int:
     else:
         config = build_config(given, config_file=args.config)
         out = Path(args.out) if args.out else RunFolder.new("runs", config.preset).path
+    board = _tensorboard(args.tensorboard, RunFolder(out), config, resume=bool(args.resume))
     try:
-        summary = train_run(config, out, resume=bool(args.resume), overwrite=args.overwrite,
-                            progress=progress)
-    except TrainingInterrupted as stop:
-        sys.stderr.write(f"telar: {stop}; checkpoint saved in {RunFolder(out).checkpoint_path}. "
-                         f"Continue with: telar train --resume {out}\n")
-        return 130
-    except KeyboardInterrupt:
-        # Ctrl-C outside the epochs: loading the data, or testing and writing the results.
-        checkpoint = RunFolder(out).checkpoint_path
-        if not checkpoint.is_file():
-            raise
-        sys.stderr.write(f"telar: interrupted before the results were written; the trained "
-                         f"weights are safe in {checkpoint}. Write model.npz and the rest "
-                         f"with: telar train --resume {out}\n")
-        return 130
-    print(summary_line(summary, out))
-    try:
-        _write_report(out)
-    except KeyboardInterrupt:
-        sys.stderr.write(f"telar: interrupted while writing report.html (the model and results "
-                         f"are written); build it with: telar report {out}\n")
-        return 130
+        try:
+            summary = train_run(config, out, resume=bool(args.resume),
+                                overwrite=args.overwrite, progress=progress, tensorboard=board)
+        except TrainingInterrupted as stop:
+            sys.stderr.write(f"telar: {stop}; checkpoint saved in "
+                             f"{RunFolder(out).checkpoint_path}. Continue with: telar train "
+                             f"--resume {out}\n")
+            return 130
+        except KeyboardInterrupt:
+            # Ctrl-C outside the epochs: loading the data, or testing and writing the results.
+            checkpoint = RunFolder(out).checkpoint_path
+            if not checkpoint.is_file():
+                raise
+            sys.stderr.write(f"telar: interrupted before the results were written; the "
+                             f"trained weights are safe in {checkpoint}. Write model.npz and "
+                             f"the rest with: telar train --resume {out}\n")
+            return 130
+        print(summary_line(summary, out))
+        try:
+            _write_report(out)
+        except KeyboardInterrupt:
+            sys.stderr.write(f"telar: interrupted while writing report.html (the model and "
+                             f"results are written); build it with: telar report {out}\n")
+            return 130
+        if board is not None:
+            from telar.app.runs.outputs import log_figures
+            log_figures(board, RunFolder(out), summary["epochs"])
+            print(f"tensorboard: {board.log_dir} (view with: tensorboard --logdir "
+                  f"{board.log_dir})")
+    finally:
+        if board is not None:
+            board.close()
     return 0
+
+
+def _tensorboard(option: str | None, folder: Any, config: Any, *, resume: bool) -> Any:
+    """The TensorBoard callback ``--tensorboard [DIR]`` asks for (DIR "" = the run folder's
+    ``tensorboard/``); a resumed run whose folder has ``tensorboard/`` gets it unasked, so its
+    logs go on (without the package it says so and trains on). The package is checked
+    before any training."""
+    if option is None and not (resume and folder.tensorboard_path.is_dir()):
+        return None
+    from telar.errors import TelarError
+    from telar.train.tensorboard import TensorBoard, require_tensorboard
+
+    try:
+        require_tensorboard()
+    except TelarError as exc:
+        if option is not None:
+            raise
+        sys.stderr.write(f"telar: not continuing {folder.tensorboard_path} ({exc})\n")
+        return None
+    return TensorBoard(Path(option) if option else folder.tensorboard_path,
+                       hparams=config.to_dict())
 
 
 def _write_report(out: Path) -> None:
