@@ -95,7 +95,7 @@ def _section(parser: argparse.ArgumentParser, title: str, level: int) -> str:
     lines.append(_usage_block(parser, title))
     rows = _option_rows(parser)
     if rows:
-        lines += ["", "| option | default | meaning |", "|---|---|---|", *rows]
+        lines += ["", "| argument | default | meaning |", "|---|---|---|", *rows]
     if parser.epilog:
         lines += ["", "```text", parser.epilog.strip(), "```"]
     text = "\n".join(lines)
