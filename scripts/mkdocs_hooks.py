@@ -55,6 +55,8 @@ def presets_table() -> str:
 
 
 def _value(value) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
     if value == "" or value is None:
         return "—"
     if isinstance(value, list):
@@ -93,7 +95,7 @@ def _section(parser: argparse.ArgumentParser, title: str, level: int) -> str:
     if parser.description:
         lines += [_escape_text(parser.description), ""]
     lines.append(_usage_block(parser, title))
-    rows = _option_rows(parser)
+    rows = _option_rows(parser, _train_defaults() if title == "telar train" else {})
     if rows:
         lines += ["", "| argument | default | meaning |", "|---|---|---|", *rows]
     if parser.epilog:
@@ -111,7 +113,22 @@ def _usage_block(parser: argparse.ArgumentParser, prog: str) -> str:
     return "```text\n" + formatter.format_help().strip() + "\n```"
 
 
-def _option_rows(parser: argparse.ArgumentParser) -> list[str]:
+def _train_defaults() -> dict[str, object]:
+    """``telar train``'s options default to the preset's values (the default preset's here):
+    its parser leaves them unset so that a ``--config`` file can tell given from default."""
+    import dataclasses
+
+    from telar.app.runs.config import TrainConfig
+    from telar.app.runs.presets import PRESETS
+
+    config = TrainConfig()
+    preset = PRESETS[config.preset]
+    return {f.name: preset.get(f.name, getattr(config, f.name))
+            for f in dataclasses.fields(TrainConfig)}
+
+
+def _option_rows(parser: argparse.ArgumentParser,
+                 preset_defaults: dict[str, object]) -> list[str]:
     formatter = parser._get_formatter()
     rows = []
     for action in parser._actions:
@@ -126,7 +143,13 @@ def _option_rows(parser: argparse.ArgumentParser) -> list[str]:
         else:
             name = formatter._metavar_formatter(action, action.dest)(1)[0]
         meaning = formatter._expand_help(action) if action.help else ""
-        rows.append(f"| `{name}` | {_default(action)} | {_escape_cell(meaning)} |")
+        default = _default(action)
+        if default == "—" and action.dest in preset_defaults:
+            value = preset_defaults[action.dest]
+            default = _value(value)
+            if action.dest != "preset" and default != "—":
+                default += " (preset)"
+        rows.append(f"| `{name}` | {default} | {_escape_cell(meaning)} |")
     return rows
 
 
