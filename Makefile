@@ -7,8 +7,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 CORE   := $(VENV)/.core-installed
 DEV    := $(VENV)/.dev-installed
+DOCS   := $(VENV)/.docs-installed
 
-.PHONY: run test data browser venv bench lint clean
+.PHONY: run test data browser venv bench lint docs clean
 
 venv: $(CORE)
 
@@ -44,8 +45,16 @@ test: $(DEV) data browser
 bench: $(DEV) data
 	$(PY) benchmarks/run_all.py
 
+# The documentation site, built offline into site/ (open site/index.html); a warning fails it.
+$(DOCS): $(CORE)
+	$(PY) -m pip install --quiet -e '.[docs]'
+	touch $@
+
+docs: $(DOCS)
+	$(PY) -m mkdocs build --strict
+
 lint: $(DEV)
 	$(VENV)/bin/ruff check .
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache
+	rm -rf $(VENV) runs site .pytest_cache

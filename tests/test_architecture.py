@@ -91,7 +91,7 @@ ENGINE_LAZY_IMPORTS: frozenset[str] = frozenset({"scipy"})
 REPOSITORY = Path(__file__).resolve().parents[1]
 SRC = REPOSITORY / "src"
 #: Test files about the whole tree rather than one module (paths relative to tests/).
-WHOLE_TREE_TESTS: frozenset[str] = frozenset({"test_architecture.py"})
+WHOLE_TREE_TESTS: frozenset[str] = frozenset({"test_architecture.py", "test_docs.py"})
 
 # ------------------------------------------------------------------------------- the parsing
 

@@ -4,8 +4,8 @@ and end to end in a real browser.
 The browser tests drive headless Debian Chromium with Playwright against `telar serve` on
 127.0.0.1: upload a photo and see the right class; open a run's report and check that every
 figure loaded. They skip with the reason when Playwright's Python package or /usr/bin/chromium
-is missing (`make test` installs both on Debian). With TELAR_SCREENSHOTS=1 they also save
-docs/app.png and docs/report.png for the README.
+is missing (`make test` installs both on Debian). They never write into the repository: the
+docs' screenshots come from a real run, taken by scripts/screenshots.py.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import os
 import shutil
 import struct
 import zlib
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -374,7 +373,6 @@ CHROMIUM = os.environ.get("TELAR_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--disable-dev-shm-usage"]
-DOCS = Path(__file__).resolve().parents[3] / "docs"
 TIMEOUT_MS = 30_000
 
 
@@ -408,19 +406,6 @@ def page(browser):
     page.close()
 
 
-def screenshot(page, name: str, width: int = 800) -> None:
-    """Save a small PNG of the page in docs/ when TELAR_SCREENSHOTS=1."""
-    if os.environ.get("TELAR_SCREENSHOTS") != "1":
-        return
-    from PIL import Image
-    image = Image.open(io.BytesIO(page.screenshot()))
-    image = image.resize((width, round(image.height * width / image.width)),
-                         Image.Resampling.LANCZOS).convert("RGB")
-    image = image.quantize(colors=128, method=Image.Quantize.MEDIANCUT)
-    DOCS.mkdir(exist_ok=True)
-    image.save(DOCS / name, optimize=True)
-
-
 @pytest.mark.browser
 def test_uploading_a_photo_of_a_sneaker_shows_sneaker_with_bars_input_and_saliency(
         page, server, tmp_path):
@@ -436,7 +421,6 @@ def test_uploading_a_photo_of_a_sneaker_shows_sneaker_with_bars_input_and_salien
     for image in ("#input-img", "#saliency-img"):
         assert page.eval_on_selector(image, "img => img.complete && img.naturalWidth") == 224
     assert not page.problems, page.problems
-    screenshot(page, "app.png")
 
 
 @pytest.mark.browser
@@ -464,10 +448,6 @@ def test_a_runs_report_opens_from_the_runs_page_with_every_figure_loaded(page, s
     expected = (runs_dir / "seed" / "report.html").read_text(encoding="utf-8").count("<img ")
     assert len(sizes) == expected >= 6 and all(w > 0 for w in sizes), sizes
     assert not page.problems, page.problems
-    if os.environ.get("TELAR_SCREENSHOTS") == "1":  # the curves, side by side
-        page.set_viewport_size({"width": 1300, "height": 820})
-        page.goto(server + "/runs/seed/report.html#curves")
-        screenshot(page, "report.png")
 
 
 @pytest.mark.browser
@@ -516,7 +496,8 @@ def test_a_layers_run_is_listed_and_reported_as_layers_without_dense_settings(tm
     cells = [c.strip() for c in row.split('<td class="num">')[1:]]
     assert any(c.startswith("layers<") for c in cells) and not any(
         c.startswith("report<") for c in cells)
-    html = Path(build_report(runs / "convnet")).read_text(encoding="utf-8")
+    html = (runs / "convnet" / "report.html").read_text(encoding="utf-8")
+    assert str(build_report(runs / "convnet")).endswith("report.html")
     config = html.split('id="config"', 1)[1].split("</section>", 1)[0]
     assert "<td>layers</td>" in config and "conv(4,3" in config
     for unused in ("hidden", "activation", "init", "batch_norm"):
