@@ -86,7 +86,7 @@ ENGINE = "telar/engine/"
 #: The engine files that may import NumPy itself: the array module (``xp``) and the CPU kernels.
 NUMPY_ALLOWED: tuple[str, ...] = ("telar/engine/array.py", "telar/engine/cpu/")
 #: Optional heavy dependencies an engine function may import when it runs (top-level names).
-ENGINE_LAZY_IMPORTS: frozenset[str] = frozenset({"scipy"})
+ENGINE_LAZY_IMPORTS: frozenset[str] = frozenset({"scipy", "cupy", "cupyx"})
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 SRC = REPOSITORY / "src"
