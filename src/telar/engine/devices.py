@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telar.engine.array import device_of, require_cuda, to_device
+from telar.engine.array import device_of, host, require_cuda, to_device
 from telar.engine.dtypes import is_dtype
 
 
@@ -114,9 +114,11 @@ def to_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[device 
     if kwargs:
         raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
     for arg in args:
-        if is_dtype(arg):
+        if isinstance(arg, type | host.dtype):  # checked first: `tensor in (float, ...)`
+            if not is_dtype(arg):                # would compare element-wise
+                raise TypeError(f"to() got an unknown dtype {arg!r}")
             dtype = arg
-        elif not isinstance(arg, str | device | type | int) and hasattr(arg, "dtype"):
+        elif not isinstance(arg, str | device | int) and hasattr(arg, "dtype"):
             dtype = arg.dtype  # another tensor: take its dtype and device
             target = getattr(arg, "device", target)
         else:
