@@ -11,7 +11,6 @@ from telar.engine.array import CudaUnavailableError, cuda_problem
 from telar.engine.devices import CPU, as_device, check_same_device, device, to_arguments
 from telar.errors import TelarError
 
-
 no_cuda = pytest.mark.skipif(cuda_problem() is None, reason="this machine has CUDA")
 
 
