@@ -122,6 +122,17 @@ def copy(a: Any) -> Any:
     return method() if method is not None else array_module(a).asarray(a, copy=True)
 
 
+def scatter_add(target: Any, index: Any, values: Any) -> None:
+    """``target[index] += values`` where an index used twice adds twice (unbuffered):
+    NumPy's ``add.at``, CuPy's ``cupyx.scatter_add``."""
+    if _is_cupy(target):
+        import cupyx  # with CuPy (the `cuda` extra), only ever for a CuPy array
+
+        cupyx.scatter_add(target, index, values)
+    else:
+        array_module(target).add.at(target, index, values)
+
+
 # ----------------------------------------------------------------------------- devices
 def device_of(a: Any) -> tuple[str, int | None]:
     """``("cpu", None)`` for a host array, ``("cuda", index)`` for a CuPy array."""
@@ -202,5 +213,6 @@ def out_of_memory_errors() -> tuple[type[BaseException], ...]:
 
 __all__ = ["xp", "host", "Array", "RandomGenerator", "array_module", "fast_kernels",
            "generic_path", "generic_path_enabled", "is_host_array", "writeable", "copy",
-           "device_of", "to_host", "to_device", "cuda_problem", "cuda_device_count", "require_cuda",
-           "CudaUnavailableError", "out_of_memory_errors", "GENERIC_PATH_VARIABLE"]
+           "scatter_add", "device_of", "to_host", "to_device", "cuda_problem",
+           "cuda_device_count", "require_cuda", "CudaUnavailableError",
+           "out_of_memory_errors", "GENERIC_PATH_VARIABLE"]

@@ -207,7 +207,8 @@ class TensorMethods:
 
     def equal(self, other: Any) -> bool:
         other = _values(other)
-        return self.data.shape == host.shape(other) and bool(xp.all(self.data == other))
+        shape = other.shape if hasattr(other, "shape") else host.shape(other)
+        return self.data.shape == shape and bool(xp.all(self.data == other))
 
     # ----------------------------------------------------------------- reductions
     # ``dim``/``keepdim`` are PyTorch's names; NumPy's ``axis``/``keepdims`` are aliases.

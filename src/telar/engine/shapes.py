@@ -11,7 +11,7 @@ import builtins
 from collections.abc import Sequence
 from typing import Any
 
-from telar.engine.array import Array, array_module, host
+from telar.engine.array import Array, array_module, host, scatter_add
 from telar.engine.devices import device
 from telar.engine.tensor import Tensor, constant, make_result, operand
 
@@ -42,7 +42,7 @@ def getitem(x: Tensor, index: Any) -> Tensor:
 
     def backward(g: Array) -> tuple[Array]:
         gx = xp.zeros_like(xd)
-        xp.add.at(gx, index, g)  # unbuffered: an index used twice receives both gradients
+        scatter_add(gx, index, g)  # unbuffered: an index used twice receives both gradients
         return (gx,)
 
     return make_result(xd[index], (x,), backward)
@@ -59,7 +59,7 @@ def gather(x: Tensor, axis: int, index: Any) -> Tensor:
         full = list(xp.indices(index.shape, sparse=True))
         full[axis] = index
         gx = xp.zeros_like(xd)
-        xp.add.at(gx, tuple(full), g)
+        scatter_add(gx, tuple(full), g)
         return (gx,)
 
     return make_result(xp.take_along_axis(xd, index, axis=axis), (x,), backward)
