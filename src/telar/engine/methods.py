@@ -130,6 +130,7 @@ class TensorMethods:
             if self._backward is None:
                 self.check_inplace()
             return op(self, other)
+        ufunc = getattr(array_module(self.data), ufunc.__name__)  # NumPy's or CuPy's
         ufunc(self.data, other.data if isinstance(other, Tensor) else other, out=self.data,
               casting="same_kind")
         return self
