@@ -236,3 +236,25 @@ def test_the_thread_count_does_not_change_what_a_run_learns(tmp_path, data_dir, 
         runs[threads] = model_arrays(out / "model.npz")
     for name in runs["1"]:
         np.testing.assert_array_equal(runs["1"][name], runs["2"][name])
+
+
+@pytest.mark.skipif(cuda_problem() is not None, reason=f"no CUDA here: {cuda_problem()}")
+def test_a_gpu_run_writes_the_files_a_cpu_run_writes_and_resumes_on_the_cpu(tmp_path, data_dir,
+                                                                            capsys):
+    runs = {}
+    for where in ("cpu", "cuda"):
+        out = tmp_path / where
+        train(["--data", str(data_dir), "--out", str(out), "--preset", "cnn", "--epochs", "1",
+               "--layers", "conv(4,3) bn relu maxpool(2) flatten linear(10)",
+               "--device", where])
+        runs[where] = model_arrays(out / "model.npz")
+    assert runs["cpu"].keys() == runs["cuda"].keys()
+    for name, values in runs["cpu"].items():
+        assert runs["cuda"][name].dtype == values.dtype
+        np.testing.assert_allclose(runs["cuda"][name], values, rtol=1e-3, atol=1e-4)
+    capsys.readouterr()
+    assert main(["evaluate", str(tmp_path / "cuda"), "--device", "cuda", "--json"]) == 0
+    on_gpu = json.loads(capsys.readouterr().out)
+    assert main(["evaluate", str(tmp_path / "cuda"), "--device", "cpu", "--json"]) == 0
+    on_cpu = json.loads(capsys.readouterr().out)
+    assert on_gpu["accuracy"] == pytest.approx(on_cpu["accuracy"], abs=0.01)
