@@ -239,8 +239,8 @@ def test_the_thread_count_does_not_change_what_a_run_learns(tmp_path, data_dir, 
 
 
 @pytest.mark.skipif(cuda_problem() is not None, reason=f"no CUDA here: {cuda_problem()}")
-def test_a_gpu_run_writes_the_files_a_cpu_run_writes_and_resumes_on_the_cpu(tmp_path, data_dir,
-                                                                            capsys):
+def test_a_gpu_run_writes_the_files_a_cpu_run_writes_and_evaluates_on_either_device(
+        tmp_path, data_dir, capsys):
     runs = {}
     for where in ("cpu", "cuda"):
         out = tmp_path / where
