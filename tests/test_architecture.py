@@ -76,7 +76,7 @@ LAYERS: tuple[Group, ...] = (
     Group(5, "train", ("telar/train/",)),
     Group(6, "PyTorch-named surface", (
         "telar/utils/", "telar/datasets.py", "telar/transforms.py", "telar/factories.py",
-        "telar/tensor_functions.py", "telar/serialization.py", "telar/cuda.py",
+        "telar/tensor_functions.py", "telar/serialization.py", "telar/cuda.py", "telar/threads.py",
         "telar/accelerator.py", "telar/backends/", "telar/onnx/")),
     Group(7, "app", ("telar/app/", "telar/sklearn/")),
     Group(8, "entry points", ("telar/__init__.py", "telar/__main__.py", "telar/evaluation.py")),
@@ -86,7 +86,7 @@ ENGINE = "telar/engine/"
 #: The engine files that may import NumPy itself: the array module (``xp``) and the CPU kernels.
 NUMPY_ALLOWED: tuple[str, ...] = ("telar/engine/array.py", "telar/engine/cpu/")
 #: Optional heavy dependencies an engine function may import when it runs (top-level names).
-ENGINE_LAZY_IMPORTS: frozenset[str] = frozenset({"scipy"})
+ENGINE_LAZY_IMPORTS: frozenset[str] = frozenset({"scipy", "cupy", "cupyx"})
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 SRC = REPOSITORY / "src"

@@ -24,6 +24,7 @@ _FROM = {
     "load": "telar.serialization", "save": "telar.serialization",
     **dict.fromkeys(("save_safetensors", "load_safetensors"), "telar.io.safetensors"),
     "load_predictor": "telar.app.inference",  # a trained model file, ready to predict
+    "set_num_threads": "telar.threads", "get_num_threads": "telar.threads",
 }
 #: Sub-packages and modules reached as attributes (``torch.nn.Linear``, ``torch.utils.data``...).
 _MODULES = {name: f"telar.{name}" for name in (

@@ -14,7 +14,7 @@ from typing import Any
 
 from telar.engine import Tensor, tensor
 from telar.engine.array import Array, xp
-from telar.engine.devices import check_device
+from telar.engine.devices import as_device
 from telar.engine.dtypes import bool, float32, int64
 from telar.engine.random import as_rng
 
@@ -26,8 +26,10 @@ def _shape(size: Sequence[Any]) -> tuple[builtins.int, ...]:
 
 
 def _leaf(array: Array, requires_grad: builtins.bool, device: Any) -> Tensor:
-    check_device(device)
-    return Tensor(array, requires_grad=requires_grad)
+    """A leaf made on the host (random draws included: a seed gives the same values on
+    every device), then moved to ``device``."""
+    target = as_device(device)
+    return Tensor(array if target is None else target.put(array), requires_grad=requires_grad)
 
 
 def zeros(*size: Any, dtype: Any = None, device: Any = None,
@@ -108,41 +110,47 @@ def _like(x: Any, dtype: Any) -> tuple[tuple[builtins.int, ...], Any]:
     return data.shape, dtype or data.dtype
 
 
+def _where(x: Any, device: Any) -> Any:
+    """``device``, else the device of the tensor ``x`` (``zeros_like`` of a GPU tensor is on
+    the GPU, as in PyTorch)."""
+    return device if device is not None or not isinstance(x, Tensor) else x.device
+
+
 def zeros_like(x: Any, *, dtype: Any = None, device: Any = None,
                requires_grad: builtins.bool = False) -> Tensor:
     shape, kind = _like(x, dtype)
-    return _leaf(xp.zeros(shape, kind), requires_grad, device)
+    return _leaf(xp.zeros(shape, kind), requires_grad, _where(x, device))
 
 
 def ones_like(x: Any, *, dtype: Any = None, device: Any = None,
               requires_grad: builtins.bool = False) -> Tensor:
     shape, kind = _like(x, dtype)
-    return _leaf(xp.ones(shape, kind), requires_grad, device)
+    return _leaf(xp.ones(shape, kind), requires_grad, _where(x, device))
 
 
 def empty_like(x: Any, *, dtype: Any = None, device: Any = None,
                requires_grad: builtins.bool = False) -> Tensor:
     shape, kind = _like(x, dtype)
-    return _leaf(xp.empty(shape, kind), requires_grad, device)
+    return _leaf(xp.empty(shape, kind), requires_grad, _where(x, device))
 
 
 def full_like(x: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
               requires_grad: builtins.bool = False) -> Tensor:
     shape, kind = _like(x, dtype)
-    return _leaf(xp.full(shape, fill_value, kind), requires_grad, device)
+    return _leaf(xp.full(shape, fill_value, kind), requires_grad, _where(x, device))
 
 
 def rand_like(x: Any, *, generator: Any = None, dtype: Any = None, device: Any = None,
               requires_grad: builtins.bool = False) -> Tensor:
     shape, kind = _like(x, dtype)
-    return rand(shape, generator=generator, dtype=kind, device=device,
+    return rand(shape, generator=generator, dtype=kind, device=_where(x, device),
                 requires_grad=requires_grad)
 
 
 def randn_like(x: Any, *, generator: Any = None, dtype: Any = None, device: Any = None,
                requires_grad: builtins.bool = False) -> Tensor:
     shape, kind = _like(x, dtype)
-    return randn(shape, generator=generator, dtype=kind, device=device,
+    return randn(shape, generator=generator, dtype=kind, device=_where(x, device),
                  requires_grad=requires_grad)
 
 
@@ -155,12 +163,14 @@ def from_numpy(array: Array) -> Tensor:
 
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """``data`` as a tensor, sharing memory with an ndarray of the right dtype."""
-    check_device(device)
+    target = as_device(device)
     if isinstance(data, Tensor):
-        return data if dtype is None else data.to(dtype)
-    if isinstance(data, Array):
-        return Tensor(data if dtype is None else data.astype(dtype, copy=False))
-    return tensor(data, dtype=dtype)
+        out = data if dtype is None else data.to(dtype)
+    elif isinstance(data, Array):
+        out = Tensor(data if dtype is None else data.astype(dtype, copy=False))
+    else:
+        out = tensor(data, dtype=dtype)
+    return out if target is None else out.to(target)
 
 
 def is_tensor(obj: Any) -> builtins.bool:

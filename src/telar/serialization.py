@@ -17,6 +17,7 @@ refuses it with a message saying how to convert it, rather than unpickling.
 
 from __future__ import annotations
 
+import functools
 import os
 import zipfile
 from pathlib import Path
@@ -25,7 +26,8 @@ from typing import Any
 import numpy as np
 
 from telar.engine import Tensor
-from telar.engine.devices import check_device
+from telar.engine.array import to_host
+from telar.engine.devices import as_device, device
 from telar.errors import ModelFileError
 from telar.io.model_file import MODEL_FORMAT
 from telar.io.state import array_named, decode, encode, store
@@ -37,16 +39,20 @@ _LEGACY_TORCH_MAGIC = (0x1950A86A20F9469CFC6C).to_bytes(10, "little")
 
 
 def _encode_tensor(obj: Any, name: str, arrays: dict[str, np.ndarray]) -> Any:
-    """A tensor keeps its kind in the file: ``{"__tensor__": name, "requires_grad": ...}``."""
+    """A tensor keeps its kind in the file: ``{"__tensor__": name, "requires_grad": ...}``;
+    its values are written from the host, so the file is the same whichever device held it."""
     if isinstance(obj, Tensor):
-        return {"__tensor__": store(obj.data, name, arrays), "requires_grad": obj.requires_grad}
+        return {"__tensor__": store(to_host(obj.data), name, arrays),
+                "requires_grad": obj.requires_grad}
     return None
 
 
-def _decode_tensor(tree: dict[str, Any], arrays: dict[str, np.ndarray]) -> Tensor | None:
+def _decode_tensor(tree: dict[str, Any], arrays: dict[str, np.ndarray],
+                   target: device | None = None) -> Tensor | None:
     if "__tensor__" not in tree:
         return None
-    value = Tensor(array_named(tree["__tensor__"], arrays))
+    values = array_named(tree["__tensor__"], arrays)
+    value = Tensor(values if target is None else target.put(values))
     if tree.get("requires_grad"):
         value.requires_grad_(True)
     return value
@@ -77,9 +83,10 @@ def load(f: str | os.PathLike[str], map_location: Any = None, pickle_module: Any
     Raises :class:`telar.errors.ModelFileError` for a missing, corrupt or foreign file (a
     PyTorch pickle included), naming the file and the reason.
     """
+    target = None  # map_location "cuda" puts the tensors on the GPU; a dict or callable: CPU
     if map_location is not None:
         if not callable(map_location) and not isinstance(map_location, dict):
-            check_device(map_location)
+            target = as_device(map_location)
     path = Path(f)
     _refuse_pytorch_file(path)
     try:
@@ -91,7 +98,7 @@ def load(f: str | os.PathLike[str], map_location: Any = None, pickle_module: Any
                                  "telar.load_predictor(path): .predict(images) gives class "
                                  "names, .network is the model") from None
         raise
-    return decode(meta.get("object"), arrays, _decode_tensor)
+    return decode(meta.get("object"), arrays, functools.partial(_decode_tensor, target=target))
 
 
 def _refuse_pytorch_file(path: Path) -> None:

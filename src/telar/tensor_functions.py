@@ -13,7 +13,7 @@ from typing import Any
 
 from telar.engine import Tensor
 from telar.engine import functional as F
-from telar.engine.array import xp
+from telar.engine.array import array_module
 
 
 def _t(x: Any) -> Tensor:
@@ -145,6 +145,8 @@ def equal(a: Tensor, b: Any) -> builtins.bool:
 
 def allclose(a: Any, b: Any, rtol: builtins.float = 1e-5,
              atol: builtins.float = 1e-8) -> builtins.bool:
+    a, b = (v.data if isinstance(v, Tensor) else v for v in (a, b))
+    xp = array_module(a, b)  # both on the GPU, or both on the host
     return builtins.bool(xp.allclose(xp.asarray(a), xp.asarray(b), rtol=rtol, atol=atol))
 
 

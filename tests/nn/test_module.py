@@ -9,7 +9,9 @@ import pytest
 import telar
 from telar import nn
 from telar.engine import functional as F
+from telar.engine.array import cuda_problem
 from telar.errors import ModelFileError
+from telar.nn import build_sequential
 
 
 class TwoLayers(nn.Module):
@@ -132,3 +134,42 @@ def test_load_state_dict_without_strict_returns_unexpected_keys_as_pytorch_does(
     np.testing.assert_array_equal(model.state_dict()["1.weight"], 0.5)
     with pytest.raises(ModelFileError, match="unexpected keys"):
         model.load_state_dict(state)
+
+
+needs_cuda = pytest.mark.skipif(cuda_problem() is not None, reason=f"no CUDA: {cuda_problem()}")
+
+
+@needs_cuda
+def test_a_module_moved_to_the_gpu_trains_as_on_the_cpu_and_saves_host_arrays():
+    from telar import optim
+
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((16, 6)).astype(np.float32), rng.integers(0, 3, 16)
+    results = []
+    for where in ("cpu", "cuda"):
+        net = build_sequential("linear(8,bias=false) bn relu linear(3)", (6,), seed=1).to(where)
+        opt = optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+        for _ in range(3):
+            loss = F.cross_entropy(net(telar.tensor(x, device=where)),
+                                   telar.tensor(y, device=where))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        assert all(str(p.device).startswith(where) for p in net.parameters())
+        state = net.state_dict()
+        assert all(type(v) is np.ndarray for v in state.values())
+        results.append(state)
+    for name in results[0]:
+        np.testing.assert_allclose(results[1][name], results[0][name], rtol=1e-5, atol=1e-6)
+
+
+@needs_cuda
+def test_a_cpu_state_dict_loads_into_a_gpu_module_in_place():
+    cpu = build_sequential("linear(4) relu linear(2)", (3,), seed=2)
+    gpu = build_sequential("linear(4) relu linear(2)", (3,), seed=9).cuda()
+    weight = gpu[0].weight
+    gpu.load_state_dict(cpu.state_dict())
+    assert gpu[0].weight is weight and weight.is_cuda
+    x = np.ones((2, 3), np.float32)
+    np.testing.assert_allclose(gpu(telar.tensor(x).cuda()).cpu().numpy(),
+                               cpu(telar.tensor(x)).numpy(), rtol=1e-6)

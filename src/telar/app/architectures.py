@@ -37,6 +37,7 @@ from telar.constraints import (
     at,
 )
 from telar.engine import Tensor, no_grad
+from telar.engine.array import to_host
 from telar.errors import ConfigError
 from telar.handwritten import HandwrittenNetwork
 from telar.nn import DenseNet, LayerNet, Module, normalise_spec
@@ -103,8 +104,11 @@ def _module_logits(model: Module) -> Logits:
     model.eval()
 
     def logits(x: np.ndarray) -> np.ndarray:
+        # the rows go where the model lives, the scores come back to the host
+        first = next(model.parameters(), None)
         with no_grad():
-            return model(Tensor(x)).data
+            inputs = Tensor(x if first is None else first.device.put(x))
+            return to_host(model(inputs).data)
 
     return logits
 

@@ -23,8 +23,10 @@ import numpy as np
 from telar.app.architectures import rebuild
 from telar.app.run_folder import RunFolder
 from telar.engine.activations import softmax_array
-from telar.errors import ModelFileError, TelarError
+from telar.engine.devices import device
+from telar.errors import ConfigError, ModelFileError, TelarError
 from telar.io.model_file import ModelFile, load_model
+from telar.nn import Module
 
 #: Rows per forward pass when scoring many images: bounds the activations' memory.
 CHUNK = 8192
@@ -93,13 +95,14 @@ class Predictor:
         return x
 
 
-def load_predictor(path: str | Path) -> Predictor:
+def load_predictor(path: str | Path, on: device | None = None) -> Predictor:
     """Load ``path`` (a model file, or a run folder holding ``model.npz``) for inference;
     :class:`ModelFileError` if the file or its contents are bad.
 
     The file's container (class names, preprocessing) is checked as it is read
     (:func:`telar.io.model_file.load_model`), its architecture by the registry before anything
-    is built (:func:`telar.app.architectures.rebuild`)."""
+    is built (:func:`telar.app.architectures.rebuild`). ``on``: the device the network runs
+    on (default the CPU); scores always come back as host arrays."""
     path = Path(path)
     if path.is_dir():
         path = RunFolder(path).model_path
@@ -113,6 +116,11 @@ def load_predictor(path: str | Path) -> Predictor:
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelFileError(f"{path}: architecture does not fit its weights "
                              f"({type(exc).__name__}: {exc})") from None
+    if on is not None and on.type != "cpu":
+        if not isinstance(network, Module):
+            raise ConfigError(f"--device {on}: {path} holds the hand-written network, which runs "
+                              "on the CPU only (use --device cpu)")
+        network.to(on)
     predictor = Predictor(model_file, network, logits)
     _check_input_fits(predictor)
     return predictor

@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from telar.engine import Tensor, enable_grad
+from telar.engine.array import to_host
 from telar.errors import TelarError
 from telar.io.atomic import atomic_write_bytes
 from telar.nn import Module
@@ -105,15 +106,18 @@ def module_input_gradient(
         for p in params:
             p.requires_grad = False  # only the input's gradient is wanted
         with enable_grad():
-            inputs = Tensor(np.array(x, dtype=dtype), requires_grad=True)
+            values = np.array(x, dtype=dtype)
+            if params:  # the input goes where the model lives (a GPU model: to the GPU)
+                values = params[0].device.put(values)
+            inputs = Tensor(values, requires_grad=True)
             out = model(inputs)
-            logits = out.data.copy()
+            logits = np.array(to_host(out.data), copy=True)
             out.backward(_onehot(_classes(logits, classes), logits.shape[1], logits.dtype))
     finally:
         for p, need in zip(params, needs, strict=True):
             p.requires_grad = need
         model.train(was_training)
-    return inputs.grad, logits
+    return to_host(inputs.grad), logits
 
 
 def input_gradient(

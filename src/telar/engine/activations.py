@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from telar.engine.array import Array, xp
+from telar.engine.array import Array, array_module
 from telar.engine.shapes import cast
 from telar.engine.tensor import Tensor, make_result
 
@@ -26,9 +26,10 @@ def softmax_parts(z: Array, axis: int = -1) -> tuple[Array, Array, Array]:
 
     with ``logsumexp(z) = max(z) + log(sum(exp(z - max(z))))``: every exponent is ``<= 0``.
     """
-    shifted = z - z.max(axis=axis, keepdims=True)
+    xp = array_module(z)
+    shifted = z - xp.max(z, axis=axis, keepdims=True)
     e = xp.exp(shifted)
-    return shifted, e, e.sum(axis=axis, keepdims=True)
+    return shifted, e, xp.sum(e, axis=axis, keepdims=True)
 
 
 def softmax_array(z: Array, axis: int = -1) -> Array:
@@ -40,18 +41,21 @@ def softmax_array(z: Array, axis: int = -1) -> Array:
 def log_softmax_array(z: Array, axis: int = -1) -> Array:
     """``z - logsumexp(z)`` along ``axis``, on a plain array."""
     shifted, _, total = softmax_parts(z, axis)
-    return shifted - xp.log(total)
+    return shifted - array_module(total).log(total)
 
 
 def relu(x: Tensor, inplace: bool = False) -> Tensor:
     """``max(x, 0)``; ``dx = g * [x > 0]`` (the report's derivative: 1 if positive, else 0)."""
-    out = xp.maximum(x.data, 0)
+    xd = x.data
+    xp = array_module(xd)
+    out = xp.maximum(xd, 0)
     return make_result(out, (x,), lambda g: (g * (out > 0),))
 
 
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
     """``x if x > 0 else a*x``; ``dx = g * (1 if x > 0 else a)``."""
     xd = x.data
+    xp = array_module(xd)
     positive = xd > 0
     out = xp.where(positive, xd, xd * negative_slope)
     return make_result(out, (x,), lambda g: (xp.where(positive, g, g * negative_slope),))
@@ -60,6 +64,7 @@ def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
 def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
     """``x if x > 0 else alpha*(e^x - 1)``; ``dx = g * (1 if x > 0 else out + alpha)``."""
     xd = x.data
+    xp = array_module(xd)
     positive = xd > 0
     out = xp.where(positive, xd, alpha * xp.expm1(xp.minimum(xd, 0)))
     return make_result(out, (x,), lambda g: (xp.where(positive, g, g * (out + alpha)),))
@@ -67,13 +72,13 @@ def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
 
 def sigmoid(x: Tensor) -> Tensor:
     """``1 / (1 + e^-x)``, computed as ``(1 + tanh(x/2)) / 2`` (no overflow); ``dx = g*s*(1-s)``."""
-    out = 0.5 * (1 + xp.tanh(0.5 * x.data))
+    out = 0.5 * (1 + array_module(x.data).tanh(0.5 * x.data))
     return make_result(out, (x,), lambda g: (g * out * (1 - out),))
 
 
 def tanh(x: Tensor) -> Tensor:
     """``tanh(x)``; ``dx = g * (1 - tanh(x)^2)``."""
-    out = xp.tanh(x.data)
+    out = array_module(x.data).tanh(x.data)
     return make_result(out, (x,), lambda g: (g * (1 - out * out),))
 
 
@@ -91,8 +96,12 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
     ``x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))``.
     """
     xd = x.data
+    xp = array_module(xd)
     if approximate == "none":
-        from scipy.special import erf  # NumPy has no erf; SciPy comes with scikit-learn
+        if xp.__name__ == "cupy":
+            from cupyx.scipy.special import erf  # CuPy's own, on the GPU
+        else:
+            from scipy.special import erf  # NumPy has no erf; SciPy comes with scikit-learn
 
         cdf = 0.5 * (1 + erf(xd * (1 / math.sqrt(2))))
         out = xd * cdf
@@ -143,6 +152,7 @@ def log_softmax(x: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: 
     out = log_softmax_array(x.data, axis)
 
     def backward(g: Array) -> tuple[Array]:
-        return (g - xp.exp(out) * g.sum(axis=axis, keepdims=True),)
+        xp = array_module(g)
+        return (g - xp.exp(out) * xp.sum(g, axis=axis, keepdims=True),)
 
     return make_result(out, (x,), backward)

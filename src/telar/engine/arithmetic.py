@@ -17,13 +17,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from telar.engine.array import Array, xp
+from telar.engine.array import Array, array_module, fast_kernels
 from telar.engine.cpu.workers import split_matmul
+from telar.engine.devices import check_same_device
 from telar.engine.tensor import Tensor, make_result, operand
 
 
 def _operands(a: Any, b: Any) -> tuple[Tensor, Tensor]:
     if isinstance(a, Tensor):
+        if isinstance(b, Tensor):
+            check_same_device(a.data, b.data)
+            return a, b
         return a, operand(b, a)
     return operand(a, b if isinstance(b, Tensor) else None), b if isinstance(b, Tensor) \
         else operand(b)
@@ -36,7 +40,8 @@ def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
     lead = grad.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
-    return grad.sum(axis=axes, keepdims=True).reshape(shape) if axes else grad.reshape(shape)
+    xp = array_module(grad)  # module functions, not methods: array-API arrays have no .sum
+    return xp.reshape(xp.sum(grad, axis=axes, keepdims=True) if axes else grad, shape)
 
 
 def add(a: Any, b: Any) -> Tensor:
@@ -101,7 +106,8 @@ def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 - the operator's name
 
     def backward(g: Array) -> tuple[Array | None, Array | None]:
         ga = unbroadcast(g * bd * ad ** (bd - 1), ad.shape) if a.requires_grad else None
-        gb = unbroadcast(g * out * xp.log(ad), bd.shape) if b.requires_grad else None
+        log_a = array_module(ad).log(ad)
+        gb = unbroadcast(g * out * log_a, bd.shape) if b.requires_grad else None
         return ga, gb
 
     return make_result(out, (a, b), backward)
@@ -112,6 +118,7 @@ def matmul(a: Any, b: Any) -> Tensor:
     a, b = _operands(a, b)
     ad, bd = a.data, b.data
     _same_float_dtype(ad, bd, "matmul")
+    xp = array_module(ad)
 
     def backward(g: Array) -> tuple[Array | None, Array | None]:
         # 1-D operands are matrices with a unit dimension, as in NumPy's definition.
@@ -150,18 +157,20 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     ``x`` needs no gradient (the network's input), which saves the largest matmul.
     """
     xd, wd = x.data, weight.data
+    check_same_device(xd, wd, *(() if bias is None else (bias.data,)))
     _same_float_dtype(xd, wd, "linear")
     lead = xd.shape[:-1]
     x2 = xd if xd.ndim == 2 else xd.reshape(-1, xd.shape[-1])
     # a big product on a single-threaded BLAS is split over two cores (chunk_workers)
-    out = split_matmul(x2, wd.T)
+    out = split_matmul(x2, wd.T) if fast_kernels(x2) else x2 @ wd.T
     if bias is not None:
         out += bias.data  # `out` is fresh: adding in place saves a temporary
 
     def backward(g: Array) -> tuple[Array | None, ...]:
         g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
-        gx = split_matmul(g2, wd).reshape(xd.shape) if x.requires_grad else None
-        gw = split_matmul(g2.T, x2) if weight.requires_grad else None
+        product = split_matmul if fast_kernels(g2) else _matmul
+        gx = product(g2, wd).reshape(xd.shape) if x.requires_grad else None
+        gw = product(g2.T, x2) if weight.requires_grad else None
         if bias is None:
             return gx, gw
         return gx, gw, (g2.sum(axis=0) if bias.requires_grad else None)
@@ -172,34 +181,39 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return make_result(out, parents, backward)
 
 
+def _matmul(a: Array, b: Array) -> Array:
+    return a @ b
+
+
 def exp(x: Tensor) -> Tensor:
     """``e^x``; ``dx = g * e^x``."""
-    out = xp.exp(x.data)
+    out = array_module(x.data).exp(x.data)
     return make_result(out, (x,), lambda g: (g * out,))
 
 
 def log(x: Tensor) -> Tensor:
     """``ln x``; ``dx = g / x``."""
     xd = x.data
-    return make_result(xp.log(xd), (x,), lambda g: (g / xd,))
+    return make_result(array_module(xd).log(xd), (x,), lambda g: (g / xd,))
 
 
 def sqrt(x: Tensor) -> Tensor:
     """``sqrt(x)``; ``dx = g / (2 sqrt(x))``."""
-    out = xp.sqrt(x.data)
+    out = array_module(x.data).sqrt(x.data)
     return make_result(out, (x,), lambda g: (g / (2 * out),))
 
 
 def abs(x: Tensor) -> Tensor:  # noqa: A001
     """``|x|``; ``dx = g * sign(x)`` (0 at 0)."""
     xd = x.data
+    xp = array_module(xd)
     return make_result(xp.abs(xd), (x,), lambda g: (g * xp.sign(xd),))
 
 
 def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
     """``x`` limited to ``[min, max]``; ``dx = g`` where ``x`` was inside, else 0."""
     xd = x.data
-    out = xp.clip(xd, min, max)
+    out = array_module(xd).clip(xd, min, max)
     return make_result(out, (x,), lambda g: (g * (out == xd),))
 
 
@@ -212,7 +226,7 @@ def maximum(a: Any, b: Any) -> Tensor:
         return (unbroadcast(g * pick, a.data.shape) if a.requires_grad else None,
                 unbroadcast(g * ~pick, b.data.shape) if b.requires_grad else None)
 
-    return make_result(xp.where(pick, a.data, b.data), (a, b), backward)
+    return make_result(array_module(pick).where(pick, a.data, b.data), (a, b), backward)
 
 
 def minimum(a: Any, b: Any) -> Tensor:

@@ -14,7 +14,10 @@ buffers), which the tests hold to the reference.
 
 from __future__ import annotations
 
+from telar.engine.array import fast_kernels
 from telar.engine.cpu import conv as tuned
+from telar.engine.devices import check_same_device
+from telar.engine.reference import conv as reference
 from telar.engine.shapes import check_nchw
 from telar.engine.tensor import Tensor
 from telar.engine.windows import Pair, output_size, pair
@@ -46,7 +49,11 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Pair =
     if ho < 1 or wo < 1:
         raise ValueError(f"conv2d: kernel {kh}x{kw} (dilation {dh}x{dw}) does not fit the "
                          f"padded input {h + 2 * ph}x{w + 2 * pw}")
-    return tuned.conv2d(x, weight, bias, (sh, sw), (ph, pw), (dh, dw))
+    check_same_device(xd, wd, *(() if bias is None else (bias.data,)))
+    # the tuned kernel works on NumPy's memory (threads, scratch); other arrays take the plain
+    # one (the generic path: CuPy arrays, or NumPy inside telar.engine.array.generic_path)
+    kernel = tuned.conv2d if fast_kernels(xd, wd) else reference.conv2d
+    return kernel(x, weight, bias, (sh, sw), (ph, pw), (dh, dw))
 
 
 __all__ = ["conv2d"]

@@ -69,6 +69,7 @@ from telar.engine.shapes import (
     reshape,
     squeeze,
     stack,
+    to_device,
     transpose,
     unsqueeze,
 )
@@ -79,7 +80,7 @@ __all__ = [
     "neg", "pow", "sqrt", "sub", "unbroadcast",
     "max", "mean", "min", "sum",
     "cast", "concatenate", "flatten", "gather", "getitem", "reshape", "squeeze", "stack",
-    "transpose", "unsqueeze",
+    "to_device", "transpose", "unsqueeze",
     "elu", "gelu", "leaky_relu", "log_softmax", "relu", "sigmoid", "softmax", "tanh",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy",
     "fused_cross_entropy", "l1_loss", "mse_loss", "nll_loss",

@@ -16,7 +16,8 @@ from typing import Any
 
 from telar.engine.activations import log_softmax, log_softmax_array, relu, softmax_parts
 from telar.engine.arithmetic import abs, clamp, exp, log, neg
-from telar.engine.array import Array, xp
+from telar.engine.array import Array, array_module
+from telar.engine.devices import check_same_device
 from telar.engine.reductions import mean, sum
 from telar.engine.shapes import gather, reshape, squeeze, transpose
 from telar.engine.tensor import Tensor, constant, make_result, operand
@@ -63,8 +64,9 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
     ``size_average``/``reduce`` are PyTorch's deprecated spelling of ``reduction``.
     """
     reduction = legacy_reduction(size_average, reduce, reduction)
-    y = target.data if isinstance(target, Tensor) else xp.asarray(target)
     z = input.data
+    y = target.data if isinstance(target, Tensor) else array_module(z).asarray(target)
+    check_same_device(z, y)
     if weight is None and z.ndim == 2 and y.ndim == 1 and y.dtype.kind in "iu" \
             and not (len(y) and (y == ignore_index).any()):
         return fused_cross_entropy(input, y, label_smoothing, reduction)
@@ -88,6 +90,7 @@ def fused_cross_entropy(logits: Tensor, target: Any, label_smoothing: float = 0.
     if z.ndim != 2:
         raise ValueError(f"cross_entropy expects logits of shape (N, C), got {z.shape}")
     n, c = z.shape
+    xp = array_module(z)
     y = xp.asarray(target.data if isinstance(target, Tensor) else target)
     if y.shape != (n,) or y.dtype.kind not in "iu":
         raise ValueError(f"cross_entropy expects integer targets of shape ({n},), "
@@ -124,6 +127,7 @@ def fused_cross_entropy(logits: Tensor, target: Any, label_smoothing: float = 0.
 def cross_entropy_array(logits: Array, y: Array) -> Array:
     """Per-sample ``loss_i = logsumexp(z_i) - z_i[y_i]`` on plain arrays, in float64 (how
     evaluation scores a model: no graph, no rounding of float32 sums)."""
+    xp = array_module(logits)
     log_p = log_softmax_array(xp.asarray(logits, dtype=xp.float64), axis=1)
     return -log_p[xp.arange(len(y)), y]
 
@@ -135,6 +139,7 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, size_average: bool 
     indices ``target`` ``(N[, d...])``: ``l_i = -w_{y_i} input[i, y_i]`` (0 where
     ``y_i == ignore_index``)."""
     reduction = legacy_reduction(size_average, reduce, reduction)
+    xp = array_module(input.data)
     y = xp.asarray(target.data if isinstance(target, Tensor) else target)
     if y.dtype.kind not in "iu":
         raise RuntimeError(f"nll_loss expects integer class indices, got {y.dtype} "
@@ -175,6 +180,7 @@ def general_cross_entropy(input: Tensor, y: Array, weight: Any, ignore_index: in
     logp = log_softmax(input, 1)
     c = input.data.shape[1]
     dtype = input.data.dtype
+    xp = array_module(input.data)
     w = None if weight is None else xp.asarray(operand(weight).data, dtype=dtype)
     if y.dtype.kind == "f":  # class probabilities, the shape of input
         if y.shape != input.data.shape:

@@ -21,8 +21,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from telar.engine import functional as F
-from telar.engine.array import Array, host, xp
-from telar.engine.devices import to_arguments
+from telar.engine.array import Array, array_module, host, xp
+from telar.engine.devices import CPU, as_device, to_arguments
 from telar.engine.dtypes import TYPE_NAMES
 from telar.engine.grad_mode import is_grad_enabled
 from telar.engine.tensor import Tensor, constant
@@ -84,10 +84,19 @@ class TensorMethods:
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """``to(device)``, ``to(dtype)``, ``to(device, dtype)`` or ``to(other_tensor)``.
 
-        Only the CPU exists; another device raises. A dtype change is differentiable.
+        ``"cuda"`` needs CuPy and a GPU. Moves and dtype changes are differentiable.
         """
-        dtype = to_arguments(args, kwargs)
-        return self if dtype is None else F.cast(self, dtype)
+        target, dtype = to_arguments(args, kwargs)
+        moved = self if target is None else F.to_device(self, target)
+        return moved if dtype is None else F.cast(moved, dtype)
+
+    def cpu(self) -> Tensor:
+        """The tensor on the host (itself when it is there)."""
+        return F.to_device(self, CPU)
+
+    def cuda(self, device: Any = None, non_blocking: bool = False) -> Tensor:
+        """The tensor on GPU ``device`` (default 0); needs CuPy and a GPU."""
+        return F.to_device(self, as_device("cuda" if device is None else device))
 
     def type(self, dtype: Any = None) -> Any:
         """Without ``dtype``: the type name (``"telar.FloatTensor"``); with it: a cast copy."""
@@ -121,6 +130,7 @@ class TensorMethods:
             if self._backward is None:
                 self.check_inplace()
             return op(self, other)
+        ufunc = getattr(array_module(self.data), ufunc.__name__)  # NumPy's or CuPy's
         ufunc(self.data, other.data if isinstance(other, Tensor) else other, out=self.data,
               casting="same_kind")
         return self
@@ -148,22 +158,22 @@ class TensorMethods:
 
     # Comparisons: element-wise, bool tensors with no gradient (never an identity check).
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return constant(xp.asarray(self.data == _values(other)))
+        return constant(_asarray(self.data == _values(other)))
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return constant(xp.asarray(self.data != _values(other)))
+        return constant(_asarray(self.data != _values(other)))
 
     def __lt__(self, other: Any) -> Tensor:
-        return constant(xp.asarray(self.data < _values(other)))
+        return constant(_asarray(self.data < _values(other)))
 
     def __le__(self, other: Any) -> Tensor:
-        return constant(xp.asarray(self.data <= _values(other)))
+        return constant(_asarray(self.data <= _values(other)))
 
     def __gt__(self, other: Any) -> Tensor:
-        return constant(xp.asarray(self.data > _values(other)))
+        return constant(_asarray(self.data > _values(other)))
 
     def __ge__(self, other: Any) -> Tensor:
-        return constant(xp.asarray(self.data >= _values(other)))
+        return constant(_asarray(self.data >= _values(other)))
 
     def __invert__(self) -> Tensor:
         return constant(~self.data)
@@ -198,7 +208,8 @@ class TensorMethods:
 
     def equal(self, other: Any) -> bool:
         other = _values(other)
-        return self.data.shape == host.shape(other) and bool(xp.all(self.data == other))
+        shape = other.shape if hasattr(other, "shape") else host.shape(other)
+        return self.data.shape == shape and bool(xp.all(self.data == other))
 
     # ----------------------------------------------------------------- reductions
     # ``dim``/``keepdim`` are PyTorch's names; NumPy's ``axis``/``keepdims`` are aliases.
@@ -337,7 +348,14 @@ def _keep(keepdim: bool, keepdims: bool | None) -> bool:
     return bool(keepdim if keepdims is None else keepdims)
 
 
+def _asarray(a: Any) -> Array:
+    """``a`` as an array of its own module (a NumPy comparison of 0-d arrays gives a scalar)."""
+    return array_module(a).asarray(a)
+
+
 def _arg(data: Array, dim: int | None, keepdim: bool, fn: Callable[..., Any]) -> Tensor:
+    xp = array_module(data)
+    fn = getattr(xp, fn.__name__)  # numpy.argmax -> the array's own module's argmax
     if dim is None:
         out = xp.asarray(fn(data), dtype=xp.int64)
         return constant(out.reshape((1,) * data.ndim) if keepdim else out)
@@ -350,7 +368,9 @@ def _extreme(x: Tensor, dim: Any, keepdim: bool, reduce: Callable[..., Tensor],
         return reduce(x, None, False)
     if not isinstance(dim, int | host.integer):
         raise TypeError(f"max/min take one dim as an int, got {dim!r}")
-    index = xp.asarray(arg(x.data, axis=dim, keepdims=True), dtype=xp.int64)
+    xp = array_module(x.data)
+    index = xp.asarray(getattr(xp, arg.__name__)(x.data, axis=dim, keepdims=True),
+                       dtype=xp.int64)
     values = F.gather(x, dim, index)
     if not keepdim:
         values = F.squeeze(values, dim)

@@ -7,7 +7,7 @@ plainly, which the tests hold these to.
 
 from __future__ import annotations
 
-from telar.engine.array import Array, xp
+from telar.engine.array import Array, array_module
 from telar.engine.shapes import check_nchw
 from telar.engine.tensor import Tensor, make_result
 
@@ -42,6 +42,7 @@ def batch_norm(x: Tensor, weight: Tensor | None, bias: Tensor | None,
         raise ValueError(f"batch_norm expects (N, C) or (N, C, H, W) inputs, got shape "
                          f"{xd.shape}")
     n = xd.shape[0]
+    xp = array_module(xd)
     use_batch = training or running_mean is None
     if use_batch:
         if n < 2:
@@ -107,6 +108,7 @@ def batch_norm2d(x: Tensor, weight: Tensor | None, bias: Tensor | None,
     n, c, h, w = xd.shape
     rows = xd.transpose(0, 2, 3, 1).reshape(n * h * w, c)  # a copy only for NCHW memory
     m = rows.shape[0]
+    xp = array_module(xd)
     use_batch = training or running_mean is None
     if use_batch:
         if m < 2:

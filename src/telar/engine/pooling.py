@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from telar.engine.activations import relu
-from telar.engine.array import Array, xp
+from telar.engine.array import Array, array_module, fast_kernels
 from telar.engine.cpu.pooling import max_pool_tiled
 from telar.engine.reference import pooling as reference
 from telar.engine.shapes import check_nchw
@@ -61,7 +61,7 @@ def max_pool2d(x: Tensor, kernel_size: Pair, stride: Pair | None = None,
     xd = x.data
     kh, kw, sh, sw, ph, pw, ho, wo = _pool_geometry(xd, kernel_size, stride, padding,
                                                     "max_pool2d")
-    if _tiled(kh, kw, sh, sw, ph, pw):
+    if _tiled(kh, kw, sh, sw, ph, pw) and fast_kernels(xd):
         return max_pool_tiled(x, kh, kw, ho, wo)
     return reference.max_pool2d(x, (kh, kw), (sh, sw), (ph, pw))
 
@@ -79,7 +79,7 @@ def max_pool2d_relu(x: Tensor, kernel_size: Pair, stride: Pair | None = None,
     xd = x.data
     kh, kw, sh, sw, ph, pw, ho, wo = _pool_geometry(xd, kernel_size, stride, padding,
                                                     "max_pool2d")
-    if _tiled(kh, kw, sh, sw, ph, pw):
+    if _tiled(kh, kw, sh, sw, ph, pw) and fast_kernels(xd):
         return max_pool_tiled(x, kh, kw, ho, wo, relu=True)
     return relu(max_pool2d(x, kernel_size, stride, padding))
 
@@ -97,6 +97,7 @@ def avg_pool2d(x: Tensor, kernel_size: Pair, stride: Pair | None = None, padding
     kh, kw, sh, sw, ph, pw, ho, wo = _pool_geometry(xd, kernel_size, stride, padding,
                                                     "avg_pool2d")
     n, c, h, w = xd.shape
+    xp = array_module(xd)
     fast = (sh, sw) == (kh, kw) and ph == pw == 0
     if count_include_pad or (ph == pw == 0):
         divisor: Array | float = float(kh * kw)
@@ -134,7 +135,7 @@ def avg_pool2d(x: Tensor, kernel_size: Pair, stride: Pair | None = None, padding
     return make_result(out, (x,), backward)
 
 
-def _adaptive_matrix(size: int, out: int, dtype: Any) -> Array:
+def _adaptive_matrix(size: int, out: int, dtype: Any, xp: Any) -> Array:
     """``A[i, k] = 1 / len(bin i)`` for ``k`` in bin ``i = [floor(i size/out), ceil((i+1)
     size/out))`` (PyTorch's bins), else 0: adaptive pooling along one axis is ``A @ x``."""
     a = xp.zeros((out, size), dtype=dtype)
@@ -162,10 +163,11 @@ def adaptive_avg_pool2d(x: Tensor, output_size: Pair) -> Tensor:
         out = xd.mean(axis=(2, 3), keepdims=True)
 
         def backward(g: Array) -> tuple[Array]:
-            return (xp.broadcast_to(g / (h * w), xd.shape),)
+            return (array_module(g).broadcast_to(g / (h * w), xd.shape),)
 
         return make_result(out, (x,), backward)
-    a_h, a_w = _adaptive_matrix(h, oh, xd.dtype), _adaptive_matrix(w, ow, xd.dtype)
+    xp = array_module(xd)
+    a_h, a_w = _adaptive_matrix(h, oh, xd.dtype, xp), _adaptive_matrix(w, ow, xd.dtype, xp)
     out = a_h @ xd @ a_w.T
 
     def backward_general(g: Array) -> tuple[Array]:

@@ -7,7 +7,7 @@ The gradient of a reduction is ``g`` broadcast back over the reduced axes (scale
 from __future__ import annotations
 
 from telar.engine.arithmetic import neg
-from telar.engine.array import Array, xp
+from telar.engine.array import Array, array_module
 from telar.engine.tensor import Tensor, make_result
 
 Axis = int | tuple[int, ...] | None
@@ -24,21 +24,23 @@ def _keepdims_shape(shape: tuple[int, ...], axis: Axis) -> tuple[int, ...]:
 def sum(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
     """``sum(x, axis)``; ``dx = g`` broadcast back over the summed axes."""
     shape = x.data.shape
+    xp = array_module(x.data)  # module functions: array-API arrays have no .sum method
 
     def backward(g: Array) -> tuple[Array]:
-        return (xp.broadcast_to(g.reshape(_keepdims_shape(shape, axis)), shape),)
+        return (xp.broadcast_to(xp.reshape(g, _keepdims_shape(shape, axis)), shape),)
 
-    return make_result(xp.asarray(x.data.sum(axis=axis, keepdims=keepdims)), (x,), backward)
+    return make_result(xp.asarray(xp.sum(x.data, axis=axis, keepdims=keepdims)), (x,), backward)
 
 
 def mean(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """``mean(x, axis)``; ``dx = g / n`` broadcast back, ``n`` the number of averaged values."""
     shape = x.data.shape
-    out = xp.asarray(x.data.mean(axis=axis, keepdims=keepdims))
+    xp = array_module(x.data)
+    out = xp.asarray(xp.mean(x.data, axis=axis, keepdims=keepdims))
     n = x.data.size // out.size if out.size else 1
 
     def backward(g: Array) -> tuple[Array]:
-        return (xp.broadcast_to(g.reshape(_keepdims_shape(shape, axis)) / n, shape),)
+        return (xp.broadcast_to(xp.reshape(g, _keepdims_shape(shape, axis)) / n, shape),)
 
     return make_result(out, (x,), backward)
 
@@ -53,7 +55,7 @@ def max(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa
         share = hits / hits.sum(axis=axis, keepdims=True)
         return (share * g.reshape(top.shape),)
 
-    out = top if keepdims else xp.asarray(xd.max(axis=axis))
+    out = top if keepdims else array_module(xd).asarray(xd.max(axis=axis))
     return make_result(out, (x,), backward)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telar.engine.array import RandomGenerator, xp
+from telar.engine.array import RandomGenerator, array_module, xp
 from telar.engine.random import default_rng
 from telar.engine.shapes import check_nchw
 from telar.engine.tensor import Tensor, make_result
@@ -39,6 +39,8 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: Any = Fal
         # The mask `keep / (1 - p)` overwrites the draws (same dtype): one allocation fewer.
         mask = xp.multiply(keep, dtype.type(1.0 / (1.0 - p)),
                            out=draws if draws.dtype == dtype else None)
+    # drawn on the host (a seed gives the same masks on every device), then moved to x's
+    mask = array_module(xd).asarray(mask)
     return make_result(xd * mask, (x,), lambda g: (g * mask,))
 
 
@@ -57,5 +59,5 @@ def dropout2d(x: Tensor, p: float, training: bool, rng: RandomGenerator) -> Tens
         return x
     keep = rng.random(xd.shape[:2]) >= p
     scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
-    mask = (keep * scale).astype(xd.dtype)[:, :, None, None]
+    mask = array_module(xd).asarray((keep * scale).astype(xd.dtype)[:, :, None, None])
     return make_result(xd * mask, (x,), lambda g: (g * mask,))

@@ -11,7 +11,8 @@ import builtins
 from collections.abc import Sequence
 from typing import Any
 
-from telar.engine.array import Array, host, xp
+from telar.engine.array import Array, array_module, host, scatter_add
+from telar.engine.devices import device
 from telar.engine.tensor import Tensor, constant, make_result, operand
 
 
@@ -24,6 +25,7 @@ def reshape(x: Tensor, shape: Sequence[int]) -> Tensor:
 def transpose(x: Tensor, axes: Sequence[int] | None = None) -> Tensor:
     """Permute the axes (reverse them if ``axes`` is None); ``dx`` uses the inverse order."""
     inverse = None if axes is None else tuple(host.argsort(axes))
+    xp = array_module(x.data)
     return make_result(xp.transpose(x.data, axes), (x,), lambda g: (xp.transpose(g, inverse),))
 
 
@@ -34,10 +36,13 @@ def getitem(x: Tensor, index: Any) -> Tensor:
     elif isinstance(index, tuple):
         index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
     xd = x.data
+    xp = array_module(xd)
+    if xp is not host:  # index arrays go where the values are
+        index = _on_device(index, xp)
 
     def backward(g: Array) -> tuple[Array]:
         gx = xp.zeros_like(xd)
-        xp.add.at(gx, index, g)  # unbuffered: an index used twice receives both gradients
+        scatter_add(gx, index, g)  # unbuffered: an index used twice receives both gradients
         return (gx,)
 
     return make_result(xd[index], (x,), backward)
@@ -45,15 +50,16 @@ def getitem(x: Tensor, index: Any) -> Tensor:
 
 def gather(x: Tensor, axis: int, index: Any) -> Tensor:
     """``torch.gather``: ``out[..., j, ...] = x[..., index[..., j, ...], ...]`` along ``axis``."""
-    index = xp.asarray(index.data if isinstance(index, Tensor) else index)
     xd = x.data
+    xp = array_module(xd)
+    index = xp.asarray(index.data if isinstance(index, Tensor) else index)
     axis = axis % xd.ndim
 
     def backward(g: Array) -> tuple[Array]:
         full = list(xp.indices(index.shape, sparse=True))
         full[axis] = index
         gx = xp.zeros_like(xd)
-        xp.add.at(gx, tuple(full), g)
+        scatter_add(gx, tuple(full), g)
         return (gx,)
 
     return make_result(xp.take_along_axis(xd, index, axis=axis), (x,), backward)
@@ -64,6 +70,8 @@ def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     parts = tuple(operand(t) for t in tensors)
     sizes = [p.data.shape[axis] for p in parts]
     cuts = list(host.cumsum(sizes)[:-1])
+
+    xp = array_module(*(p.data for p in parts))
 
     def backward(g: Array) -> list[Array | None]:
         pieces = xp.split(g, cuts, axis=axis)
@@ -122,6 +130,21 @@ def cast(x: Tensor, dtype: Any, copy: bool = False) -> Tensor:
     if target.kind != "f":
         return constant(out)
     return make_result(out, (x,), lambda g: (g.astype(source, copy=False),))
+
+
+def to_device(x: Tensor, target: device) -> Tensor:
+    """``x`` on device ``target`` (itself when it is there); ``dx = g`` moved back, so a
+    gradient reaches a tensor on another device, as ``tensor.to("cuda")`` does in PyTorch."""
+    source = x.device
+    if source == target:
+        return x
+    return make_result(target.put(x.data), (x,), lambda g: (source.put(g),))
+
+
+def _on_device(index: Any, xp: Any) -> Any:
+    if isinstance(index, tuple):
+        return tuple(_on_device(i, xp) for i in index)
+    return xp.asarray(index) if isinstance(index, host.ndarray) else index
 
 
 def check_nchw(x: Array, what: str) -> None:

@@ -32,8 +32,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from telar.engine.array import Array, host, xp
-from telar.engine.devices import CPU, check_device
+from telar.engine.array import (
+    Array,
+    array_module,
+    copy,
+    host,
+    is_host_array,
+    to_host,
+    writeable,
+    xp,
+)
+from telar.engine.devices import CPU, as_device, device_of_array
 from telar.engine.grad_mode import is_grad_enabled
 
 BackwardRule = Callable[[Array], Sequence[Array | None]]
@@ -59,7 +68,7 @@ class Tensor:
             data = data.data
         if data is None or isinstance(data, str | bytes):
             raise TypeError(f"a Tensor holds numbers, got {type(data).__name__} {data!r:.40}")
-        array = xp.asarray(data, dtype=dtype)
+        array = array_module(data).asarray(data, dtype=dtype)
         if array.dtype.kind not in "biufc":  # objects, strings, dates: NumPy would fail later
             raise TypeError(f"a Tensor holds numbers (bool, int, float, complex), got an "
                             f"array of dtype {array.dtype}")
@@ -83,7 +92,9 @@ class Tensor:
             self._grad = value
         else:
             value = value.data if isinstance(value, Tensor) else value
-            self._grad = xp.asarray(value).view(GradArray)
+            # a GPU array stays as it is (CuPy arrays cannot be viewed as a NumPy subclass)
+            self._grad = xp.asarray(value).view(GradArray) if is_host_array(value) or \
+                array_module(value) is xp else value
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -111,11 +122,20 @@ class Tensor:
         grad = ", requires_grad=True" if self.requires_grad else ""
         kind = self.data.dtype
         dtype = "" if kind in (xp.float32, xp.int64, xp.bool_) else f", dtype=telar.{kind}"
-        return f"tensor({host.array2string(self.data, separator=', ')}{dtype}{grad})"
+        where = "" if self.device.type == "cpu" else f", device='{self.device}'"
+        values = host.array2string(to_host(self.data), separator=", ")
+        return f"tensor({values}{where}{dtype}{grad})"
 
     def numpy(self) -> Array:
-        """The values as an ndarray (the same memory; copy it before changing it)."""
+        """The values as an ndarray (the same memory; copy it before changing it). A GPU
+        tensor raises ``TypeError``, as in PyTorch: copy it to the host with ``.cpu()``."""
+        self._check_on_host()
         return self.data
+
+    def _check_on_host(self) -> None:
+        if not is_host_array(self.data):
+            raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use "
+                            "Tensor.cpu() to copy the tensor to host memory first.")
 
     def detach(self) -> Tensor:
         """The same values, cut from the graph."""
@@ -144,14 +164,14 @@ class Tensor:
             if self.data.size != 1:
                 raise RuntimeError("backward() needs `grad` for a tensor with more than one "
                                    f"element (shape {self.shape})")
-            grad = xp.ones_like(self.data)
+            grad = array_module(self.data).ones_like(self.data)
         else:
-            grad = xp.asarray(grad.data if isinstance(grad, Tensor) else grad,
-                              dtype=self.data.dtype)
+            grad = array_module(self.data).asarray(
+                grad.data if isinstance(grad, Tensor) else grad, dtype=self.data.dtype)
             if grad.shape != self.shape:
                 raise ValueError(f"grad shape {grad.shape} != tensor shape {self.shape}")
         if self._backward is None:  # a leaf: d self / d self = 1
-            self.grad = grad.copy() if self.grad is None else self.grad + grad
+            self.grad = copy(grad) if self.grad is None else self.grad + grad
             return
 
         grads: dict[int, Array] = {id(self): grad}
@@ -167,7 +187,7 @@ class Tensor:
                     # Never add in place: `pg` may be shared with another input's gradient.
                     if parent._grad is None:
                         # A broadcast view is read-only; .grad must be an array of its own.
-                        parent.grad = pg if pg.flags.writeable else pg.copy()
+                        parent.grad = pg if writeable(pg) else copy(pg)
                     else:
                         parent.grad = parent._grad + pg
                 else:
@@ -188,9 +208,12 @@ class Tensor:
 
     @property
     def device(self) -> Any:
-        return CPU
+        """Where the values live: ``device("cpu")``, or ``device("cuda", i)`` for a CuPy array."""
+        return CPU if is_host_array(self.data) else device_of_array(self.data)
 
-    is_cuda = False
+    @property
+    def is_cuda(self) -> bool:
+        return self.device.type == "cuda"
 
     def dim(self) -> int:
         return self.data.ndim
@@ -198,16 +221,11 @@ class Tensor:
     def numel(self) -> int:
         return int(self.data.size)
 
-    def cpu(self) -> Tensor:
-        return self
-
-    def cuda(self, *args: Any, **kwargs: Any) -> Tensor:
-        check_device("cuda")
-        return self
-
     # ----------------------------------------------------------------- to Python and NumPy
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> Array:
-        """``np.asarray(tensor)`` gives the values (as ``torch.Tensor.__array__`` does)."""
+        """``np.asarray(tensor)`` gives the values (as ``torch.Tensor.__array__`` does); a GPU
+        tensor raises ``TypeError`` naming ``.cpu()``."""
+        self._check_on_host()
         if dtype is not None and dtype != self.data.dtype:
             return self.data.astype(dtype)
         return self.data.copy() if copy else self.data
@@ -363,17 +381,19 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     >>> telar.tensor([1.5, 2.0]).dtype, telar.tensor([1, 2]).dtype
     (dtype('float32'), dtype('int64'))
     """
-    check_device(device)
+    target = as_device(device)
     if isinstance(data, Tensor):
         data = data.data
     if dtype is None and not isinstance(data, Array | host.generic):
-        array = xp.array(data)
+        array = array_module(data).array(data)
         if array.dtype == xp.float64:
             array = array.astype(xp.float32)
         elif array.dtype.kind in "iu":
             array = array.astype(xp.int64, copy=False)
     else:
-        array = xp.array(data, dtype=dtype)
+        array = array_module(data).array(data, dtype=dtype)
+    if target is not None:
+        array = target.put(array)
     return Tensor(array, requires_grad=requires_grad)
 
 
@@ -383,7 +403,9 @@ def operand(value: Any, like: Tensor | None = None) -> Tensor:
     and arrays become constants (no gradient)."""
     if isinstance(value, Tensor):
         return value
-    if like is not None and isinstance(value, (int, float)) and \
-            xp.issubdtype(like.data.dtype, xp.floating):
-        return constant(xp.asarray(value, dtype=like.data.dtype))
-    return constant(xp.asarray(value))
+    if like is not None:
+        module = array_module(like.data)  # a constant lives where the tensor it meets lives
+        if isinstance(value, (int, float)) and xp.issubdtype(like.data.dtype, xp.floating):
+            return constant(module.asarray(value, dtype=like.data.dtype))
+        return constant(module.asarray(value))
+    return constant(array_module(value).asarray(value))

@@ -12,7 +12,7 @@ Shared by the convolution and pooling operations (tuned and reference alike):
 
 from __future__ import annotations
 
-from telar.engine.array import Array, host, xp
+from telar.engine.array import Array, array_module, host
 
 Pair = int | tuple[int, int]
 
@@ -40,7 +40,7 @@ def pad_nhwc(x: Array, ph: int, pw: int, fill: float = 0.0) -> Array:
     if ph == 0 and pw == 0:
         return nhwc
     n, h, w, c = nhwc.shape
-    out = xp.empty((n, h + 2 * ph, w + 2 * pw, c), dtype=x.dtype)
+    out = array_module(x).empty((n, h + 2 * ph, w + 2 * pw, c), dtype=x.dtype)
     out[:, :ph] = fill
     out[:, h + ph:] = fill
     out[:, ph:h + ph, :pw] = fill

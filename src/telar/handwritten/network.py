@@ -47,7 +47,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from telar.engine.array import xp
-from telar.engine.cpu.threads import blas_threads, cores
+from telar.engine.cpu.threads import blas_threads, thread_budget
 from telar.engine.cpu.workers import run_chunks
 from telar.errors import ConfigError, ModelFileError
 
@@ -297,7 +297,7 @@ class HandwrittenNetwork:
             if self.track_max_logit:
                 self.last_max_abs_logit = _max_abs(buf.acts[-1])
             return self._backward(y), n_correct
-        return self._blocked_gradients(x, xp.asarray(y), workers or cores())
+        return self._blocked_gradients(x, xp.asarray(y), workers or thread_budget())
 
     def _blocked_gradients(self, x: np.ndarray, y: np.ndarray, workers: int) -> tuple[float, int]:
         n = x.shape[0]

@@ -48,11 +48,12 @@ def encode(tree: Any, name: str, arrays: dict[str, np.ndarray],
         leaf = encode_leaf(tree, name, arrays)
         if leaf is not None:
             return leaf
+    tree = _on_host(tree)
     if isinstance(tree, np.ndarray):
         return {"__array__": store(tree, name, arrays)}
-    if hasattr(tree, "data") and isinstance(tree.data, np.ndarray) \
+    if hasattr(tree, "data") and isinstance(_on_host(tree.data), np.ndarray) \
             and not isinstance(tree, dict | list | tuple):
-        return {"__array__": store(tree.data, name, arrays)}  # a tensor: its values
+        return {"__array__": store(_on_host(tree.data), name, arrays)}  # a tensor: its values
     if isinstance(tree, dict):
         if any(not isinstance(k, str | int) for k in tree):
             raise TypeError(f"dict keys must be str or int (at {name!r})")
@@ -66,6 +67,14 @@ def encode(tree: Any, name: str, arrays: dict[str, np.ndarray],
     if tree is None or isinstance(tree, bool | int | float | str):
         return tree
     raise TypeError(f"cannot store a {type(tree).__name__} at {name!r}")
+
+
+def _on_host(value: Any) -> Any:
+    """A GPU (CuPy) array copied to the host, so files are the same whichever device wrote
+    them; anything else unchanged. By its type's module: this must not import CuPy."""
+    if type(value).__module__.startswith("cupy") and hasattr(value, "get"):
+        return value.get()
+    return value
 
 
 def store(array: np.ndarray, name: str, arrays: dict[str, np.ndarray]) -> str:

@@ -11,7 +11,7 @@ from telar.constraints import DROPOUT
 from telar.engine import Tensor
 from telar.engine import functional as F
 from telar.engine.array import xp
-from telar.engine.devices import check_device
+from telar.engine.devices import as_device
 from telar.engine.random import as_rng
 from telar.errors import ConfigError
 from telar.nn.init import Initialiser, get_initialiser
@@ -35,7 +35,7 @@ class Linear(Module):
                  rng: np.random.Generator | int | None = None, dtype: Any = np.float32,
                  device: Any = None) -> None:
         super().__init__()
-        check_device(device)
+        target = as_device(device)  # checked first; the weights are drawn on the host
         if in_features < 1 or out_features < 1:
             raise ConfigError(f"Linear needs positive sizes, got {in_features} -> {out_features}")
         self.in_features, self.out_features = int(in_features), int(out_features)
@@ -50,6 +50,8 @@ class Linear(Module):
             self.bias = Parameter(generator.uniform(-bound, bound, out_features).astype(dtype))
         else:
             self.bias = Parameter(xp.zeros(out_features, dtype=dtype))
+        if target is not None:
+            self.to_device(target)
 
     def forward(self, x: Tensor) -> Tensor:
         return F.linear(x, self.weight, self.bias)

@@ -15,8 +15,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from telar.engine import Tensor
-from telar.engine.array import xp
-from telar.engine.devices import check_device, to_arguments
+from telar.engine.array import array_module, to_host, xp
+from telar.engine.devices import CPU, as_device, device, to_arguments
 from telar.errors import ModelFileError
 
 
@@ -186,16 +186,32 @@ class Module:
         return self
 
     def to(self, *args: Any, **kwargs: Any) -> Module:
-        """``to(device)`` (only the CPU exists) or ``to(dtype)``: casts floating-point
-        parameters and buffers. Returns ``self``."""
-        dtype = to_arguments(args, kwargs)
+        """``to(device)``, ``to(dtype)`` or both: moves every parameter and buffer to the
+        device (``"cuda"`` needs CuPy and a GPU) and casts the floating-point ones. In place;
+        returns ``self``. As in PyTorch, move a model before building its optimiser."""
+        target, dtype = to_arguments(args, kwargs)
+        if target is not None:
+            self.to_device(target)
         return self if dtype is None else self.to_dtype(dtype)
 
     def cpu(self) -> Module:
-        return self
+        return self.to_device(CPU)
 
     def cuda(self, device: Any = None) -> Module:
-        check_device("cuda")
+        return self.to_device(as_device("cuda" if device is None else device))
+
+    def to_device(self, target: device) -> Module:
+        """Move every parameter and buffer to ``target`` (the same Parameter objects, their
+        arrays replaced; gradients moved with them)."""
+        for param in self.parameters():
+            param.data = target.put(param.data)
+            if param.grad is not None:
+                param.grad = target.put(param.grad)
+        for module in self.modules():
+            for name in list(module._buffers):
+                value = getattr(module, name)
+                if value is not None:
+                    module.register_buffer(name, target.put(value))
         return self
 
     def float(self) -> Module:  # noqa: A003 - PyTorch's name
@@ -220,9 +236,11 @@ class Module:
 
     # ----------------------------------------------------------------- state
     def state_dict(self) -> dict[str, np.ndarray]:
-        """Copies of every parameter and buffer, keyed by dotted name."""
-        state = {name: p.data.copy() for name, p in self.named_parameters()}
-        state.update({name: xp.array(b, copy=True) for name, b in self.named_buffers()})
+        """Copies of every parameter and buffer, keyed by dotted name, as host (NumPy)
+        arrays whichever device the module is on: a file saved from a GPU model is the
+        file a CPU model saves."""
+        state = {name: _host_copy(p.data) for name, p in self.named_parameters()}
+        state.update({name: _host_copy(b) for name, b in self.named_buffers()})
         return state
 
     def load_state_dict(self, state: dict[str, Any], strict: bool = True,
@@ -246,7 +264,8 @@ class Module:
             problems.append(f"unexpected keys {unexpected}")
         for key, target in targets.items():
             if key in state:
-                shape = tuple(np.shape(state[key]))
+                value = state[key]
+                shape = tuple(value.shape if hasattr(value, "shape") else np.shape(value))
                 if shape != target.shape:
                     problems.append(f"{key!r} has shape {shape}, the model expects "
                                     f"{target.shape}")
@@ -255,10 +274,12 @@ class Module:
                                  + "; ".join(problems))
         for key, target in targets.items():
             if key in state:
-                value = xp.asarray(state[key])
+                value = to_host(state[key].data if isinstance(state[key], Tensor) else state[key])
+                value = xp.asarray(value)
                 if not xp.all(xp.isfinite(value)) and xp.issubdtype(value.dtype, xp.floating):
                     raise ModelFileError(f"state dict entry {key!r} holds NaN or infinity")
-                target[...] = value  # in place: optimisers keep their references
+                # in place (optimisers keep their references), onto the target's device
+                target[...] = array_module(target).asarray(value)
         return IncompatibleKeys(missing, unexpected)
 
     def extra_repr(self) -> str:
@@ -268,3 +289,9 @@ class Module:
         lines = [f"({name}): " + repr(m).replace("\n", "\n  ") for name, m in self._modules.items()]
         head = f"{type(self).__name__}({self.extra_repr()}"
         return head + ("\n  " + "\n  ".join(lines) + "\n)" if lines else ")")
+
+
+def _host_copy(array: Any) -> np.ndarray:
+    """A NumPy copy of ``array`` (from the GPU if it lives there)."""
+    host = to_host(array)
+    return xp.array(host, copy=True) if host is array else host

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from telar.engine import Tensor
-from telar.engine.array import xp
+from telar.engine.array import array_module, xp
 from telar.errors import ConfigError
 from telar.optim.kernels import adam_update_, flush_tiny_
 from telar.optim.optimizer import Optimizer
@@ -131,6 +131,7 @@ class _FlatGroup:
     def __init__(self, params: list[Tensor], state: dict[int, dict[str, Any]]) -> None:
         total = sum(p.data.size for p in params)
         dtype = params[0].data.dtype
+        xp = array_module(params[0].data)  # the buffers live where the parameters do
         self.param, self.grad, self.scratch = (xp.empty(total, dtype) for _ in range(3))
         self.m, self.v = xp.zeros(total, dtype), xp.zeros(total, dtype)
         self.param_views, self.grad_views = [], []

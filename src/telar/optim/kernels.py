@@ -35,7 +35,7 @@ import math
 
 import numpy as np
 
-from telar.engine.array import xp
+from telar.engine.array import array_module
 
 #: Moments smaller than this in magnitude are flushed to zero by :func:`flush_tiny_`.
 TINY = 1e-30
@@ -70,6 +70,7 @@ def adam_update_(
     """
     if step < 1:
         raise ValueError(f"Adam step counts from 1, got {step}")
+    xp = array_module(param)  # NumPy, or CuPy for a model on the GPU
     buf = xp.empty_like(param) if scratch is None else scratch
     if weight_decay and decoupled:
         param *= 1.0 - lr * weight_decay
@@ -100,6 +101,7 @@ def adam_update_(
 
 def flush_tiny_(arr: np.ndarray, tiny: float = TINY, *, scratch: np.ndarray | None = None) -> None:
     """Set entries with ``|x| < tiny`` to exactly zero, in place (keeps them out of subnormals)."""
+    xp = array_module(arr)
     if scratch is None:
         xp.copyto(arr, 0, where=xp.abs(arr) < tiny)
         return

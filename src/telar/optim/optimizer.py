@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from telar.engine import Tensor
-from telar.engine.array import xp
+from telar.engine.array import array_module, to_host
 from telar.errors import ConfigError, ModelFileError
 
 
@@ -65,7 +65,7 @@ class Optimizer:
             if set_to_none or p.grad is None:
                 p.grad = None
             else:
-                p.grad = xp.zeros_like(p.data)
+                p.grad = array_module(p.data).zeros_like(p.data)
 
     def step(self) -> None:
         """Update every parameter that has a gradient."""
@@ -88,8 +88,7 @@ class Optimizer:
         state = {}
         for i, p in enumerate(self._params()):
             if id(p) in self.state:
-                state[str(i)] = {k: (v.copy() if isinstance(v, np.ndarray) else v)
-                                 for k, v in self.state[id(p)].items()}
+                state[str(i)] = {k: _host_copy(v) for k, v in self.state[id(p)].items()}
         return {"param_groups": groups, "state": state}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
@@ -117,6 +116,8 @@ class Optimizer:
                                              f"shape {value.shape}, the parameter "
                                              f"{params[i].shape}")
                     value = value.astype(params[i].dtype, copy=True)
+                    # onto the parameter's device: a CPU checkpoint resumes on the GPU
+                    value = array_module(params[i].data).asarray(value)
                 elif isinstance(value, np.ndarray):
                     value = value.item()
                 if name == "step" and (isinstance(value, bool) or not isinstance(value, int)
@@ -143,10 +144,19 @@ def clip_grad_norm_(params: Iterable[Tensor], max_norm: float) -> float:
     ``max_norm / (norm + 1e-6)`` (PyTorch's rule). Returns the norm before clipping.
     """
     grads = [p for p in params if p.grad is not None]
-    total = math.sqrt(sum(float(xp.dot(p.grad.ravel(), p.grad.ravel())) for p in grads))
+    total = math.sqrt(sum(float(array_module(p.grad).dot(p.grad.ravel(), p.grad.ravel()))
+                          for p in grads))
     coef = max_norm / (total + 1e-6)
     if coef < 1.0:
         for p in grads:
             # Not in place: a gradient array may be shared between parameters.
             p.grad = p.grad * p.grad.dtype.type(coef)
     return total
+
+
+def _host_copy(value: Any) -> Any:
+    """A state entry as saved: arrays copied to the host (NumPy), numbers as they are."""
+    host = to_host(value)
+    if host is not value:
+        return host  # already a fresh copy, from the GPU
+    return value.copy() if isinstance(value, np.ndarray) else value

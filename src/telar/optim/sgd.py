@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from telar.engine import Tensor
-from telar.engine.array import xp
+from telar.engine.array import array_module
 from telar.errors import ConfigError
 from telar.optim.optimizer import Optimizer
 
@@ -29,6 +29,7 @@ class SGD(Optimizer):
 
     def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> None:
+        xp = array_module(p.data)  # where the parameter lives
         wd, mu = group["weight_decay"], group["momentum"]
         if wd:
             grad = grad + wd * p.data

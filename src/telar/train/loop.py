@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from telar.engine.cpu.threads import blas_threads, threads_for_layers
+from telar.engine.cpu.threads import blas_threads, thread_budget_set, threads_for_layers
 from telar.errors import TelarError
 from telar.train.learner import Learner
 
@@ -112,10 +112,12 @@ def default_batch_context(batch_size: int | None, learner: Learner | None = None
     """BLAS threads for the batches: a learner that reports the layer sizes of its products
     (``matmul_layer_sizes()``) gets threads by the size of its largest product per batch
     (:mod:`telar.engine.cpu.threads`); a full batch, or a learner that doesn't say, keeps the
-    default."""
+    default (or the thread budget set by ``telar.set_num_threads``/``--threads``)."""
     sizes = learner.matmul_layer_sizes() if learner is not None else None
     threads = None if batch_size is None or sizes is None else threads_for_layers(
         batch_size, sizes)
+    if threads is None:  # the BLAS default, unless a thread budget was set (--threads N)
+        threads = thread_budget_set()
     return lambda: blas_threads(threads)
 
 

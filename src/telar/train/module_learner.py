@@ -14,6 +14,7 @@ import numpy as np
 
 from telar.engine import Tensor, no_grad
 from telar.engine import functional as F
+from telar.engine.array import is_host_array, to_host
 from telar.nn import Conv2d, Dropout, Linear, Module
 from telar.optim import clip_grad_norm_
 from telar.train.learner import Learner
@@ -34,9 +35,19 @@ class ModuleLearner(Learner):
         self._spec = spec if spec is not None else model.architecture()
         self._params = list(model.parameters())
 
+    def _on_model_device(self, values: np.ndarray) -> Tensor:
+        """A host batch as a tensor where the model's parameters live (copied to the GPU for
+        a model moved there with ``model.to("cuda")``)."""
+        first = self._params[0].data if self._params else None
+        if first is None or is_host_array(first):
+            return Tensor(values)
+        return Tensor(self._params[0].device.put(values))
+
     def train_step(self, x: np.ndarray, y: np.ndarray) -> tuple[float, int]:
         self.model.train()
-        logits = self.model(Tensor(x))
+        logits = self.model(self._on_model_device(x))
+        if not is_host_array(logits.data):
+            y = self._on_model_device(y).data
         loss = F.cross_entropy(logits, y, label_smoothing=self.label_smoothing)
         self.optimizer.zero_grad()
         loss.backward()
@@ -68,7 +79,7 @@ class ModuleLearner(Learner):
         self.model.eval()
         try:
             with no_grad():
-                return np.array(self.model(Tensor(x)).data)
+                return np.array(to_host(self.model(self._on_model_device(x)).data))
         finally:
             self.model.train(was_training)
 

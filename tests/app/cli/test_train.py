@@ -12,6 +12,8 @@ from helpers.cli_error import one_line_error
 from helpers.fake_data import write_synthetic_fmnist
 
 from telar.app.cli import main
+from telar.engine.array import cuda_problem
+from telar.engine.cpu import threads as thread_rules
 from telar.io.model_file import load_model
 
 
@@ -275,3 +277,56 @@ def test_tensorboard_without_its_package_is_one_line_before_anything_is_written(
                    "TensorBoard logging needs the tensorboard package",
                    "pip install -e '.[tensorboard]'")
     assert not out.exists()
+
+
+@pytest.mark.skipif(cuda_problem() is None, reason="this machine has CUDA")
+@pytest.mark.parametrize("command", [["train", "--epochs", "1"], ["train", "--preset", "cnn"],
+                                     ["evaluate", "no/model.npz"], ["predict", "m.npz", "x.png"],
+                                     ["train", "--resume", "somewhere"]])
+def test_device_cuda_without_cupy_is_one_line_saying_what_to_install(capsys, command):
+    one_line_error(capsys, [*command, "--device", "cuda"], "--device cuda: CUDA is not available",
+                   "pip install -e '.[cuda]'")
+
+
+def test_threads_must_be_a_count_for_every_command_that_computes(capsys):
+    for command in (["train"], ["evaluate", "m.npz"], ["predict", "m.npz", "x.png"]):
+        one_line_error(capsys, [*command, "--threads", "0"],
+                       "--threads: expected an integer >= 1, got '0'")
+
+
+@pytest.mark.slow  # two runs with their reports (~30 s on the 2-core machines)
+def test_the_thread_count_does_not_change_what_a_run_learns(tmp_path, data_dir, monkeypatch):
+    """Chunk boundaries never depend on the number of threads (telar.engine.cpu.workers), so
+    --threads 1 and --threads 2 train the same convolutional network to the same bits."""
+    monkeypatch.setattr(thread_rules, "_budget", None)  # --threads sets it: restored after
+    runs = {}
+    for threads in ("1", "2"):
+        out = tmp_path / f"threads{threads}"
+        train(["--data", str(data_dir), "--out", str(out), "--engine", "autograd",
+               "--layers", "conv(4,3) relu maxpool(2) flatten linear(10)", "--epochs", "1",
+               "--batch-size", "64", "--threads", threads, "--device", "cpu"])
+        runs[threads] = model_arrays(out / "model.npz")
+    for name in runs["1"]:
+        np.testing.assert_array_equal(runs["1"][name], runs["2"][name])
+
+
+@pytest.mark.skipif(cuda_problem() is not None, reason=f"no CUDA here: {cuda_problem()}")
+def test_a_gpu_run_writes_the_files_a_cpu_run_writes_and_evaluates_on_either_device(
+        tmp_path, data_dir, capsys):
+    runs = {}
+    for where in ("cpu", "cuda"):
+        out = tmp_path / where
+        train(["--data", str(data_dir), "--out", str(out), "--preset", "cnn", "--epochs", "1",
+               "--layers", "conv(4,3) bn relu maxpool(2) flatten linear(10)",
+               "--device", where])
+        runs[where] = model_arrays(out / "model.npz")
+    assert runs["cpu"].keys() == runs["cuda"].keys()
+    for name, values in runs["cpu"].items():
+        assert runs["cuda"][name].dtype == values.dtype
+        np.testing.assert_allclose(runs["cuda"][name], values, rtol=1e-3, atol=1e-4)
+    capsys.readouterr()
+    assert main(["evaluate", str(tmp_path / "cuda"), "--device", "cuda", "--json"]) == 0
+    on_gpu = json.loads(capsys.readouterr().out)
+    assert main(["evaluate", str(tmp_path / "cuda"), "--device", "cpu", "--json"]) == 0
+    on_cpu = json.loads(capsys.readouterr().out)
+    assert on_gpu["accuracy"] == pytest.approx(on_cpu["accuracy"], abs=0.01)

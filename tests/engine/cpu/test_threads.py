@@ -1,4 +1,5 @@
-"""The loop's BLAS thread policy: threads by the size of the largest matrix product."""
+"""The thread rule: BLAS threads by the core count and the size of the largest matrix product,
+chunk threads by the core count and the number of chunks, a budget (``--threads``) over both."""
 
 from __future__ import annotations
 
@@ -7,7 +8,17 @@ import pytest
 from threadpoolctl import threadpool_info
 
 from telar import nn, optim
-from telar.engine.cpu.threads import MIN_FLOPS_FOR_THREADS, matmul_flops, threads_for_flops
+from telar.engine.cpu import threads as thread_rules
+from telar.engine.cpu.threads import (
+    MIN_FLOPS_FOR_THREADS,
+    MIN_FLOPS_PER_THREAD,
+    chunk_workers_for,
+    matmul_flops,
+    set_thread_budget,
+    thread_budget,
+    threads_for,
+    threads_for_flops,
+)
 from telar.handwritten import HandwrittenNetwork, network
 from telar.train import HandwrittenLearner, Learner, ModuleLearner
 from telar.train.loop import default_batch_context
@@ -35,14 +46,64 @@ def test_largest_product_flops_are_two_times_batch_times_inputs_times_outputs():
     assert matmul_flops(128, []) == 0.0
 
 
-def test_the_mlp_preset_gets_all_blas_threads_and_the_report_network_one():
+@pytest.fixture
+def two_cores(monkeypatch):
+    monkeypatch.setattr(thread_rules, "cores", lambda: 2)
+    monkeypatch.setattr(thread_rules, "_budget", None)
+
+
+@pytest.mark.parametrize("cores, flops, threads", [
+    (2, 205e6, 2), (8, 205e6, 8), (16, 205e6, 8), (64, 205e6, 8),   # the mlp preset
+    (16, 12.8e6, 1), (2, 12.8e6, 1),                                  # the report's network
+    (16, MIN_FLOPS_FOR_THREADS - 1, 1), (16, MIN_FLOPS_FOR_THREADS, 2),
+    (16, 16 * MIN_FLOPS_PER_THREAD, 16), (16, 1e12, 16), (1, 1e12, 1),
+    (16, 0.0, 1),                                                     # convolutional nets
+])
+def test_blas_threads_grow_with_the_product_up_to_the_cores(cores, flops, threads):
+    assert threads_for(cores, flops) == threads
+
+
+def test_every_blas_thread_gets_at_least_its_share_of_the_product():
+    for cores in (1, 2, 4, 16, 96):
+        for flops in (5e7, 7.4e7, 1.3e8, 2.05e8, 4e8, 1e9):
+            n = threads_for(cores, flops)
+            assert 1 <= n <= cores and flops / n >= MIN_FLOPS_PER_THREAD
+            if n < cores:  # one more thread would get less than its share
+                assert flops / (n + 1) < MIN_FLOPS_PER_THREAD
+
+
+@pytest.mark.parametrize("cores, chunks, workers", [(16, 2, 2), (16, 40, 16), (2, 40, 2),
+                                                      (4, 1, 1), (4, 0, 1)])
+def test_chunk_threads_are_one_per_chunk_at_most_one_per_core(cores, chunks, workers):
+    assert chunk_workers_for(cores, chunks) == workers
+
+
+def test_a_thread_budget_replaces_the_core_count_everywhere(two_cores):
+    assert thread_budget() == 2 and threads_for_flops(205e6) is None  # all: the BLAS default
+    set_thread_budget(1)
+    try:
+        assert thread_budget() == 1 and threads_for_flops(205e6) == 1
+        set_thread_budget(16)
+        assert threads_for_flops(205e6) == 8  # the rule, with 16 as the core count
+    finally:
+        set_thread_budget(None)
+    assert thread_budget() == 2
+
+
+@pytest.mark.parametrize("bad", [0, -3, 2.5, True, "4"])
+def test_a_thread_budget_must_be_a_positive_int(bad):
+    with pytest.raises(ValueError, match="positive int"):
+        set_thread_budget(bad)
+
+
+def test_the_mlp_preset_gets_all_blas_threads_and_the_report_network_one(two_cores):
     assert threads_for_flops(matmul_flops(128, MLP_PRESET)) is None
     assert threads_for_flops(matmul_flops(128, REPORT_NETWORK)) == 1
     assert threads_for_flops(MIN_FLOPS_FOR_THREADS) is None
     assert threads_for_flops(MIN_FLOPS_FOR_THREADS - 1) == 1
 
 
-def test_the_loop_pins_blas_to_one_thread_only_for_small_products():
+def test_the_loop_pins_blas_to_one_thread_only_for_small_products(two_cores):
     before = blas_thread_counts()
     with default_batch_context(128, SizedLearner(REPORT_NETWORK))():
         assert all(n == 1 for n in blas_thread_counts())
@@ -84,3 +145,12 @@ def test_module_learner_reports_the_sizes_of_its_linear_layers():
     learner = ModuleLearner(model, optim.Adam(model.parameters()))
     assert learner.matmul_layer_sizes() == [(6, 16), (16, 8), (8, 10)]
     assert np.isfinite(learner.train_step(np.zeros((4, 6), np.float32), np.arange(4))[0])
+
+
+def test_a_thread_budget_limits_the_blas_where_the_rule_would_keep_the_default(two_cores):
+    set_thread_budget(1)
+    try:
+        with default_batch_context(None, Learner())():  # a full batch: no rule applies
+            assert all(n == 1 for n in blas_thread_counts())
+    finally:
+        set_thread_budget(None)

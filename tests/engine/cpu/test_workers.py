@@ -8,6 +8,7 @@ import threading
 import numpy as np
 import pytest
 
+from telar.engine.cpu import threads as thread_rules
 from telar.engine.cpu import workers as chunk_workers
 
 
@@ -53,8 +54,10 @@ def test_run_chunks_raises_a_workers_error_after_every_worker_finished(monkeypat
 
 def test_workers_defaults_to_the_cores_this_process_may_use(monkeypatch):
     monkeypatch.setattr(chunk_workers, "WORKERS", None)
-    monkeypatch.setattr(chunk_workers, "cores", lambda: 3)
+    monkeypatch.setattr(thread_rules, "cores", lambda: 3)
     assert chunk_workers.workers() == 3
+    monkeypatch.setattr(thread_rules, "_budget", 5)  # telar.set_num_threads(5) overrides
+    assert chunk_workers.workers() == 5
     monkeypatch.setattr(chunk_workers, "WORKERS", 0)
     assert chunk_workers.workers() == 1
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from telar.app.devices import add_device_option, add_threads_option
 from telar.app.inference import Predictor
 from telar.app.run_folder import RunFolder
 from telar.errors import DataError, TelarError
@@ -37,6 +38,8 @@ def register(subparsers: Any) -> None:
     source.add_argument("--data", metavar="DIR", help="data set folder: use its test set")
     source.add_argument("--csv", metavar="FILE", help="a Kaggle-layout CSV with labels")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    add_device_option(parser)
+    add_threads_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -114,10 +117,13 @@ def format_report(result: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from telar.app.devices import apply_threads, choose_device
     from telar.app.inference import load_predictor
 
+    on = choose_device(args.device)
+    apply_threads(args.threads)
     target = Path(args.model)
-    predictor = load_predictor(model_path(target))  # a bad file fails before any data is read
+    predictor = load_predictor(model_path(target), on)  # a bad file fails before any data is read
     images, labels, where = load_test_set(args, target)
     result = evaluate_model(predictor, images, labels)
     result["data"] = where

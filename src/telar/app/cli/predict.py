@@ -33,6 +33,8 @@ from typing import Any
 
 import numpy as np
 
+from telar.app.devices import add_device_option, add_threads_option
+
 #: Pictures decoded and predicted together (bounds memory on huge folders).
 CHUNK = 256
 
@@ -73,6 +75,8 @@ def register(subparsers: Any) -> None:
                         default="fashion-mnist",
                         help="fit the object into 28x28 with its box centred (Fashion-MNIST, "
                              "default) or into 20x20 centred by mass (MNIST)")
+    add_device_option(parser)
+    add_threads_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -232,12 +236,15 @@ def write_csv(path: str, results: list[Prediction], class_names: tuple[str, ...]
 
 
 def run(args: argparse.Namespace) -> int:
+    from telar.app.devices import apply_threads, choose_device
     from telar.app.inference import load_predictor
     from telar.errors import ConfigError
 
     if args.top < 1:
         raise ConfigError(f"--top must be at least 1, got {args.top}")
-    predictor = load_predictor(args.model)  # a model file, or a run folder holding one
+    on = choose_device(args.device)
+    apply_threads(args.threads)
+    predictor = load_predictor(args.model, on)  # a model file, or a run folder holding one
     class_names = tuple(predictor.class_names)
     top = min(args.top, len(class_names))
     errors: list[str] = []

@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from telar.app.devices import add_device_option
+
 INSTALL_HINT = ("from telar's folder: .venv/bin/pip install -e '.[web]' (or: pip install flask "
                 "waitress)")
 
@@ -37,6 +39,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     parser.add_argument("--threads", type=int, default=8,
                         help="requests served at once (default: 8)")
+    add_device_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -49,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
     except ImportError as exc:
         raise ConfigError(f"telar serve needs the web extra ({exc.name} is not installed): "
                           f"{INSTALL_HINT}") from None
+    from telar.app.devices import choose_device
     from telar.app.web import create_app
 
     runs = Path(args.runs)
@@ -59,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--port: expected 1..65535, got {args.port}")
     if args.threads < 1:
         raise ConfigError(f"--threads: expected an integer >= 1, got {args.threads}")
-    app = create_app(runs)
+    on = choose_device(args.device)
+    app = create_app(runs, on=on)
     if not _is_loopback(args.host):
         sys.stderr.write(f"telar: warning: listening on {args.host}: other machines can reach "
                          "this app\n")

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from telar.app.devices import add_device_option, add_threads_option
 from telar.app.runs.config import ACTIVATIONS, INITS
 from telar.app.runs.presets import ENGINES, PRESETS
 from telar.data.augment import augment_help
@@ -133,19 +134,23 @@ def register(subparsers: Any) -> None:
                              "rate per epoch; the configuration; the figures) to DIR (default: "
                              "the run folder's tensorboard/); a resumed run continues its "
                              "run folder's tensorboard/ by itself; needs the tensorboard extra")
+    add_device_option(parser)
+    add_threads_option(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from telar.app.devices import apply_threads, choose_device
     from telar.app.run_folder import RunFolder
     from telar.app.runs.config import build_config
     from telar.app.runs.resume import resume_config
-    from telar.app.runs.run import train_run
     from telar.train.loop import TrainingInterrupted
 
     given = {name: value for name, value in vars(args).items()
              if name not in ("command", "func", "config", "out", "resume", "no_progress",
-                                 "overwrite", "tensorboard")}
+                                 "overwrite", "tensorboard", "device", "threads")}
+    on = choose_device(args.device)  # checked before anything is read or written
+    apply_threads(args.threads)
     progress = False if args.no_progress else None
     if args.tensorboard is not None:  # before any folder is made: a missing package is one line
         from telar.train.tensorboard import require_tensorboard
@@ -162,11 +167,12 @@ def run(args: argparse.Namespace) -> int:
         config = resume_config(out)
     else:
         config = build_config(given, config_file=args.config)
+        config = _engine_for(config, on, engine_given="engine" in given)
         out = Path(args.out) if args.out else RunFolder.new("runs", config.preset).path
     board = _tensorboard(args.tensorboard, RunFolder(out), config, resume=bool(args.resume))
     try:
         try:
-            summary = train_run(config, out, resume=bool(args.resume),
+            summary = _train_on(config, out, on, resume=bool(args.resume),
                                 overwrite=args.overwrite, progress=progress, tensorboard=board)
         except TrainingInterrupted as stop:
             sys.stderr.write(f"telar: {stop}; checkpoint saved in "
@@ -219,6 +225,37 @@ def _tensorboard(option: str | None, folder: Any, config: Any, *, resume: bool) 
         return None
     return TensorBoard(Path(option) if option else folder.tensorboard_path,
                        hparams=config.to_dict())
+
+
+def _engine_for(config: Any, on: Any, *, engine_given: bool) -> Any:
+    """On a GPU the report's network trains with the autograd engine (from the very weights
+    the hand-written one draws): a preset's default engine switches, a named one is refused."""
+    import dataclasses
+
+    from telar.errors import ConfigError
+
+    if on.type == "cpu" or config.engine != "handwritten":
+        return config
+    if engine_given:
+        raise ConfigError(f"--device {on}: the hand-written engine runs on the CPU only; use "
+                          "--engine autograd (the same network, the same initial weights)")
+    sys.stderr.write(f"telar: --device {on}: training with the autograd engine (the "
+                     "hand-written one runs on the CPU only)\n")
+    return dataclasses.replace(config, engine="autograd")
+
+
+def _train_on(config: Any, out: Path, on: Any, **options: Any) -> dict[str, Any]:
+    """:func:`train_run` on device ``on``; a GPU out of memory is one line naming a batch
+    size to try."""
+    from telar.app.devices import gpu_out_of_memory, out_of_memory_message
+    from telar.app.runs.run import train_run
+    from telar.errors import ConfigError
+
+    try:
+        return train_run(config, out, on=on, **options)
+    except gpu_out_of_memory():
+        raise ConfigError(out_of_memory_message(
+            None if config.full_batch else config.batch_size)) from None
 
 
 def _write_report(out: Path) -> None:

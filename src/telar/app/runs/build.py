@@ -18,6 +18,8 @@ from typing import Any
 
 from telar.app import architectures
 from telar.app.runs.config import TrainConfig
+from telar.engine.devices import device
+from telar.errors import ConfigError
 from telar.nn.layer_net import on_flat_rows
 from telar.optim.registry import OPTIMIZERS, RunLength, build_schedule
 from telar.train import HandwrittenLearner, Learner, ModuleLearner
@@ -49,9 +51,15 @@ def network_description(config: TrainConfig, *, n_inputs: int, n_classes: int
 
 
 def build_learner(config: TrainConfig, *, n_inputs: int, n_classes: int,
-                  n_train: int) -> Learner:
-    """The learner ``config`` describes, for ``n_train`` training samples."""
+                  n_train: int, on: device | None = None) -> Learner:
+    """The learner ``config`` describes, for ``n_train`` training samples, its network on
+    device ``on`` (default: the CPU). Weights are drawn on the host first, so a seed gives
+    the same initial network on every device; the network moves before its optimiser is
+    built (the optimiser's state then lives on the same device)."""
     description = network_description(config, n_inputs=n_inputs, n_classes=n_classes)
+    if on is not None and on.type != "cpu" and description["kind"] == "handwritten":
+        raise ConfigError(f"--device {on}: the hand-written engine runs on the CPU only; "
+                          "train the same network on the GPU with --engine autograd")
     network = architectures.build(description)
     if description["kind"] == "handwritten":
         learner: Learner = HandwrittenLearner(network)
@@ -61,6 +69,8 @@ def build_learner(config: TrainConfig, *, n_inputs: int, n_classes: int,
             sizes = [n_inputs, *config.hidden, n_classes]
             network.load_report_weights(architectures.build(
                 {"kind": "handwritten", "sizes": sizes, "seed": config.seed}))
+        if on is not None:
+            network.to(on)
         learner = ModuleLearner(network, None, label_smoothing=config.label_smoothing,
                                 clip_grad=config.clip_grad)
         params = list(network.parameters())

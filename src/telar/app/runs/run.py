@@ -16,6 +16,7 @@ from telar.app.runs.data import load_run_data
 from telar.app.runs.outputs import finish_run
 from telar.data.augment import make_augment
 from telar.engine.cpu.memory import retain_freed_memory
+from telar.engine.devices import device
 from telar.train import (
     Checkpointer,
     EarlyStopping,
@@ -49,7 +50,8 @@ def build_callbacks(config: TrainConfig, folder: RunFolder, *, stream: TextIO,
 
 def train_run(config: TrainConfig, out: Path, *, resume: bool = False, overwrite: bool = False,
               stream: TextIO | None = None, progress: bool | None = None,
-              tensorboard: TensorBoard | None = None) -> dict[str, Any]:
+              tensorboard: TensorBoard | None = None, on: device | None = None
+              ) -> dict[str, Any]:
     """Train as ``config`` says into the folder ``out``; return the summary.
 
     The folder is claimed first (:meth:`~telar.app.run_folder.RunFolder.claim`: locked for the
@@ -57,19 +59,22 @@ def train_run(config: TrainConfig, out: Path, *, resume: bool = False, overwrite
     ``out/checkpoint.npz`` (a run that was killed, interrupted or already finished: then only
     the results are written again). ``tensorboard``: a callback that also logs the epochs
     (the caller adds the figures and closes it: :func:`~telar.app.runs.outputs.log_figures`).
+    ``on``: the device the network trains on (default the CPU); the files written are the
+    same whichever it is, so a run resumes on either.
     """
     retain_freed_memory()  # per-step arrays reused without page faults (telar.engine.cpu.memory)
     folder = RunFolder(out)
     with folder.claim(resume=resume, overwrite=overwrite):
         return _train_in(config, folder, resume=resume, stream=stream or sys.stderr,
-                         progress=progress, tensorboard=tensorboard)
+                         progress=progress, tensorboard=tensorboard, on=on)
 
 
 def _train_in(config: TrainConfig, folder: RunFolder, *, resume: bool, stream: TextIO,
-              progress: bool | None, tensorboard: TensorBoard | None) -> dict[str, Any]:
+              progress: bool | None, tensorboard: TensorBoard | None = None,
+              on: device | None = None) -> dict[str, Any]:
     data = load_run_data(config)
     learner = build_learner(config, n_inputs=data.x_train.shape[1],
-                            n_classes=len(data.class_names), n_train=len(data.x_train))
+                            n_classes=len(data.class_names), n_train=len(data.x_train), on=on)
     callbacks = build_callbacks(config, folder, stream=stream, progress=progress,
                                 tensorboard=tensorboard)
     trainer = Trainer(learner, (data.x_train, data.y_train), (data.x_eval, data.y_eval),
@@ -83,7 +88,8 @@ def _train_in(config: TrainConfig, folder: RunFolder, *, resume: bool, stream: T
                      f"(batch {trainer.state.batch})\n")
     else:
         folder.write_config(config_toml(config))
-    stream.write(f"training {config.preset} ({config.engine} engine) on {data.source}: "
+    where = "" if on is None or on.type == "cpu" else f" on {on}"
+    stream.write(f"training {config.preset} ({config.engine} engine{where}) on {data.source}: "
                  f"{len(data.x_train)} train, {len(data.x_eval)} {data.eval_name} images; "
                  f"run folder {folder.path}\n")
     # A diverging run is reported by the NaN guard in one line, without NumPy's warnings.

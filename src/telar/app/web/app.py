@@ -22,6 +22,7 @@ they share in :mod:`~telar.app.web.state`; this module assembles them.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, Response
 
@@ -46,15 +47,17 @@ SECURITY_HEADERS = {
 
 
 def create_app(runs_dir: str | Path, *, prepare_image: PrepareImage | None = None,
-               saliency: Saliency | None = None, max_bytes: int = MAX_BYTES) -> Flask:
+               saliency: Saliency | None = None, max_bytes: int = MAX_BYTES,
+               on: Any = None) -> Flask:
     """The app serving the runs under ``runs_dir``.
 
     ``prepare_image(bytes) -> uint8 (28, 28)`` and ``saliency(predictor, image, class) ->
-    (28, 28) in [0, 1]`` default to telar's own (:mod:`telar.app.web.hooks`).
+    (28, 28) in [0, 1]`` default to telar's own (:mod:`telar.app.web.hooks`). ``on``: the
+    device the models run on (default the CPU; ``telar serve --device``).
     """
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = max_bytes + FORM_ROOM
-    app.extensions[EXTENSION] = WebState(shelf=Shelf(runs_dir),
+    app.extensions[EXTENSION] = WebState(shelf=Shelf(runs_dir, on=on),
                                          prepare_image=prepare_image or prepare_upload,
                                          saliency=saliency or saliency_map, max_bytes=max_bytes)
     app.register_blueprint(web)

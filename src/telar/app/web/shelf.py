@@ -36,8 +36,9 @@ class RunEntry:
 class Shelf:
     """The runs under ``root`` and their loaded models."""
 
-    def __init__(self, root: str | Path) -> None:
+    def __init__(self, root: str | Path, on: Any = None) -> None:
         self.root = Path(root).resolve()
+        self.on = on  # the device the models run on (None: the CPU)
         self._models: dict[str, tuple[tuple[int, int], Any, threading.Lock]] = {}
         self._load_lock = threading.Lock()
 
@@ -112,6 +113,6 @@ class Shelf:
         with self._load_lock:
             cached = self._models.get(run.id)
             if cached is None or cached[0] != key:
-                cached = (key, load_predictor(path), threading.Lock())
+                cached = (key, load_predictor(path, self.on), threading.Lock())
                 self._models[run.id] = cached
         return cached[1], cached[2]

@@ -12,11 +12,24 @@ Measured on the 2-core machines (float32, 1 vs 2 threads):
   1.49 ms on 2; ``128 x 1024 x 512`` (134 MFLOP) 1.86 ms and 1.01 ms; a whole epoch 9.7 s on
   1 thread, 7.3 s on 2.
 
-So a network whose largest product per batch reaches :data:`MIN_FLOPS_FOR_THREADS` (between
-the two measured points) trains with all BLAS threads, a smaller one with one. The report's
-network on a full batch splits the rows into blocks that Python threads process side by side
-(:meth:`telar.handwritten.HandwrittenNetwork.train_gradients`), each block with one BLAS thread.
-``threadpoolctl`` ships with scikit-learn.
+The rule (:func:`threads_for`, a pure function of the core count and the problem size, so it
+is tested for any machine): with ``c`` cores and a largest product of ``f`` FLOPs per batch,
+
+    threads = 1                                         if f <  MIN_FLOPS_FOR_THREADS
+    threads = min(c, floor(f / MIN_FLOPS_PER_THREAD))   otherwise
+
+so every BLAS thread gets at least :data:`MIN_FLOPS_PER_THREAD` (25 MFLOP, a third of what one
+thread had in the 2-core measurement above that paid off) of each product: on 2 cores the
+``mlp`` preset gets both, on 16 cores 8 (205 / 25), where waking 16 threads for a 1.5 ms
+product costs more than it saves (the 16-core figures of issue 17 are pending a machine). The
+chunked kernels (:mod:`telar.engine.cpu.workers`) take ``min(c, chunks)`` threads
+(:func:`chunk_workers_for`). ``c`` is :func:`thread_budget`: the cores this process may run
+on, or the count set by :func:`set_thread_budget` (``telar.set_num_threads``, ``telar train
+--threads N``), which overrides the rule's ``c`` everywhere.
+
+The report's network on a full batch splits the rows into blocks that Python threads process
+side by side (:meth:`telar.handwritten.HandwrittenNetwork.train_gradients`), each block with
+one BLAS thread. ``threadpoolctl`` ships with scikit-learn.
 """
 
 from __future__ import annotations
@@ -28,8 +41,52 @@ from collections.abc import Iterator
 
 from threadpoolctl import ThreadpoolController
 
-#: Largest product per batch (in FLOPs) from which all BLAS threads are used.
+#: Largest product per batch (in FLOPs) from which more than one BLAS thread is used.
 MIN_FLOPS_FOR_THREADS = 50e6
+#: FLOPs of the largest product each BLAS thread must get (see the module doc).
+MIN_FLOPS_PER_THREAD = 25e6
+
+
+def threads_for(cores: int, flops: float) -> int:
+    """BLAS threads for a step whose largest product costs ``flops``, on ``cores`` cores:
+    1 below :data:`MIN_FLOPS_FOR_THREADS`, else ``min(cores, flops // MIN_FLOPS_PER_THREAD)``.
+
+    >>> threads_for(16, 205e6), threads_for(2, 205e6), threads_for(16, 12.8e6)
+    (8, 2, 1)
+    """
+    if flops < MIN_FLOPS_FOR_THREADS:
+        return 1
+    return max(1, min(int(cores), int(flops // MIN_FLOPS_PER_THREAD)))
+
+
+def chunk_workers_for(cores: int, n_chunks: int) -> int:
+    """Threads for ``n_chunks`` chunks of a tuned kernel on ``cores`` cores: one per chunk, at
+    most one per core (a chunk is already a cache-sized piece of work, ~2 MB)."""
+    return max(1, min(int(cores), int(n_chunks)))
+
+
+_budget: int | None = None  # set_thread_budget's count; None: the cores (the rule decides)
+
+
+def set_thread_budget(n: int | None) -> None:
+    """Use at most ``n`` threads from now on (``None``: the cores this process may run on):
+    the ``c`` of :func:`threads_for` and :func:`chunk_workers_for`, and the BLAS limit of the
+    steps that would otherwise keep the BLAS default. ``telar.set_num_threads``."""
+    global _budget
+    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
+        raise ValueError(f"the number of threads must be a positive int, got {n!r}")
+    _budget = n
+
+
+def thread_budget() -> int:
+    """The ``c`` of the thread rule: the count set by :func:`set_thread_budget`, else
+    :func:`cores`."""
+    return _budget if _budget is not None else cores()
+
+
+def thread_budget_set() -> int | None:
+    """The count set by :func:`set_thread_budget`, ``None`` when the cores decide."""
+    return _budget
 
 
 def matmul_flops(batch_size: int, layer_sizes: list[tuple[int, int]]) -> float:
@@ -38,8 +95,11 @@ def matmul_flops(batch_size: int, layer_sizes: list[tuple[int, int]]) -> float:
 
 
 def threads_for_flops(flops: float) -> int | None:
-    """1 BLAS thread below :data:`MIN_FLOPS_FOR_THREADS`, ``None`` (all threads) from it."""
-    return None if flops >= MIN_FLOPS_FOR_THREADS else 1
+    """:func:`threads_for` on this machine (:func:`thread_budget`); ``None`` (leave the BLAS
+    default, all cores) when that is every core and no budget was set."""
+    budget = thread_budget()
+    threads = threads_for(budget, flops)
+    return None if threads >= budget and _budget is None else threads
 
 
 def threads_for_layers(batch_size: int, layer_sizes: list[tuple[int, int]]) -> int | None:

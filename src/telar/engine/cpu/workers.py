@@ -25,11 +25,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from telar.engine.cpu.threads import blas_limit, blas_threads, cores
+from telar.engine.cpu.threads import blas_limit, blas_threads, chunk_workers_for, thread_budget
 
 WORKERS: int | None = None
-"""Threads for chunked kernels; ``None``: one per core this process may run on
-(:func:`telar.engine.cpu.threads.cores`). ``1`` runs everything on the calling thread."""
+"""Threads for chunked kernels; ``None``: the thread budget (one per core this process may
+run on, or ``telar.set_num_threads``'s count: :func:`telar.engine.cpu.threads.thread_budget`).
+``1`` runs everything on the calling thread."""
 
 _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
@@ -38,8 +39,8 @@ _inside = threading.local()
 
 
 def workers() -> int:
-    """The number of threads :func:`run_chunks` uses: :data:`WORKERS`, else the core count."""
-    return max(1, WORKERS if WORKERS is not None else cores())
+    """The most threads :func:`run_chunks` uses: :data:`WORKERS`, else the thread budget."""
+    return max(1, WORKERS if WORKERS is not None else thread_budget())
 
 
 def _executor(size: int) -> ThreadPoolExecutor:
@@ -71,7 +72,7 @@ def run_chunks(n_chunks: int, work: Callable[[int, int], None],
     a worker) the whole job runs on the calling thread. Every worker has finished when this
     returns; the first worker exception is raised then.
     """
-    count = min(max_workers or workers(), n_chunks)
+    count = chunk_workers_for(max_workers or workers(), n_chunks)
     if count <= 1 or getattr(_inside, "active", False):
         work(0, 1)
         return

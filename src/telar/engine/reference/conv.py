@@ -27,7 +27,7 @@ array([[4., 4.],
 
 from __future__ import annotations
 
-from telar.engine.array import Array, xp
+from telar.engine.array import Array, array_module
 from telar.engine.tensor import Tensor, make_result
 from telar.engine.windows import output_size
 
@@ -46,7 +46,7 @@ def im2col(xpad: Array, geometry: Geometry) -> Array:
     ``(i, j)`` of sample ``n`` reads, one kernel offset ``(p, q)`` at a time."""
     kh, kw, sh, sw, dh, dw, ho, wo = geometry
     n, c = xpad.shape[:2]
-    cols = xp.empty((n, c, kh, kw, ho, wo), dtype=xpad.dtype)
+    cols = array_module(xpad).empty((n, c, kh, kw, ho, wo), dtype=xpad.dtype)
     for p in range(kh):
         for q in range(kw):
             rows, columns = _window_slice(p, q, geometry)
@@ -60,7 +60,7 @@ def col2im(dcols: Array, padded_shape: tuple[int, ...], geometry: Geometry) -> A
     kh, kw, sh, sw, dh, dw, ho, wo = geometry
     n, c = padded_shape[:2]
     windows = dcols.reshape(n, ho, wo, c, kh, kw).transpose(0, 3, 4, 5, 1, 2)
-    dxpad = xp.zeros(padded_shape, dtype=dcols.dtype)
+    dxpad = array_module(dcols).zeros(padded_shape, dtype=dcols.dtype)
     for p in range(kh):
         for q in range(kw):
             rows, columns = _window_slice(p, q, geometry)
@@ -78,7 +78,7 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None, stride: tuple[int, in
     (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
     ho, wo = output_size(h, kh, sh, ph, dh), output_size(w, kw, sw, pw, dw)
     geometry = (kh, kw, sh, sw, dh, dw, ho, wo)
-    xpad = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=xd.dtype)
+    xpad = array_module(xd).zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=xd.dtype)
     xpad[:, :, ph:ph + h, pw:pw + w] = xd
     cols = im2col(xpad, geometry)
     w2 = wd.reshape(o, c * kh * kw)

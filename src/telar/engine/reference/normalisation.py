@@ -19,7 +19,7 @@ tests hold it to this one.
 
 from __future__ import annotations
 
-from telar.engine.array import Array, xp
+from telar.engine.array import Array, array_module
 from telar.engine.tensor import Tensor, make_result
 
 
@@ -31,6 +31,7 @@ def batch_norm(x: Tensor, weight: Tensor | None, bias: Tensor | None,
     axes = (0,) if xd.ndim == 2 else (0, 2, 3)  # every axis but the channels'
     per_channel = (1, -1) + (1,) * (xd.ndim - 2)  # a (C,) vector broadcast along them
     m = xd.size // xd.shape[1]
+    xp = array_module(xd)
     use_batch = training or running_mean is None
     if use_batch:
         mu, var = xd.mean(axis=axes), xd.var(axis=axes)

@@ -15,7 +15,7 @@ This is the kernel for every window shape but non-overlapping tiles, which the t
 
 from __future__ import annotations
 
-from telar.engine.array import Array, xp
+from telar.engine.array import Array, array_module
 from telar.engine.tensor import Tensor, make_result
 from telar.engine.windows import offset, output_size, padded
 
@@ -28,6 +28,7 @@ def max_pool2d(x: Tensor, kernel: tuple[int, int], stride: tuple[int, int],
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
     ho = output_size(xd.shape[2], kh, sh, ph)
     wo = output_size(xd.shape[3], kw, sw, pw)
+    xp = array_module(xd)
     xpad = padded(xd, ph, pw, -xp.inf)
     out = None
     for p in range(kh):
