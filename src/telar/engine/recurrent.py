@@ -1,0 +1,360 @@
+"""Recurrent layers over whole sequences, fused: backpropagation through time, cell by cell.
+
+One operation runs one direction of one layer over a whole sequence ``x`` of shape
+``(T, N, I)`` (time first), from the state ``h0`` (and ``c0``) of shape ``(N, H)``, with
+PyTorch's weights: ``w_ih`` ``(G*H, I)``, ``w_hh`` ``(G*H, H)``, biases ``(G*H,)``, the ``G``
+gate blocks stacked in PyTorch's order. Each cell's forward and backward sit side by side:
+
+- :func:`rnn`: ``h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)``, ``act`` tanh or relu;
+- :func:`lstm`: gates ``i, f, g, o`` (``G = 4``);
+- :func:`gru`: gates ``r, z, n`` (``G = 3``), ``b_hn`` inside ``r * (...)`` as PyTorch has it.
+
+How they are fast: the input's contribution ``x_t W_ih^T + b`` is one matrix product for all
+time steps before the loop, so the loop does one ``(N, H) @ (H, G*H)`` product per step and
+the gate arithmetic in place. The backward loop runs over time in reverse, carrying
+``dL/dh_t`` (and ``dL/dc_t``) and storing each step's gate gradients ``dA_t`` (gradients
+with respect to the pre-activations); the weight and input gradients are then again one
+product each over all steps::
+
+    dW_ih = sum_t dA_t^T x_t      dW_hh = sum_t dA_t^T h_{t-1}      dx_t = dA_t W_ih
+    db_ih = db_hh = sum_t dA_t    dL/dh_{t-1} += dA_t W_hh
+
+``reverse=True`` runs the sequence from its last step to its first (the backward direction of
+a bidirectional layer); outputs stay in the input's time order. A step's output is its
+hidden state; the last state is the output of the last step run (``h_n``).
+:mod:`telar.engine.reference.recurrent` composes the same cells of plain operations, which
+the tests hold these to (and both to PyTorch).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from telar.engine.array import Array, xp
+from telar.engine.tensor import Tensor, make_result
+
+
+# --------------------------------------------------------------------------- shared pieces
+def take_step(x: Tensor, index: int) -> Tensor:
+    """``x[index]`` along the first axis (a time step, or a layer's state); ``dx`` is zero
+    but at ``index``, where it is ``g``."""
+    xd = x.data
+
+    def backward(g: Array) -> tuple[Array]:
+        gx = xp.zeros_like(xd)
+        gx[index] = g
+        return (gx,)
+
+    return make_result(xd[index], (x,), backward)
+
+
+def _check(x: Tensor, h0: Tensor, w_ih: Tensor, w_hh: Tensor, gates: int, what: str
+           ) -> tuple[int, int, int]:
+    """``(T, N, H)``; ``ValueError`` naming the first shape that does not fit."""
+    xd, hd = x.data, h0.data
+    if xd.ndim != 3:
+        raise ValueError(f"{what}: expected the input of shape (T, N, input_size), got "
+                         f"{xd.shape}")
+    steps, batch, features = xd.shape
+    hidden = w_hh.data.shape[1]
+    if w_ih.data.shape != (gates * hidden, features) or w_hh.data.shape != (gates * hidden,
+                                                                            hidden):
+        raise ValueError(f"{what}: weights {w_ih.data.shape} and {w_hh.data.shape} do not fit "
+                         f"input_size {features} and hidden_size {hidden} ({gates} gates)")
+    if hd.shape != (batch, hidden):
+        raise ValueError(f"{what}: expected the initial state of shape {(batch, hidden)}, got "
+                         f"{hd.shape}")
+    if steps < 1:
+        raise ValueError(f"{what}: the sequence has no time step")
+    return steps, batch, hidden
+
+
+def _project(x: Array, w_ih: Array, bias: Array | None) -> Array:
+    """``x_t W_ih^T + bias`` for every step at once: ``(T, N, I) -> (T, N, G*H)``, a new
+    array the forward loop then works in."""
+    steps, batch, features = x.shape
+    out = x.reshape(steps * batch, features) @ w_ih.T
+    if bias is not None:
+        out += bias
+    return out.reshape(steps, batch, -1)
+
+
+def _bias_sum(*biases: Tensor | None) -> Array | None:
+    present = [b.data for b in biases if b is not None]
+    return None if not present else present[0] if len(present) == 1 else present[0] + present[1]
+
+
+def _order(steps: int, reverse: bool) -> range:
+    """The time steps in the order the cell visits them."""
+    return range(steps - 1, -1, -1) if reverse else range(steps)
+
+
+def _previous_states(h0: Array, hs: Array, reverse: bool) -> Array:
+    """``h_{t-1}`` for every step ``t`` in time order: the state each step started from."""
+    if reverse:
+        return xp.concatenate([hs[1:], h0[None]])
+    return xp.concatenate([h0[None], hs[:-1]])
+
+
+def _weight_grads(dA: Array, x: Array, h_prev: Array, w_ih: Tensor, w_hh: Tensor,
+                  b_ih: Tensor | None, b_hh: Tensor | None, need_dx: bool,
+                  dA_hh: Array | None = None) -> tuple[Array | None, ...]:
+    """``dx``, ``dW_ih``, ``dW_hh``, ``db_ih``, ``db_hh`` from the pre-activation gradients of
+    all steps (``dA_hh``: those of the hidden-to-hidden products when they differ, as in the
+    GRU), each one product over all ``T * N`` rows."""
+    rows = dA.shape[0] * dA.shape[1]
+    flat = dA.reshape(rows, -1)
+    flat_hh = flat if dA_hh is None else dA_hh.reshape(rows, -1)
+    dx = (flat @ w_ih.data).reshape(x.shape) if need_dx else None
+    dw_ih = flat.T @ x.reshape(rows, -1) if w_ih.requires_grad else None
+    dw_hh = flat_hh.T @ h_prev.reshape(rows, -1) if w_hh.requires_grad else None
+    db_ih = flat.sum(axis=0) if b_ih is not None and b_ih.requires_grad else None
+    db_hh = flat_hh.sum(axis=0) if b_hh is not None and b_hh.requires_grad else None
+    return dx, dw_ih, dw_hh, db_ih, db_hh
+
+
+def _parents(*tensors: Tensor | None) -> tuple[Tensor, ...]:
+    return tuple(t for t in tensors if t is not None)
+
+
+def _present(grads: tuple[Array | None, ...], tensors: tuple[Tensor | None, ...]
+             ) -> list[Array | None]:
+    """The gradients of the tensors that are parents (not ``None``), in order."""
+    return [g for g, t in zip(grads, tensors, strict=True) if t is not None]
+
+
+def _sigmoid_(a: Array) -> None:
+    """``a <- 1 / (1 + e^-a)`` in place, as ``(1 + tanh(a/2)) / 2`` (no overflow)."""
+    a *= 0.5
+    xp.tanh(a, out=a)
+    a *= 0.5
+    a += 0.5
+
+
+# --------------------------------------------------------------------------- Elman RNN
+ACTIVATIONS: dict[str, tuple[Callable[[Array], None], Callable[[Array, Array], None]]] = {
+    # name: (activation in place, dL/da from dL/dh in place given h = act(a))
+    "tanh": (lambda a: xp.tanh(a, out=a), lambda dh, h: xp.multiply(dh, 1 - h * h, out=dh)),
+    "relu": (lambda a: xp.maximum(a, 0, out=a), lambda dh, h: xp.multiply(dh, h > 0, out=dh)),
+}
+
+
+def rnn(x: Tensor, h0: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None,
+        b_hh: Tensor | None = None, nonlinearity: str = "tanh", reverse: bool = False
+        ) -> tuple[Tensor, Tensor]:
+    """Elman RNN over a sequence: ``(output (T, N, H), h_n (N, H))``.
+
+    Forward: ``a_t = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh``, ``h_t = act(a_t)``.
+    Backward, ``t`` from the last step run to the first, ``dh`` carrying ``dL/dh_t``::
+
+        dh_t = g_t + dh          dA_t = dh_t * act'(a_t)     dh = dA_t W_hh
+
+    with ``tanh' = 1 - h_t^2`` and ``relu' = [h_t > 0]``.
+    """
+    if nonlinearity not in ACTIVATIONS:
+        raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
+    steps, batch, hidden = _check(x, h0, w_ih, w_hh, 1, f"rnn_{nonlinearity}")
+    activate, derivative = ACTIVATIONS[nonlinearity]
+    whh_t = w_hh.data.T
+    hs = _project(x.data, w_ih.data, _bias_sum(b_ih, b_hh))  # a_t, then h_t in place
+    h = h0.data
+    for t in _order(steps, reverse):
+        a = hs[t]
+        a += h @ whh_t
+        activate(a)
+        h = a
+
+    def backward(g: Array) -> list[Array | None]:
+        dA = g.copy()  # dL/dh_t from above, becoming dL/da_t step by step
+        dh = None
+        for t in _order(steps, not reverse):
+            da = dA[t]
+            if dh is not None:
+                da += dh
+            derivative(da, hs[t])
+            dh = da @ w_hh.data
+        grads = _weight_grads(dA, x.data, _previous_states(h0.data, hs, reverse), w_ih, w_hh,
+                              b_ih, b_hh, x.requires_grad)
+        return _present((grads[0], dh, *grads[1:]), (x, h0, w_ih, w_hh, b_ih, b_hh))
+
+    output = make_result(hs, _parents(x, h0, w_ih, w_hh, b_ih, b_hh), backward)
+    return output, take_step(output, 0 if reverse else steps - 1)
+
+
+# --------------------------------------------------------------------------- LSTM
+def lstm(x: Tensor, h0: Tensor, c0: Tensor, w_ih: Tensor, w_hh: Tensor,
+         b_ih: Tensor | None = None, b_hh: Tensor | None = None, reverse: bool = False
+         ) -> tuple[Tensor, Tensor, Tensor]:
+    """Long short-term memory over a sequence: ``(output (T, N, H), h_n, c_n)``.
+
+    Forward, with the gate blocks ``i, f, g, o`` of ``a_t = x_t W_ih^T + b_ih + h_{t-1} W_hh^T
+    + b_hh`` (PyTorch's order)::
+
+        i = s(a_i)   f = s(a_f)   g = tanh(a_g)   o = s(a_o)      (s: the logistic sigmoid)
+        c_t = f c_{t-1} + i g       h_t = o tanh(c_t)
+
+    Backward, ``t`` from the last step run to the first, carrying ``dh = dL/dh_t`` and
+    ``dc = dL/dc_t``::
+
+        dh_t = g_t + dh                      dc += dh_t o (1 - tanh(c_t)^2)
+        dA_o = dh_t tanh(c_t) o (1 - o)      dA_i = dc g i (1 - i)
+        dA_f = dc c_{t-1} f (1 - f)          dA_g = dc i (1 - g^2)
+        dc <- dc f                           dh <- dA_t W_hh
+
+    The sigmoids are ``(1 + tanh(a/2)) / 2``: the ``i, f, o`` rows of the weights are halved
+    beforehand (exact in floating point), so one ``tanh`` covers all four gates.
+    """
+    steps, batch, hidden = _check(x, h0, w_ih, w_hh, 4, "lstm")
+    if c0.data.shape != h0.data.shape:
+        raise ValueError(f"lstm: expected the initial cell state of shape {h0.data.shape}, got "
+                         f"{c0.data.shape}")
+    dtype = x.data.dtype
+    half = xp.full(4 * hidden, 0.5, dtype=dtype)
+    half[2 * hidden:3 * hidden] = 1.0  # the g rows: tanh(a_g) itself
+    bias = _bias_sum(b_ih, b_hh)
+    gates = _project(x.data, w_ih.data * half[:, None], None if bias is None else bias * half)
+    whh_t = (w_hh.data * half[:, None]).T
+    sig = (slice(0, 2 * hidden), slice(3 * hidden, 4 * hidden))  # the i, f and o columns
+    packed = xp.empty((steps + 1, batch, hidden), dtype=dtype)  # h_1..h_T, then c_n
+    hs = packed[:steps]
+    cs = xp.empty((steps, batch, hidden), dtype=dtype)
+    tanh_c = xp.empty_like(cs)
+    h, c = h0.data, c0.data
+    for t in _order(steps, reverse):
+        a = gates[t]
+        a += h @ whh_t
+        xp.tanh(a, out=a)
+        for cols in sig:
+            a[:, cols] *= 0.5
+            a[:, cols] += 0.5
+        i, f, g, o = (a[:, k * hidden:(k + 1) * hidden] for k in range(4))
+        xp.multiply(f, c, out=cs[t])
+        cs[t] += i * g
+        xp.tanh(cs[t], out=tanh_c[t])
+        xp.multiply(o, tanh_c[t], out=hs[t])
+        h, c = hs[t], cs[t]
+    packed[steps] = c
+
+    def backward(gp: Array) -> list[Array | None]:
+        dA = xp.empty_like(gates)
+        dh = None
+        dc = gp[steps].copy()
+        first = steps - 1 if reverse else 0
+        for t in _order(steps, not reverse):
+            a, da = gates[t], dA[t]
+            i, f, g, o = (a[:, k * hidden:(k + 1) * hidden] for k in range(4))
+            di, df, dg, do = (da[:, k * hidden:(k + 1) * hidden] for k in range(4))
+            c_prev = c0.data if t == first else cs[t + 1 if reverse else t - 1]
+            dh_t = gp[t] if dh is None else gp[t] + dh
+            tc = tanh_c[t]
+            dc += dh_t * o * (1 - tc * tc)
+            xp.multiply(dh_t, tc, out=do)
+            do *= o * (1 - o)
+            xp.multiply(dc, g, out=di)
+            di *= i * (1 - i)
+            xp.multiply(dc, c_prev, out=df)
+            df *= f * (1 - f)
+            xp.multiply(dc, i, out=dg)
+            dg *= 1 - g * g
+            dc *= f
+            dh = da @ w_hh.data
+        grads = _weight_grads(dA, x.data, _previous_states(h0.data, hs, reverse), w_ih, w_hh,
+                              b_ih, b_hh, x.requires_grad)
+        return _present((grads[0], dh, dc, *grads[1:]), (x, h0, c0, w_ih, w_hh, b_ih, b_hh))
+
+    result = make_result(packed, _parents(x, h0, c0, w_ih, w_hh, b_ih, b_hh), backward)
+    output = _first_steps(result, steps)
+    return output, take_step(result, 0 if reverse else steps - 1), take_step(result, steps)
+
+
+def _first_steps(packed: Tensor, steps: int) -> Tensor:
+    """``packed[:steps]`` (the outputs of an LSTM without its cell state row); the gradient
+    of the dropped row is zero."""
+    pd = packed.data
+
+    def backward(g: Array) -> tuple[Array]:
+        gp = xp.empty_like(pd)
+        gp[:steps] = g
+        gp[steps] = 0
+        return (gp,)
+
+    return make_result(pd[:steps], (packed,), backward)
+
+
+# --------------------------------------------------------------------------- GRU
+def gru(x: Tensor, h0: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None,
+        b_hh: Tensor | None = None, reverse: bool = False) -> tuple[Tensor, Tensor]:
+    """Gated recurrent unit over a sequence: ``(output (T, N, H), h_n (N, H))``.
+
+    Forward, with the blocks ``r, z, n`` of ``p_t = x_t W_ih^T + b_ih`` and
+    ``q_t = h_{t-1} W_hh^T + b_hh`` (PyTorch's order and its ``b_hn`` inside ``r * (...)``)::
+
+        r = s(p_r + q_r)    z = s(p_z + q_z)    n = tanh(p_n + r q_n)
+        h_t = (1 - z) n + z h_{t-1}
+
+    Backward, ``t`` from the last step run to the first, ``dh`` carrying ``dL/dh_t``; ``dP``
+    and ``dQ`` are the gradients of ``p_t`` and ``q_t``::
+
+        dh_t = g_t + dh
+        dP_n = dh_t (1 - z) (1 - n^2)        dQ_n = dP_n r
+        dP_z = dQ_z = dh_t (h_{t-1} - n) z (1 - z)
+        dP_r = dQ_r = dP_n q_n r (1 - r)
+        dh <- dh_t z + dQ_t W_hh
+    """
+    steps, batch, hidden = _check(x, h0, w_ih, w_hh, 3, "gru")
+    dtype = x.data.dtype
+    whh_t = w_hh.data.T
+    bhh = None if b_hh is None else b_hh.data
+    p = _project(x.data, w_ih.data, None if b_ih is None else b_ih.data)  # then r, z, n
+    q_n = xp.empty((steps, batch, hidden), dtype=dtype)
+    hs = xp.empty((steps, batch, hidden), dtype=dtype)
+    rz = slice(0, 2 * hidden)
+    h = h0.data
+    for t in _order(steps, reverse):
+        a = p[t]
+        q = h @ whh_t
+        if bhh is not None:
+            q += bhh
+        a[:, rz] += q[:, rz]
+        _sigmoid_(a[:, rz])
+        r, z, n = (a[:, k * hidden:(k + 1) * hidden] for k in range(3))
+        q_n[t] = q[:, 2 * hidden:]
+        n += r * q_n[t]
+        xp.tanh(n, out=n)
+        xp.subtract(h, n, out=hs[t])  # h_t = n + z (h_{t-1} - n)
+        hs[t] *= z
+        hs[t] += n
+        h = hs[t]
+
+    def backward(g: Array) -> list[Array | None]:
+        dP = xp.empty_like(p)
+        dQ_n = xp.empty_like(q_n)
+        dh = None
+        first = steps - 1 if reverse else 0
+        for t in _order(steps, not reverse):
+            r, z, n = (p[t][:, k * hidden:(k + 1) * hidden] for k in range(3))
+            dr, dz, dn = (dP[t][:, k * hidden:(k + 1) * hidden] for k in range(3))
+            h_prev = h0.data if t == first else hs[t + 1 if reverse else t - 1]
+            dh_t = g[t] if dh is None else g[t] + dh
+            xp.multiply(dh_t, 1 - z, out=dn)
+            dn *= 1 - n * n
+            xp.multiply(dn, r, out=dQ_n[t])
+            xp.multiply(dn, q_n[t], out=dr)
+            dr *= r * (1 - r)
+            xp.subtract(h_prev, n, out=dz)
+            dz *= dh_t
+            dz *= z * (1 - z)
+            dh = dh_t * z
+            dh += dP[t][:, rz] @ w_hh.data[rz]
+            dh += dQ_n[t] @ w_hh.data[2 * hidden:]
+        dQ = dP.copy()
+        dQ[..., 2 * hidden:] = dQ_n
+        grads = _weight_grads(dP, x.data, _previous_states(h0.data, hs, reverse), w_ih, w_hh,
+                              b_ih, b_hh, x.requires_grad, dA_hh=dQ)
+        return _present((grads[0], dh, *grads[1:]), (x, h0, w_ih, w_hh, b_ih, b_hh))
+
+    output = make_result(hs, _parents(x, h0, w_ih, w_hh, b_ih, b_hh), backward)
+    return output, take_step(output, 0 if reverse else steps - 1)
+
+
+__all__ = ["rnn", "lstm", "gru", "take_step", "ACTIVATIONS"]
