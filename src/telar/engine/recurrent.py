@@ -71,12 +71,23 @@ def _check(x: Tensor, h0: Tensor, w_ih: Tensor, w_hh: Tensor, gates: int, what: 
 
 def _project(x: Array, w_ih: Array, bias: Array | None) -> Array:
     """``x_t W_ih^T + bias`` for every step at once: ``(T, N, I) -> (T, N, G*H)``, a new
-    array the forward loop then works in."""
+    array the forward loop then works in.
+
+    The bias rides in the product as one more input feature that is always 1 (a column of
+    ones beside ``x``, a row ``bias`` under ``W_ih^T``): adding it afterwards was a second
+    pass over the whole array, slower than the product itself when the input is narrow.
+    """
     steps, batch, features = x.shape
-    out = x.reshape(steps * batch, features) @ w_ih.T
-    if bias is not None:
-        out += bias
-    return out.reshape(steps, batch, -1)
+    rows = x.reshape(steps * batch, features)
+    if bias is None:
+        return (rows @ w_ih.T).reshape(steps, batch, -1)
+    rows1 = xp.empty((steps * batch, features + 1), dtype=x.dtype)
+    rows1[:, :features] = rows
+    rows1[:, features] = 1
+    weights1 = xp.empty((features + 1, w_ih.shape[0]), dtype=w_ih.dtype)
+    weights1[:features] = w_ih.T
+    weights1[features] = bias
+    return (rows1 @ weights1).reshape(steps, batch, -1)
 
 
 def _bias_sum(*biases: Tensor | None) -> Array | None:
@@ -98,19 +109,34 @@ def _previous_states(h0: Array, hs: Array, reverse: bool) -> Array:
 
 def _weight_grads(dA: Array, x: Array, h_prev: Array, w_ih: Tensor, w_hh: Tensor,
                   b_ih: Tensor | None, b_hh: Tensor | None, need_dx: bool,
-                  dA_hh: Array | None = None) -> tuple[Array | None, ...]:
+                  dA_hh: Array | None = None, w_ih_rows: Array | None = None,
+                  order: Array | None = None) -> tuple[Array | None, ...]:
     """``dx``, ``dW_ih``, ``dW_hh``, ``db_ih``, ``db_hh`` from the pre-activation gradients of
     all steps (``dA_hh``: those of the hidden-to-hidden products when they differ, as in the
-    GRU), each one product over all ``T * N`` rows."""
+    GRU), each one product over all ``T * N`` rows.
+
+    A cell that keeps its gate blocks in another order passes ``w_ih_rows`` (``W_ih`` in that
+    order) and ``order`` (where each of its rows sits in PyTorch's), and gets PyTorch's back.
+    """
     rows = dA.shape[0] * dA.shape[1]
     flat = dA.reshape(rows, -1)
     flat_hh = flat if dA_hh is None else dA_hh.reshape(rows, -1)
-    dx = (flat @ w_ih.data).reshape(x.shape) if need_dx else None
+    w_rows = w_ih.data if w_ih_rows is None else w_ih_rows
+    dx = (flat @ w_rows).reshape(x.shape) if need_dx else None
     dw_ih = flat.T @ x.reshape(rows, -1) if w_ih.requires_grad else None
     dw_hh = flat_hh.T @ h_prev.reshape(rows, -1) if w_hh.requires_grad else None
-    db_ih = flat.sum(axis=0) if b_ih is not None and b_ih.requires_grad else None
-    db_hh = flat_hh.sum(axis=0) if b_hh is not None and b_hh.requires_grad else None
-    return dx, dw_ih, dw_hh, db_ih, db_hh
+    ones = xp.ones(rows, dtype=dA.dtype)  # a product sums the rows faster than .sum(axis=0)
+    db_ih = ones @ flat if b_ih is not None and b_ih.requires_grad else None
+    db_hh = None
+    if b_hh is not None and b_hh.requires_grad:  # a copy when equal: grads must not share
+        db_hh = ones @ flat_hh if dA_hh is not None or db_ih is None else db_ih.copy()
+    grads = [dw_ih, dw_hh, db_ih, db_hh]
+    if order is not None:
+        for k, g in enumerate(grads):
+            if g is not None:
+                grads[k] = xp.empty_like(g)
+                grads[k][order] = g
+    return (dx, *grads)
 
 
 def _parents(*tensors: Tensor | None) -> tuple[Tensor, ...]:
@@ -155,7 +181,7 @@ def rnn(x: Tensor, h0: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None =
         raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
     steps, batch, hidden = _check(x, h0, w_ih, w_hh, 1, f"rnn_{nonlinearity}")
     activate, derivative = ACTIVATIONS[nonlinearity]
-    whh_t = w_hh.data.T
+    whh_t = xp.ascontiguousarray(w_hh.data.T)  # BLAS is ~2x faster on it than on a view
     hs = _project(x.data, w_ih.data, _bias_sum(b_ih, b_hh))  # a_t, then h_t in place
     h = h0.data
     for t in _order(steps, reverse):
@@ -182,6 +208,13 @@ def rnn(x: Tensor, h0: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None =
 
 
 # --------------------------------------------------------------------------- LSTM
+def _lstm_rows(hidden: int) -> Array:
+    """The LSTM's gate blocks in the order it computes them, ``o, i, f, g``, as row indices
+    of PyTorch's ``i, f, g, o``: the sigmoid gates ``o, i, f`` form one block, and so do the
+    three gates ``i, f, g`` that ``dL/dc`` multiplies."""
+    return xp.concatenate([xp.arange(k * hidden, (k + 1) * hidden) for k in (3, 0, 1, 2)])
+
+
 def lstm(x: Tensor, h0: Tensor, c0: Tensor, w_ih: Tensor, w_hh: Tensor,
          b_ih: Tensor | None = None, b_hh: Tensor | None = None, reverse: bool = False
          ) -> tuple[Tensor, Tensor, Tensor]:
@@ -201,65 +234,85 @@ def lstm(x: Tensor, h0: Tensor, c0: Tensor, w_ih: Tensor, w_hh: Tensor,
         dA_f = dc c_{t-1} f (1 - f)          dA_g = dc i (1 - g^2)
         dc <- dc f                           dh <- dA_t W_hh
 
-    The sigmoids are ``(1 + tanh(a/2)) / 2``: the ``i, f, o`` rows of the weights are halved
-    beforehand (exact in floating point), so one ``tanh`` covers all four gates.
+    How it is computed: in place in buffers, one step at a time (its arrays stay in cache:
+    forming the factors of all steps at once before the loop streamed 7 MB arrays through
+    memory several times and was slower). The gates are kept in the order
+    ``o, i, f, g`` (:func:`_lstm_rows`), and the sigmoids are ``(1 + tanh(a/2)) / 2`` with
+    the ``o, i, f`` rows of the weights halved beforehand (exact in floating point), so one
+    ``tanh`` covers all four gates.
     """
     steps, batch, hidden = _check(x, h0, w_ih, w_hh, 4, "lstm")
     if c0.data.shape != h0.data.shape:
         raise ValueError(f"lstm: expected the initial cell state of shape {h0.data.shape}, got "
                          f"{c0.data.shape}")
-    dtype = x.data.dtype
-    half = xp.full(4 * hidden, 0.5, dtype=dtype)
-    half[2 * hidden:3 * hidden] = 1.0  # the g rows: tanh(a_g) itself
+    dtype, n3 = x.data.dtype, 3 * hidden
+    order = _lstm_rows(hidden)
+    half = xp.full((4 * hidden, 1), 0.5, dtype=dtype)
+    half[n3:] = 1.0  # the g rows: tanh(a_g) itself
+    w_ih_rows, w_hh_rows = w_ih.data[order], w_hh.data[order]
     bias = _bias_sum(b_ih, b_hh)
-    gates = _project(x.data, w_ih.data * half[:, None], None if bias is None else bias * half)
-    whh_t = (w_hh.data * half[:, None]).T
-    sig = (slice(0, 2 * hidden), slice(3 * hidden, 4 * hidden))  # the i, f and o columns
+    gates = _project(x.data, w_ih_rows * half, None if bias is None else bias[order] * half[:, 0])
+    whh_t = xp.ascontiguousarray((w_hh_rows * half).T)  # BLAS is ~2x faster than on a view
     packed = xp.empty((steps + 1, batch, hidden), dtype=dtype)  # h_1..h_T, then c_n
     hs = packed[:steps]
     cs = xp.empty((steps, batch, hidden), dtype=dtype)
     tanh_c = xp.empty_like(cs)
+    product = xp.empty((batch, 4 * hidden), dtype=dtype)  # buffers: no allocation per step
+    ig = xp.empty((batch, hidden), dtype=dtype)
     h, c = h0.data, c0.data
     for t in _order(steps, reverse):
         a = gates[t]
-        a += h @ whh_t
+        xp.matmul(h, whh_t, out=product)
+        a += product
         xp.tanh(a, out=a)
-        for cols in sig:
-            a[:, cols] *= 0.5
-            a[:, cols] += 0.5
-        i, f, g, o = (a[:, k * hidden:(k + 1) * hidden] for k in range(4))
+        a[:, :n3] *= 0.5
+        a[:, :n3] += 0.5
+        o, i, f, g = (a[:, k * hidden:(k + 1) * hidden] for k in range(4))
         xp.multiply(f, c, out=cs[t])
-        cs[t] += i * g
+        xp.multiply(i, g, out=ig)
+        cs[t] += ig
         xp.tanh(cs[t], out=tanh_c[t])
         xp.multiply(o, tanh_c[t], out=hs[t])
         h, c = hs[t], cs[t]
     packed[steps] = c
+    gates4 = gates.reshape(steps, batch, 4, hidden)
 
     def backward(gp: Array) -> list[Array | None]:
         dA = xp.empty_like(gates)
-        dh = None
+        dA4 = dA.reshape(steps, batch, 4, hidden)  # the blocks o, i, f, g of each step
         dc = gp[steps].copy()
+        u = xp.empty((batch, hidden), dtype=dtype)  # a work buffer, reused every step
+        dh = None
         first = steps - 1 if reverse else 0
+        # One step at a time, so that a step's arrays stay in cache while they are used.
         for t in _order(steps, not reverse):
-            a, da = gates[t], dA[t]
-            i, f, g, o = (a[:, k * hidden:(k + 1) * hidden] for k in range(4))
-            di, df, dg, do = (da[:, k * hidden:(k + 1) * hidden] for k in range(4))
-            c_prev = c0.data if t == first else cs[t + 1 if reverse else t - 1]
-            dh_t = gp[t] if dh is None else gp[t] + dh
+            o, i, f, g = (gates[t, :, j * hidden:(j + 1) * hidden] for j in range(4))
+            do, di, df, dg = (dA4[t, :, j] for j in range(4))
             tc = tanh_c[t]
-            dc += dh_t * o * (1 - tc * tc)
-            xp.multiply(dh_t, tc, out=do)
-            do *= o * (1 - o)
-            xp.multiply(dc, g, out=di)
-            di *= i * (1 - i)
-            xp.multiply(dc, c_prev, out=df)
-            df *= f * (1 - f)
-            xp.multiply(dc, i, out=dg)
-            dg *= 1 - g * g
-            dc *= f
-            dh = da @ w_hh.data
+            dh = gp[t] if dh is None else xp.add(dh, gp[t], out=dh)
+            xp.multiply(tc, tc, out=u)  # dc += dh_t o (1 - tanh(c_t)^2)
+            xp.subtract(1, u, out=u)
+            u *= o
+            u *= dh
+            dc += u
+            xp.subtract(1, o, out=do)  # dA_o = dh_t tanh(c_t) o (1 - o)
+            do *= o
+            do *= tc
+            do *= dh
+            dif = dA4[t, :, 1:3]  # dA_i = dc g i (1 - i), dA_f = dc c_{t-1} f (1 - f)
+            xp.subtract(1, gates4[t, :, 1:3], out=dif)
+            dif *= gates4[t, :, 1:3]
+            di *= g
+            df *= c0.data if t == first else cs[t + 1 if reverse else t - 1]
+            dif *= dc[:, None, :]
+            xp.multiply(g, g, out=dg)  # dA_g = dc i (1 - g^2)
+            xp.subtract(1, dg, out=dg)
+            dg *= i
+            dg *= dc
+            dc *= f  # dL/dc_{t-1} through c_t = f c_{t-1} + ...
+            dh = dA[t] @ w_hh_rows
         grads = _weight_grads(dA, x.data, _previous_states(h0.data, hs, reverse), w_ih, w_hh,
-                              b_ih, b_hh, x.requires_grad)
+                              b_ih, b_hh, x.requires_grad, w_ih_rows=w_ih_rows, order=order)
         return _present((grads[0], dh, dc, *grads[1:]), (x, h0, c0, w_ih, w_hh, b_ih, b_hh))
 
     result = make_result(packed, _parents(x, h0, c0, w_ih, w_hh, b_ih, b_hh), backward)
@@ -303,7 +356,7 @@ def gru(x: Tensor, h0: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None =
     """
     steps, batch, hidden = _check(x, h0, w_ih, w_hh, 3, "gru")
     dtype = x.data.dtype
-    whh_t = w_hh.data.T
+    whh_t = xp.ascontiguousarray(w_hh.data.T)  # BLAS is ~2x faster on it than on a view
     bhh = None if b_hh is None else b_hh.data
     p = _project(x.data, w_ih.data, None if b_ih is None else b_ih.data)  # then r, z, n
     q_n = xp.empty((steps, batch, hidden), dtype=dtype)

@@ -346,4 +346,51 @@ class GRUCell(RNNCellBase):
         return self._step(input, [hx])[0]
 
 
-__all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
+
+
+# --------------------------------------------------------------------------- in a layer list
+class FinalState(RNNBase):
+    """A recurrent network that reads each sample as a sequence and returns its final hidden
+    state: the ``rnn(...)``, ``lstm(...)`` and ``gru(...)`` of a layer list (``--layers``).
+
+    An image ``(N, C, H, W)`` is read row by row: ``H`` steps of ``C * W`` features (a
+    Fashion-MNIST image: 28 steps of 28 pixels, top row first); a sequence ``(N, T, F)`` is
+    read as it is. The output ``(N, D * hidden)`` is the last layer's ``h_n``: the state after
+    the last row, and with ``bidirectional`` the backward direction's state after the first
+    row beside it (each direction has then read every row). Parameter names are PyTorch's
+    (``weight_ih_l0``, ...), so the weights load into ``torch.nn.LSTM`` and back.
+    """
+
+    def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, dropout: float = 0.0, bidirectional: bool = False,
+                 dtype: Any = None, rng: np.random.Generator | int | None = None,
+                 dropout_rng: np.random.Generator | int | None = None) -> None:
+        with warnings.catch_warnings():  # the layer list's dropout is documented as between
+            warnings.simplefilter("ignore")  # layers: no warning for one layer
+            super().__init__(mode, input_size, hidden_size, num_layers, bias, True, dropout,
+                             bidirectional, 0, None, dtype, rng)
+        self.generator = as_rng(dropout_rng)
+
+    def forward(self, input: Tensor) -> Tensor:
+        x = input if isinstance(input, Tensor) else Tensor(input)
+        if x.ndim == 4:  # (N, C, H, W) -> (H, N, C * W): row t holds every channel's row t
+            n, c, h, w = x.shape
+            x = F.reshape(F.transpose(x, (2, 0, 1, 3)), (h, n, c * w))
+        elif x.ndim == 3:
+            x = F.transpose(x, (1, 0, 2))
+        else:
+            raise ValueError(f"{type(self).__name__} expects images (N, C, H, W) or sequences "
+                             f"(N, T, F), got shape {x.shape}")
+        if x.shape[-1] != self.input_size:
+            raise ValueError(f"{type(self).__name__}: expected {self.input_size} features per "
+                             f"step, got {x.shape[-1]}")
+        _, h_n, _ = self.run(x)
+        last = h_n[-self.num_directions:]
+        return last[0] if len(last) == 1 else F.concatenate(last, axis=1)
+
+    def extra_repr(self) -> str:
+        return f"{self.mode}, " + super().extra_repr().replace(", batch_first=True", "")
+
+
+__all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell",
+           "FinalState"]
