@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from telar.engine.array import Array, xp
+from telar.engine.cpu.threads import blas_threads, threads_for_flops
 from telar.engine.tensor import Tensor, make_result
 
 
@@ -88,6 +89,13 @@ def _project(x: Array, w_ih: Array, bias: Array | None) -> Array:
     weights1[:features] = w_ih.T
     weights1[features] = bias
     return (rows1 @ weights1).reshape(steps, batch, -1)
+
+
+def _step_threads(batch: int, hidden: int, gates: int) -> int | None:
+    """BLAS threads for the loop's per-step product ``(N, H) @ (H, G*H)``: one unless it is
+    large (:mod:`telar.engine.cpu.threads`); waking threads for each of a few hundred small
+    products was ten times slower on a busy two-core machine."""
+    return threads_for_flops(2.0 * batch * hidden * gates * hidden)
 
 
 def _bias_sum(*biases: Tensor | None) -> Array | None:
@@ -184,21 +192,23 @@ def rnn(x: Tensor, h0: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None =
     whh_t = xp.ascontiguousarray(w_hh.data.T)  # BLAS is ~2x faster on it than on a view
     hs = _project(x.data, w_ih.data, _bias_sum(b_ih, b_hh))  # a_t, then h_t in place
     h = h0.data
-    for t in _order(steps, reverse):
-        a = hs[t]
-        a += h @ whh_t
-        activate(a)
-        h = a
+    with blas_threads(_step_threads(batch, hidden, 1)):
+        for t in _order(steps, reverse):
+            a = hs[t]
+            a += h @ whh_t
+            activate(a)
+            h = a
 
     def backward(g: Array) -> list[Array | None]:
         dA = g.copy()  # dL/dh_t from above, becoming dL/da_t step by step
         dh = None
-        for t in _order(steps, not reverse):
-            da = dA[t]
-            if dh is not None:
-                da += dh
-            derivative(da, hs[t])
-            dh = da @ w_hh.data
+        with blas_threads(_step_threads(batch, hidden, 1)):
+            for t in _order(steps, not reverse):
+                da = dA[t]
+                if dh is not None:
+                    da += dh
+                derivative(da, hs[t])
+                dh = da @ w_hh.data
         grads = _weight_grads(dA, x.data, _previous_states(h0.data, hs, reverse), w_ih, w_hh,
                               b_ih, b_hh, x.requires_grad)
         return _present((grads[0], dh, *grads[1:]), (x, h0, w_ih, w_hh, b_ih, b_hh))
@@ -260,20 +270,21 @@ def lstm(x: Tensor, h0: Tensor, c0: Tensor, w_ih: Tensor, w_hh: Tensor,
     product = xp.empty((batch, 4 * hidden), dtype=dtype)  # buffers: no allocation per step
     ig = xp.empty((batch, hidden), dtype=dtype)
     h, c = h0.data, c0.data
-    for t in _order(steps, reverse):
-        a = gates[t]
-        xp.matmul(h, whh_t, out=product)
-        a += product
-        xp.tanh(a, out=a)
-        a[:, :n3] *= 0.5
-        a[:, :n3] += 0.5
-        o, i, f, g = (a[:, k * hidden:(k + 1) * hidden] for k in range(4))
-        xp.multiply(f, c, out=cs[t])
-        xp.multiply(i, g, out=ig)
-        cs[t] += ig
-        xp.tanh(cs[t], out=tanh_c[t])
-        xp.multiply(o, tanh_c[t], out=hs[t])
-        h, c = hs[t], cs[t]
+    with blas_threads(_step_threads(batch, hidden, 4)):
+        for t in _order(steps, reverse):
+            a = gates[t]
+            xp.matmul(h, whh_t, out=product)
+            a += product
+            xp.tanh(a, out=a)
+            a[:, :n3] *= 0.5
+            a[:, :n3] += 0.5
+            o, i, f, g = (a[:, k * hidden:(k + 1) * hidden] for k in range(4))
+            xp.multiply(f, c, out=cs[t])
+            xp.multiply(i, g, out=ig)
+            cs[t] += ig
+            xp.tanh(cs[t], out=tanh_c[t])
+            xp.multiply(o, tanh_c[t], out=hs[t])
+            h, c = hs[t], cs[t]
     packed[steps] = c
     gates4 = gates.reshape(steps, batch, 4, hidden)
 
@@ -285,32 +296,33 @@ def lstm(x: Tensor, h0: Tensor, c0: Tensor, w_ih: Tensor, w_hh: Tensor,
         dh = None
         first = steps - 1 if reverse else 0
         # One step at a time, so that a step's arrays stay in cache while they are used.
-        for t in _order(steps, not reverse):
-            o, i, f, g = (gates[t, :, j * hidden:(j + 1) * hidden] for j in range(4))
-            do, di, df, dg = (dA4[t, :, j] for j in range(4))
-            tc = tanh_c[t]
-            dh = gp[t] if dh is None else xp.add(dh, gp[t], out=dh)
-            xp.multiply(tc, tc, out=u)  # dc += dh_t o (1 - tanh(c_t)^2)
-            xp.subtract(1, u, out=u)
-            u *= o
-            u *= dh
-            dc += u
-            xp.subtract(1, o, out=do)  # dA_o = dh_t tanh(c_t) o (1 - o)
-            do *= o
-            do *= tc
-            do *= dh
-            dif = dA4[t, :, 1:3]  # dA_i = dc g i (1 - i), dA_f = dc c_{t-1} f (1 - f)
-            xp.subtract(1, gates4[t, :, 1:3], out=dif)
-            dif *= gates4[t, :, 1:3]
-            di *= g
-            df *= c0.data if t == first else cs[t + 1 if reverse else t - 1]
-            dif *= dc[:, None, :]
-            xp.multiply(g, g, out=dg)  # dA_g = dc i (1 - g^2)
-            xp.subtract(1, dg, out=dg)
-            dg *= i
-            dg *= dc
-            dc *= f  # dL/dc_{t-1} through c_t = f c_{t-1} + ...
-            dh = dA[t] @ w_hh_rows
+        with blas_threads(_step_threads(batch, hidden, 4)):
+            for t in _order(steps, not reverse):
+                o, i, f, g = (gates[t, :, j * hidden:(j + 1) * hidden] for j in range(4))
+                do, di, df, dg = (dA4[t, :, j] for j in range(4))
+                tc = tanh_c[t]
+                dh = gp[t] if dh is None else xp.add(dh, gp[t], out=dh)
+                xp.multiply(tc, tc, out=u)  # dc += dh_t o (1 - tanh(c_t)^2)
+                xp.subtract(1, u, out=u)
+                u *= o
+                u *= dh
+                dc += u
+                xp.subtract(1, o, out=do)  # dA_o = dh_t tanh(c_t) o (1 - o)
+                do *= o
+                do *= tc
+                do *= dh
+                dif = dA4[t, :, 1:3]  # dA_i = dc g i (1 - i), dA_f = dc c_{t-1} f (1 - f)
+                xp.subtract(1, gates4[t, :, 1:3], out=dif)
+                dif *= gates4[t, :, 1:3]
+                di *= g
+                df *= c0.data if t == first else cs[t + 1 if reverse else t - 1]
+                dif *= dc[:, None, :]
+                xp.multiply(g, g, out=dg)  # dA_g = dc i (1 - g^2)
+                xp.subtract(1, dg, out=dg)
+                dg *= i
+                dg *= dc
+                dc *= f  # dL/dc_{t-1} through c_t = f c_{t-1} + ...
+                dh = dA[t] @ w_hh_rows
         grads = _weight_grads(dA, x.data, _previous_states(h0.data, hs, reverse), w_ih, w_hh,
                               b_ih, b_hh, x.requires_grad, w_ih_rows=w_ih_rows, order=order)
         return _present((grads[0], dh, dc, *grads[1:]), (x, h0, c0, w_ih, w_hh, b_ih, b_hh))
@@ -363,43 +375,45 @@ def gru(x: Tensor, h0: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None =
     hs = xp.empty((steps, batch, hidden), dtype=dtype)
     rz = slice(0, 2 * hidden)
     h = h0.data
-    for t in _order(steps, reverse):
-        a = p[t]
-        q = h @ whh_t
-        if bhh is not None:
-            q += bhh
-        a[:, rz] += q[:, rz]
-        _sigmoid_(a[:, rz])
-        r, z, n = (a[:, k * hidden:(k + 1) * hidden] for k in range(3))
-        q_n[t] = q[:, 2 * hidden:]
-        n += r * q_n[t]
-        xp.tanh(n, out=n)
-        xp.subtract(h, n, out=hs[t])  # h_t = n + z (h_{t-1} - n)
-        hs[t] *= z
-        hs[t] += n
-        h = hs[t]
+    with blas_threads(_step_threads(batch, hidden, 3)):
+        for t in _order(steps, reverse):
+            a = p[t]
+            q = h @ whh_t
+            if bhh is not None:
+                q += bhh
+            a[:, rz] += q[:, rz]
+            _sigmoid_(a[:, rz])
+            r, z, n = (a[:, k * hidden:(k + 1) * hidden] for k in range(3))
+            q_n[t] = q[:, 2 * hidden:]
+            n += r * q_n[t]
+            xp.tanh(n, out=n)
+            xp.subtract(h, n, out=hs[t])  # h_t = n + z (h_{t-1} - n)
+            hs[t] *= z
+            hs[t] += n
+            h = hs[t]
 
     def backward(g: Array) -> list[Array | None]:
         dP = xp.empty_like(p)
         dQ_n = xp.empty_like(q_n)
         dh = None
         first = steps - 1 if reverse else 0
-        for t in _order(steps, not reverse):
-            r, z, n = (p[t][:, k * hidden:(k + 1) * hidden] for k in range(3))
-            dr, dz, dn = (dP[t][:, k * hidden:(k + 1) * hidden] for k in range(3))
-            h_prev = h0.data if t == first else hs[t + 1 if reverse else t - 1]
-            dh_t = g[t] if dh is None else g[t] + dh
-            xp.multiply(dh_t, 1 - z, out=dn)
-            dn *= 1 - n * n
-            xp.multiply(dn, r, out=dQ_n[t])
-            xp.multiply(dn, q_n[t], out=dr)
-            dr *= r * (1 - r)
-            xp.subtract(h_prev, n, out=dz)
-            dz *= dh_t
-            dz *= z * (1 - z)
-            dh = dh_t * z
-            dh += dP[t][:, rz] @ w_hh.data[rz]
-            dh += dQ_n[t] @ w_hh.data[2 * hidden:]
+        with blas_threads(_step_threads(batch, hidden, 3)):
+            for t in _order(steps, not reverse):
+                r, z, n = (p[t][:, k * hidden:(k + 1) * hidden] for k in range(3))
+                dr, dz, dn = (dP[t][:, k * hidden:(k + 1) * hidden] for k in range(3))
+                h_prev = h0.data if t == first else hs[t + 1 if reverse else t - 1]
+                dh_t = g[t] if dh is None else g[t] + dh
+                xp.multiply(dh_t, 1 - z, out=dn)
+                dn *= 1 - n * n
+                xp.multiply(dn, r, out=dQ_n[t])
+                xp.multiply(dn, q_n[t], out=dr)
+                dr *= r * (1 - r)
+                xp.subtract(h_prev, n, out=dz)
+                dz *= dh_t
+                dz *= z * (1 - z)
+                dh = dh_t * z
+                dh += dP[t][:, rz] @ w_hh.data[rz]
+                dh += dQ_n[t] @ w_hh.data[2 * hidden:]
         dQ = dP.copy()
         dQ[..., 2 * hidden:] = dQ_n
         grads = _weight_grads(dP, x.data, _previous_states(h0.data, hs, reverse), w_ih, w_hh,
