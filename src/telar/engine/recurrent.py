@@ -218,11 +218,10 @@ def rnn(x: Tensor, h0: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None =
 
 
 # --------------------------------------------------------------------------- LSTM
-def _lstm_rows(hidden: int) -> Array:
-    """The LSTM's gate blocks in the order it computes them, ``o, i, f, g``, as row indices
-    of PyTorch's ``i, f, g, o``: the sigmoid gates ``o, i, f`` form one block, and so do the
-    three gates ``i, f, g`` that ``dL/dc`` multiplies."""
-    return xp.concatenate([xp.arange(k * hidden, (k + 1) * hidden) for k in (3, 0, 1, 2)])
+#: The LSTM's gates in the order it computes them, as PyTorch's block numbers (``i, f, g, o``
+#: = 0, 1, 2, 3): ``o, i, f, g``, so that the sigmoid gates ``o, i, f`` are one block, and so
+#: are the gates ``i, f, g`` that ``dL/dc`` multiplies.
+LSTM_ORDER = (3, 0, 1, 2)
 
 
 def lstm(x: Tensor, h0: Tensor, c0: Tensor, w_ih: Tensor, w_hh: Tensor,
@@ -244,64 +243,78 @@ def lstm(x: Tensor, h0: Tensor, c0: Tensor, w_ih: Tensor, w_hh: Tensor,
         dA_f = dc c_{t-1} f (1 - f)          dA_g = dc i (1 - g^2)
         dc <- dc f                           dh <- dA_t W_hh
 
-    How it is computed: in place in buffers, one step at a time (its arrays stay in cache:
-    forming the factors of all steps at once before the loop streamed 7 MB arrays through
-    memory several times and was slower). The gates are kept in the order
-    ``o, i, f, g`` (:func:`_lstm_rows`), and the sigmoids are ``(1 + tanh(a/2)) / 2`` with
-    the ``o, i, f`` rows of the weights halved beforehand (exact in floating point), so one
-    ``tanh`` covers all four gates.
+    How it is computed. Each step's row ``[1, x_t, h_{t-1}]`` is kept (``xh``, ``T`` rows of
+    ``1 + I + H``), so one product ``xh_t @ W`` with ``W = [b; W_ih^T; W_hh^T]`` gives a step's
+    pre-activations, and after the loop one product ``dA^T xh`` gives ``db``, ``dW_ih`` and
+    ``dW_hh`` together. The gates are stored gate by gate, ``(4, T, N, H)``, in the order
+    :data:`LSTM_ORDER`, so every element-wise operation runs on contiguous blocks (NumPy is
+    about three times slower on column slices of a ``(N, 4H)`` array). The sigmoids are
+    ``(1 + tanh(a/2)) / 2`` with the ``o, i, f`` columns of ``W`` halved beforehand (exact
+    in floating point), so one ``tanh`` covers all four gates. The backward loop works one
+    step at a time in place, so a step's arrays stay in cache.
     """
     steps, batch, hidden = _check(x, h0, w_ih, w_hh, 4, "lstm")
     if c0.data.shape != h0.data.shape:
         raise ValueError(f"lstm: expected the initial cell state of shape {h0.data.shape}, got "
                          f"{c0.data.shape}")
-    dtype, n3 = x.data.dtype, 3 * hidden
-    order = _lstm_rows(hidden)
-    half = xp.full((4 * hidden, 1), 0.5, dtype=dtype)
-    half[n3:] = 1.0  # the g rows: tanh(a_g) itself
-    w_ih_rows, w_hh_rows = w_ih.data[order], w_hh.data[order]
+    dtype, features = x.data.dtype, x.data.shape[2]
+    width = 1 + features + hidden  # a row of xh: [1, x_t, h_prev]
     bias = _bias_sum(b_ih, b_hh)
-    gates = _project(x.data, w_ih_rows * half, None if bias is None else bias[order] * half[:, 0])
-    whh_t = xp.ascontiguousarray((w_hh_rows * half).T)  # BLAS is ~2x faster than on a view
+    blocks = [slice(p * hidden, (p + 1) * hidden) for p in LSTM_ORDER]
+    weights = xp.empty((4, width, hidden), dtype=dtype)  # W per gate, halved for o, i, f
+    for j, rows in enumerate(blocks):
+        weights[j, 0] = 0 if bias is None else bias[rows]
+        weights[j, 1:1 + features] = w_ih.data[rows].T
+        weights[j, 1 + features:] = w_hh.data[rows].T
+    weights[:3] *= 0.5
+    xh = xp.empty((steps, batch, width), dtype=dtype)
+    xh[..., 0] = 1
+    xh[..., 1:1 + features] = x.data
+    first, last = (steps - 1, 0) if reverse else (0, steps - 1)
+    xh[first, :, 1 + features:] = h0.data
+    step = -1 if reverse else 1
+    gates = xp.empty((4, steps, batch, hidden), dtype=dtype)
     packed = xp.empty((steps + 1, batch, hidden), dtype=dtype)  # h_1..h_T, then c_n
     hs = packed[:steps]
     cs = xp.empty((steps, batch, hidden), dtype=dtype)
     tanh_c = xp.empty_like(cs)
-    product = xp.empty((batch, 4 * hidden), dtype=dtype)  # buffers: no allocation per step
     ig = xp.empty((batch, hidden), dtype=dtype)
-    h, c = h0.data, c0.data
+    c = c0.data
     with blas_threads(_step_threads(batch, hidden, 4)):
         for t in _order(steps, reverse):
-            a = gates[t]
-            xp.matmul(h, whh_t, out=product)
-            a += product
+            a = gates[:, t]
+            xp.matmul(xh[t], weights, out=a)
             xp.tanh(a, out=a)
-            a[:, :n3] *= 0.5
-            a[:, :n3] += 0.5
-            o, i, f, g = (a[:, k * hidden:(k + 1) * hidden] for k in range(4))
+            a[:3] *= 0.5
+            a[:3] += 0.5
+            o, i, f, g = a
             xp.multiply(f, c, out=cs[t])
             xp.multiply(i, g, out=ig)
             cs[t] += ig
             xp.tanh(cs[t], out=tanh_c[t])
             xp.multiply(o, tanh_c[t], out=hs[t])
-            h, c = hs[t], cs[t]
+            if t != last:
+                xh[t + step, :, 1 + features:] = hs[t]
+            c = cs[t]
     packed[steps] = c
-    gates4 = gates.reshape(steps, batch, 4, hidden)
 
     def backward(gp: Array) -> list[Array | None]:
         dA = xp.empty_like(gates)
-        dA4 = dA.reshape(steps, batch, 4, hidden)  # the blocks o, i, f, g of each step
         dc = gp[steps].copy()
-        u = xp.empty((batch, hidden), dtype=dtype)  # a work buffer, reused every step
+        u = xp.empty((batch, hidden), dtype=dtype)  # work buffers, reused every step
+        back = xp.empty((4, batch, hidden), dtype=dtype)
+        dh_sum = xp.empty((batch, hidden), dtype=dtype)
+        w_hh4 = xp.stack([w_hh.data[rows] for rows in blocks])  # (4, H, H), unscaled
         dh = None
-        first = steps - 1 if reverse else 0
-        # One step at a time, so that a step's arrays stay in cache while they are used.
         with blas_threads(_step_threads(batch, hidden, 4)):
             for t in _order(steps, not reverse):
-                o, i, f, g = (gates[t, :, j * hidden:(j + 1) * hidden] for j in range(4))
-                do, di, df, dg = (dA4[t, :, j] for j in range(4))
+                o, i, f, g = gates[:, t]
+                do, di, df, dg = dA[:, t]
                 tc = tanh_c[t]
-                dh = gp[t] if dh is None else xp.add(dh, gp[t], out=dh)
+                if dh is None:
+                    dh = gp[t]
+                else:
+                    dh += gp[t]
                 xp.multiply(tc, tc, out=u)  # dc += dh_t o (1 - tanh(c_t)^2)
                 xp.subtract(1, u, out=u)
                 u *= o
@@ -311,25 +324,47 @@ def lstm(x: Tensor, h0: Tensor, c0: Tensor, w_ih: Tensor, w_hh: Tensor,
                 do *= o
                 do *= tc
                 do *= dh
-                dif = dA4[t, :, 1:3]  # dA_i = dc g i (1 - i), dA_f = dc c_{t-1} f (1 - f)
-                xp.subtract(1, gates4[t, :, 1:3], out=dif)
-                dif *= gates4[t, :, 1:3]
+                dif = dA[1:3, t]  # dA_i = dc g i (1 - i), dA_f = dc c_{t-1} f (1 - f)
+                xp.subtract(1, gates[1:3, t], out=dif)
+                dif *= gates[1:3, t]
                 di *= g
-                df *= c0.data if t == first else cs[t + 1 if reverse else t - 1]
-                dif *= dc[:, None, :]
+                df *= c0.data if t == first else cs[t - step]
+                dif *= dc
                 xp.multiply(g, g, out=dg)  # dA_g = dc i (1 - g^2)
                 xp.subtract(1, dg, out=dg)
                 dg *= i
                 dg *= dc
                 dc *= f  # dL/dc_{t-1} through c_t = f c_{t-1} + ...
-                dh = dA[t] @ w_hh_rows
-        grads = _weight_grads(dA, x.data, _previous_states(h0.data, hs, reverse), w_ih, w_hh,
-                              b_ih, b_hh, x.requires_grad, w_ih_rows=w_ih_rows, order=order)
-        return _present((grads[0], dh, dc, *grads[1:]), (x, h0, c0, w_ih, w_hh, b_ih, b_hh))
+                xp.matmul(dA[:, t], w_hh4, out=back)  # dh = sum over gates of dA_j W_hh_j
+                dh = xp.add(back[0], back[1], out=dh_sum)
+                dh += back[2]
+                dh += back[3]
+        rows = steps * batch
+        flat = dA.reshape(4, rows, hidden)
+        dW = xp.matmul(flat.transpose(0, 2, 1), xh.reshape(rows, width))  # (4, H, 1 + I + H)
+        need = [t is not None and t.requires_grad for t in (w_ih, w_hh, b_ih, b_hh)]
+        grads: list[Array | None] = [None] * 4
+        for k, (lo, hi, full) in enumerate(((1, 1 + features, w_ih), (1 + features, width,
+                                                                        w_hh))):
+            if need[k]:
+                grads[k] = xp.empty_like(full.data)
+                for j, rows_j in enumerate(blocks):
+                    grads[k][rows_j] = dW[j, :, lo:hi]
+        if need[2] or need[3]:
+            db = xp.empty(4 * hidden, dtype=dtype)
+            for j, rows_j in enumerate(blocks):
+                db[rows_j] = dW[j, :, 0]
+            grads[2] = db if need[2] else None
+            grads[3] = (db.copy() if need[2] else db) if need[3] else None
+        dx = None
+        if x.requires_grad:
+            w_ih4 = xp.stack([w_ih.data[rows_j] for rows_j in blocks])  # (4, H, I)
+            dx = xp.matmul(flat, w_ih4).sum(axis=0).reshape(steps, batch, features)
+        return _present((dx, dh, dc, *grads), (x, h0, c0, w_ih, w_hh, b_ih, b_hh))
 
     result = make_result(packed, _parents(x, h0, c0, w_ih, w_hh, b_ih, b_hh), backward)
     output = _first_steps(result, steps)
-    return output, take_step(result, 0 if reverse else steps - 1), take_step(result, steps)
+    return output, take_step(result, last), take_step(result, steps)
 
 
 def _first_steps(packed: Tensor, steps: int) -> Tensor:

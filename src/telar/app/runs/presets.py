@@ -47,7 +47,7 @@ PRESETS: dict[str, dict[str, Any]] = {
             "label_smoothing": 0.05, "augment": "shift=1,flip"},
     # An LSTM reading each image as 28 rows of 28 pixels (telar.nn.recurrent.FinalState), its
     # final hidden state classified by one linear layer (82,186 parameters); Adam at 2e-3
-    # decayed by a cosine, 8 epochs. Measured (seed 0): RESULT.
+    # decayed by a cosine, 8 epochs: 88.47% test accuracy (seed 0; 80.6% after 1 epoch).
     "lstm": {"engine": "autograd", "epochs": 8, "batch_size": 128, "lr": 2e-3,
              "layers": "lstm(128) linear(10)", "optimizer": "adam", "schedule": "cosine"},
 }
