@@ -131,3 +131,15 @@ def test_take_step_passes_the_gradient_to_its_step_only():
     x = telar.tensor(np.arange(12.0).reshape(3, 4), requires_grad=True)
     (fused.take_step(x, 1) * 2).sum().backward()
     np.testing.assert_array_equal(x.grad, [[0] * 4, [2] * 4, [0] * 4])
+
+
+@pytest.mark.parametrize("kind", list(GATES))
+def test_the_two_bias_gradients_are_equal_but_never_the_same_array(kind):
+    # d/db_ih = d/db_hh for the RNN and LSTM (the GRU's differ in the n block); an optimiser
+    # scaling one in place must not scale the other.
+    inputs = make_inputs(kind)
+    weighted_sum(call(fused, kind, inputs, False)).backward()
+    b_ih, b_hh = inputs[-2], inputs[-1]
+    assert not np.shares_memory(b_ih.grad, b_hh.grad)
+    if kind != "gru":
+        np.testing.assert_array_equal(b_ih.grad, b_hh.grad)

@@ -9,12 +9,13 @@ gate blocks stacked in PyTorch's order. Each cell's forward and backward sit sid
 - :func:`lstm`: gates ``i, f, g, o`` (``G = 4``);
 - :func:`gru`: gates ``r, z, n`` (``G = 3``), ``b_hn`` inside ``r * (...)`` as PyTorch has it.
 
-How they are fast: the input's contribution ``x_t W_ih^T + b`` is one matrix product for all
-time steps before the loop, so the loop does one ``(N, H) @ (H, G*H)`` product per step and
-the gate arithmetic in place. The backward loop runs over time in reverse, carrying
-``dL/dh_t`` (and ``dL/dc_t``) and storing each step's gate gradients ``dA_t`` (gradients
-with respect to the pre-activations); the weight and input gradients are then again one
-product each over all steps::
+How they are fast: the loop does one matrix product per step and the gate arithmetic in
+place, in buffers (the RNN and GRU compute the input's contribution ``x_t W_ih^T + b`` for
+all steps in one product before the loop; the LSTM keeps each step's row ``[1, x_t, h_{t-1}]``
+and multiplies it by the stacked weights). The backward loop runs over time in reverse,
+carrying ``dL/dh_t`` (and ``dL/dc_t``) and storing each step's gate gradients ``dA_t``
+(gradients with respect to the pre-activations); the weight and input gradients are then
+again one product each over all steps::
 
     dW_ih = sum_t dA_t^T x_t      dW_hh = sum_t dA_t^T h_{t-1}      dx_t = dA_t W_ih
     db_ih = db_hh = sum_t dA_t    dL/dh_{t-1} += dA_t W_hh
@@ -117,20 +118,14 @@ def _previous_states(h0: Array, hs: Array, reverse: bool) -> Array:
 
 def _weight_grads(dA: Array, x: Array, h_prev: Array, w_ih: Tensor, w_hh: Tensor,
                   b_ih: Tensor | None, b_hh: Tensor | None, need_dx: bool,
-                  dA_hh: Array | None = None, w_ih_rows: Array | None = None,
-                  order: Array | None = None) -> tuple[Array | None, ...]:
+                  dA_hh: Array | None = None) -> tuple[Array | None, ...]:
     """``dx``, ``dW_ih``, ``dW_hh``, ``db_ih``, ``db_hh`` from the pre-activation gradients of
     all steps (``dA_hh``: those of the hidden-to-hidden products when they differ, as in the
-    GRU), each one product over all ``T * N`` rows.
-
-    A cell that keeps its gate blocks in another order passes ``w_ih_rows`` (``W_ih`` in that
-    order) and ``order`` (where each of its rows sits in PyTorch's), and gets PyTorch's back.
-    """
+    GRU), each one product over all ``T * N`` rows."""
     rows = dA.shape[0] * dA.shape[1]
     flat = dA.reshape(rows, -1)
     flat_hh = flat if dA_hh is None else dA_hh.reshape(rows, -1)
-    w_rows = w_ih.data if w_ih_rows is None else w_ih_rows
-    dx = (flat @ w_rows).reshape(x.shape) if need_dx else None
+    dx = (flat @ w_ih.data).reshape(x.shape) if need_dx else None
     dw_ih = flat.T @ x.reshape(rows, -1) if w_ih.requires_grad else None
     dw_hh = flat_hh.T @ h_prev.reshape(rows, -1) if w_hh.requires_grad else None
     ones = xp.ones(rows, dtype=dA.dtype)  # a product sums the rows faster than .sum(axis=0)
@@ -138,13 +133,7 @@ def _weight_grads(dA: Array, x: Array, h_prev: Array, w_ih: Tensor, w_hh: Tensor
     db_hh = None
     if b_hh is not None and b_hh.requires_grad:  # a copy when equal: grads must not share
         db_hh = ones @ flat_hh if dA_hh is not None or db_ih is None else db_ih.copy()
-    grads = [dw_ih, dw_hh, db_ih, db_hh]
-    if order is not None:
-        for k, g in enumerate(grads):
-            if g is not None:
-                grads[k] = xp.empty_like(g)
-                grads[k][order] = g
-    return (dx, *grads)
+    return dx, dw_ih, dw_hh, db_ih, db_hh
 
 
 def _parents(*tensors: Tensor | None) -> tuple[Tensor, ...]:
