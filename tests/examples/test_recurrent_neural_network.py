@@ -34,5 +34,6 @@ def test_yunjey_lstm_on_image_rows_runs_unchanged_and_learns(tmp_path, monkeypat
         logits = model(telar.tensor(x)).numpy()
     accuracy = 100 * float((logits.argmax(1) == fashion.test_labels[:n_test]).mean())
     assert abs(printed - accuracy) < 1e-9
-    # Ten classes (chance: 10%); this shortened run printed 51.2 (seed 0, 32 Adam steps).
+    # Ten classes (chance: 10%); this shortened run printed 50.8-58.6 here (seed 0, 32 Adam
+    # steps; the BLAS thread count changes float32 rounding, and so the run).
     assert printed > 35

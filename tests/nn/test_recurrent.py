@@ -176,6 +176,8 @@ def test_a_multilayer_bidirectional_lstm_has_central_difference_gradients():
     (lambda m: m(telar.zeros(2, 3, 5), telar.zeros(1, 3, 4)), RuntimeError,
      "Expected hidden size"),
     (lambda m: m(telar.zeros(2, 2, 3, 5)), ValueError, "Expected input to be 2D or 3D"),
+    (lambda m: m(telar.zeros(2, 3, 5).double()), ValueError,
+     "input dtype \\(float64\\) does not match weight dtype \\(float32\\)"),
 ])
 def test_inputs_that_do_not_fit_raise_pytorchs_errors(call, error, message):
     with pytest.raises(error, match=message):

@@ -29,7 +29,7 @@ the tests hold these to (and both to PyTorch).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from telar.engine.array import Array, xp
 from telar.engine.cpu.threads import blas_threads, threads_for_flops
@@ -93,10 +93,27 @@ def _project(x: Array, w_ih: Array, bias: Array | None) -> Array:
 
 
 def _step_threads(batch: int, hidden: int, gates: int) -> int | None:
-    """BLAS threads for the loop's per-step product ``(N, H) @ (H, G*H)``: one unless it is
-    large (:mod:`telar.engine.cpu.threads`); waking threads for each of a few hundred small
-    products was ten times slower on a busy two-core machine."""
+    """BLAS threads for a whole recurrent operation, chosen by its per-step product
+    ``(N, H) @ (H, G*H)``: one unless that is large (:mod:`telar.engine.cpu.threads`).
+
+    The per-step products, a few hundred small ones in sequence, are most of the work, and
+    waking threads for each was ten times slower on a busy two-core machine. The one large
+    product of the backward (the weight gradients) keeps the same setting: with two threads
+    it made a 2-layer LSTM's training three times slower there (threads spinning for a core
+    another process held), for a gain of at most its own ~25% share on an idle machine.
+    """
     return threads_for_flops(2.0 * batch * hidden * gates * hidden)
+
+
+def _with_threads(backward: Callable[[Array], Sequence[Array | None]], threads: int | None
+                  ) -> Callable[[Array], Sequence[Array | None]]:
+    """``backward`` run under :func:`blas_threads` with ``threads``."""
+
+    def run(g: Array) -> Sequence[Array | None]:
+        with blas_threads(threads):
+            return backward(g)
+
+    return run
 
 
 def _bias_sum(*biases: Tensor | None) -> Array | None:
@@ -181,7 +198,8 @@ def rnn(x: Tensor, h0: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None =
     whh_t = xp.ascontiguousarray(w_hh.data.T)  # BLAS is ~2x faster on it than on a view
     hs = _project(x.data, w_ih.data, _bias_sum(b_ih, b_hh))  # a_t, then h_t in place
     h = h0.data
-    with blas_threads(_step_threads(batch, hidden, 1)):
+    threads = _step_threads(batch, hidden, 1)
+    with blas_threads(threads):
         for t in _order(steps, reverse):
             a = hs[t]
             a += h @ whh_t
@@ -191,18 +209,18 @@ def rnn(x: Tensor, h0: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None =
     def backward(g: Array) -> list[Array | None]:
         dA = g.copy()  # dL/dh_t from above, becoming dL/da_t step by step
         dh = None
-        with blas_threads(_step_threads(batch, hidden, 1)):
-            for t in _order(steps, not reverse):
-                da = dA[t]
-                if dh is not None:
-                    da += dh
-                derivative(da, hs[t])
-                dh = da @ w_hh.data
+        for t in _order(steps, not reverse):
+            da = dA[t]
+            if dh is not None:
+                da += dh
+            derivative(da, hs[t])
+            dh = da @ w_hh.data
         grads = _weight_grads(dA, x.data, _previous_states(h0.data, hs, reverse), w_ih, w_hh,
                               b_ih, b_hh, x.requires_grad)
         return _present((grads[0], dh, *grads[1:]), (x, h0, w_ih, w_hh, b_ih, b_hh))
 
-    output = make_result(hs, _parents(x, h0, w_ih, w_hh, b_ih, b_hh), backward)
+    output = make_result(hs, _parents(x, h0, w_ih, w_hh, b_ih, b_hh),
+                         _with_threads(backward, threads))
     return output, take_step(output, 0 if reverse else steps - 1)
 
 
@@ -269,7 +287,8 @@ def lstm(x: Tensor, h0: Tensor, c0: Tensor, w_ih: Tensor, w_hh: Tensor,
     tanh_c = xp.empty_like(cs)
     ig = xp.empty((batch, hidden), dtype=dtype)
     c = c0.data
-    with blas_threads(_step_threads(batch, hidden, 4)):
+    threads = _step_threads(batch, hidden, 4)
+    with blas_threads(threads):
         for t in _order(steps, reverse):
             a = gates[:, t]
             xp.matmul(xh[t], weights, out=a)
@@ -295,39 +314,38 @@ def lstm(x: Tensor, h0: Tensor, c0: Tensor, w_ih: Tensor, w_hh: Tensor,
         dh_sum = xp.empty((batch, hidden), dtype=dtype)
         w_hh4 = xp.stack([w_hh.data[rows] for rows in blocks])  # (4, H, H), unscaled
         dh = None
-        with blas_threads(_step_threads(batch, hidden, 4)):
-            for t in _order(steps, not reverse):
-                o, i, f, g = gates[:, t]
-                do, di, df, dg = dA[:, t]
-                tc = tanh_c[t]
-                if dh is None:
-                    dh = gp[t]
-                else:
-                    dh += gp[t]
-                xp.multiply(tc, tc, out=u)  # dc += dh_t o (1 - tanh(c_t)^2)
-                xp.subtract(1, u, out=u)
-                u *= o
-                u *= dh
-                dc += u
-                xp.subtract(1, o, out=do)  # dA_o = dh_t tanh(c_t) o (1 - o)
-                do *= o
-                do *= tc
-                do *= dh
-                dif = dA[1:3, t]  # dA_i = dc g i (1 - i), dA_f = dc c_{t-1} f (1 - f)
-                xp.subtract(1, gates[1:3, t], out=dif)
-                dif *= gates[1:3, t]
-                di *= g
-                df *= c0.data if t == first else cs[t - step]
-                dif *= dc
-                xp.multiply(g, g, out=dg)  # dA_g = dc i (1 - g^2)
-                xp.subtract(1, dg, out=dg)
-                dg *= i
-                dg *= dc
-                dc *= f  # dL/dc_{t-1} through c_t = f c_{t-1} + ...
-                xp.matmul(dA[:, t], w_hh4, out=back)  # dh = sum over gates of dA_j W_hh_j
-                dh = xp.add(back[0], back[1], out=dh_sum)
-                dh += back[2]
-                dh += back[3]
+        for t in _order(steps, not reverse):
+            o, i, f, g = gates[:, t]
+            do, di, df, dg = dA[:, t]
+            tc = tanh_c[t]
+            if dh is None:
+                dh = gp[t]
+            else:
+                dh += gp[t]
+            xp.multiply(tc, tc, out=u)  # dc += dh_t o (1 - tanh(c_t)^2)
+            xp.subtract(1, u, out=u)
+            u *= o
+            u *= dh
+            dc += u
+            xp.subtract(1, o, out=do)  # dA_o = dh_t tanh(c_t) o (1 - o)
+            do *= o
+            do *= tc
+            do *= dh
+            dif = dA[1:3, t]  # dA_i = dc g i (1 - i), dA_f = dc c_{t-1} f (1 - f)
+            xp.subtract(1, gates[1:3, t], out=dif)
+            dif *= gates[1:3, t]
+            di *= g
+            df *= c0.data if t == first else cs[t - step]
+            dif *= dc
+            xp.multiply(g, g, out=dg)  # dA_g = dc i (1 - g^2)
+            xp.subtract(1, dg, out=dg)
+            dg *= i
+            dg *= dc
+            dc *= f  # dL/dc_{t-1} through c_t = f c_{t-1} + ...
+            xp.matmul(dA[:, t], w_hh4, out=back)  # dh = sum over gates of dA_j W_hh_j
+            dh = xp.add(back[0], back[1], out=dh_sum)
+            dh += back[2]
+            dh += back[3]
         rows = steps * batch
         flat = dA.reshape(4, rows, hidden)
         dW = xp.matmul(flat.transpose(0, 2, 1), xh.reshape(rows, width))  # (4, H, 1 + I + H)
@@ -351,7 +369,8 @@ def lstm(x: Tensor, h0: Tensor, c0: Tensor, w_ih: Tensor, w_hh: Tensor,
             dx = xp.matmul(flat, w_ih4).sum(axis=0).reshape(steps, batch, features)
         return _present((dx, dh, dc, *grads), (x, h0, c0, w_ih, w_hh, b_ih, b_hh))
 
-    result = make_result(packed, _parents(x, h0, c0, w_ih, w_hh, b_ih, b_hh), backward)
+    result = make_result(packed, _parents(x, h0, c0, w_ih, w_hh, b_ih, b_hh),
+                         _with_threads(backward, threads))
     output = _first_steps(result, steps)
     return output, take_step(result, last), take_step(result, steps)
 
@@ -399,7 +418,8 @@ def gru(x: Tensor, h0: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None =
     hs = xp.empty((steps, batch, hidden), dtype=dtype)
     rz = slice(0, 2 * hidden)
     h = h0.data
-    with blas_threads(_step_threads(batch, hidden, 3)):
+    threads = _step_threads(batch, hidden, 3)
+    with blas_threads(threads):
         for t in _order(steps, reverse):
             a = p[t]
             q = h @ whh_t
@@ -421,30 +441,30 @@ def gru(x: Tensor, h0: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None =
         dQ_n = xp.empty_like(q_n)
         dh = None
         first = steps - 1 if reverse else 0
-        with blas_threads(_step_threads(batch, hidden, 3)):
-            for t in _order(steps, not reverse):
-                r, z, n = (p[t][:, k * hidden:(k + 1) * hidden] for k in range(3))
-                dr, dz, dn = (dP[t][:, k * hidden:(k + 1) * hidden] for k in range(3))
-                h_prev = h0.data if t == first else hs[t + 1 if reverse else t - 1]
-                dh_t = g[t] if dh is None else g[t] + dh
-                xp.multiply(dh_t, 1 - z, out=dn)
-                dn *= 1 - n * n
-                xp.multiply(dn, r, out=dQ_n[t])
-                xp.multiply(dn, q_n[t], out=dr)
-                dr *= r * (1 - r)
-                xp.subtract(h_prev, n, out=dz)
-                dz *= dh_t
-                dz *= z * (1 - z)
-                dh = dh_t * z
-                dh += dP[t][:, rz] @ w_hh.data[rz]
-                dh += dQ_n[t] @ w_hh.data[2 * hidden:]
+        for t in _order(steps, not reverse):
+            r, z, n = (p[t][:, k * hidden:(k + 1) * hidden] for k in range(3))
+            dr, dz, dn = (dP[t][:, k * hidden:(k + 1) * hidden] for k in range(3))
+            h_prev = h0.data if t == first else hs[t + 1 if reverse else t - 1]
+            dh_t = g[t] if dh is None else g[t] + dh
+            xp.multiply(dh_t, 1 - z, out=dn)
+            dn *= 1 - n * n
+            xp.multiply(dn, r, out=dQ_n[t])
+            xp.multiply(dn, q_n[t], out=dr)
+            dr *= r * (1 - r)
+            xp.subtract(h_prev, n, out=dz)
+            dz *= dh_t
+            dz *= z * (1 - z)
+            dh = dh_t * z
+            dh += dP[t][:, rz] @ w_hh.data[rz]
+            dh += dQ_n[t] @ w_hh.data[2 * hidden:]
         dQ = dP.copy()
         dQ[..., 2 * hidden:] = dQ_n
         grads = _weight_grads(dP, x.data, _previous_states(h0.data, hs, reverse), w_ih, w_hh,
                               b_ih, b_hh, x.requires_grad, dA_hh=dQ)
         return _present((grads[0], dh, *grads[1:]), (x, h0, w_ih, w_hh, b_ih, b_hh))
 
-    output = make_result(hs, _parents(x, h0, w_ih, w_hh, b_ih, b_hh), backward)
+    output = make_result(hs, _parents(x, h0, w_ih, w_hh, b_ih, b_hh),
+                         _with_threads(backward, threads))
     return output, take_step(output, 0 if reverse else steps - 1)
 
 
