@@ -11,7 +11,8 @@ Layout (each module imports only those above it in this list):
   :mod:`~telar.engine.activations`, :mod:`~telar.engine.losses`,
   :mod:`~telar.engine.regularisation`, :mod:`~telar.engine.normalisation`,
   :mod:`~telar.engine.conv`, :mod:`~telar.engine.pooling` (with :mod:`~telar.engine.windows`);
-  :mod:`~telar.engine.functional` gathers them;
+  :mod:`~telar.engine.functional` gathers them; :mod:`~telar.engine.recurrent`: the RNN, LSTM
+  and GRU cells over whole sequences (backpropagation through time);
 - :mod:`~telar.engine.reference`: plain versions of the tuned kernels (read these first);
 - :mod:`~telar.engine.cpu`: the CPU speed machinery (threads, chunks, scratch, memory);
 - :mod:`~telar.engine.methods`: the tensor methods that compute (``x + y``, ``x.sum()``);

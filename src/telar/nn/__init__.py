@@ -37,6 +37,7 @@ from telar.nn.losses import (
     NLLLoss,
 )
 from telar.nn.module import Module, Parameter
+from telar.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from telar.nn.registry import LAYERS
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "Unflatten", "Identity",
     "ReLU", "LeakyReLU", "ELU", "Sigmoid", "Tanh", "GELU", "Softmax", "ACTIVATIONS",
     "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm2d", "Dropout2d",
+    "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell",
     "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "BCEWithLogitsLoss", "BCELoss",
     "DenseNet", "LayerNet", "build_mlp", "normalise_spec", "dense_layers", "LAYERS",
     "build_sequential", "parse_layers", "layers_to_text", "functional", "init",

@@ -29,8 +29,9 @@ from telar.nn.container import Sequential
 from telar.nn.grammar import layers_to_text, normalise_layers
 from telar.nn.registry import LAYERS, BuildContext, Shape
 
-#: Layers that need images (channels, height, width), not flat rows.
-IMAGE_LAYERS = ("conv", "maxpool", "avgpool", "gap", "dropout2d")
+#: Layers that need images (channels, height, width), not flat rows (the recurrent ones read
+#: them row by row).
+IMAGE_LAYERS = ("conv", "maxpool", "avgpool", "gap", "dropout2d", "rnn", "lstm", "gru")
 
 #: A layer network's spec: ``layers`` (text or list; canonical after the check),
 #: ``input_shape`` (per sample), ``seed`` (0), ``dtype`` ("float32").

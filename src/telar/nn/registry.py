@@ -49,6 +49,7 @@ from telar.nn.conv import AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, Dro
 from telar.nn.init import INIT
 from telar.nn.layers import BatchNorm1d, Dropout, Flatten, Linear, Unflatten
 from telar.nn.module import Module
+from telar.nn.recurrent import GATES, FinalState
 
 Shape = tuple[int, ...]
 REQUIRED = object()  # the default of an argument that must be given
@@ -202,6 +203,43 @@ def _plan_unflatten(a: dict[str, Any], shape: Shape) -> tuple[Shape, int]:
     return new, 0
 
 
+def _sequence(shape: Shape, what: str) -> tuple[int, int]:
+    """``(steps, features)`` of a per-sample input read as a sequence: an image ``(C, H, W)``
+    row by row (``H`` steps of ``C * W``), a sequence ``(T, F)`` as it is."""
+    if len(shape) == 3:
+        return shape[1], shape[0] * shape[2]
+    if len(shape) == 2:
+        return shape[0], shape[1]
+    hint = " (start with 'unflatten(1,28,28)' for flat 784-pixel rows)" if len(shape) == 1 else ""
+    raise ValueError(f"{what} needs images (C, H, W) or sequences (T, F), got shape "
+                     f"{shape}{hint}")
+
+
+def _recurrent(mode: str, what: str) -> tuple[Plan, Builder]:
+    """A recurrent layer's plan and builder: per layer and direction ``G * h * (in + h)``
+    weights and ``2 * G * h`` biases (``G`` gates), the output ``(D * h,)``."""
+
+    def cell(a: dict[str, Any]) -> str:
+        return f"RNN_{a['nonlinearity'].upper()}" if mode == "RNN" else mode
+
+    def plan(a: dict[str, Any], shape: Shape) -> tuple[Shape, int]:
+        _, features = _sequence(shape, what)
+        hidden, directions = a["hidden"], 2 if a["bidirectional"] else 1
+        gates = GATES[cell(a)] * hidden
+        total = 0
+        for layer in range(a["layers"]):
+            width = features if layer == 0 else directions * hidden
+            total += directions * (gates * (width + hidden) + (2 * gates if a["bias"] else 0))
+        return (directions * hidden,), total
+
+    def build(a: dict[str, Any], shape: Shape, ctx: BuildContext) -> Module:
+        return FinalState(cell(a), _sequence(shape, what)[1], a["hidden"], a["layers"],
+                          a["bias"], a["dropout"], a["bidirectional"], ctx.dtype, ctx.rng,
+                          ctx.dropout_rng)
+
+    return plan, build
+
+
 def _same_shape(a: dict[str, Any], shape: Shape) -> tuple[Shape, int]:
     return shape, 0
 
@@ -230,6 +268,13 @@ _POOL_ARGS = (_KERNEL, Arg("stride", Optional(Pair(WINDOW)), None),
               Arg("padding", Pair(PADDING), 0, aliases=("pad",)))
 _BIAS, _INIT = Arg("bias", Boolean(), True), Arg("init", INIT, "pytorch")
 _P = Arg("p", DROPOUT, 0.5, aliases=("rate",))
+_RECURRENT_ARGS = (
+    Arg("hidden", WIDTH, aliases=("hidden_size", "out")),
+    Arg("layers", Integer(1, 16), 1, aliases=("num_layers",)),
+    Arg("bidirectional", Boolean(), False),
+    Arg("dropout", DROPOUT, 0.0),  # between stacked layers, in training
+    _BIAS,
+)
 
 LAYERS: dict[str, LayerEntry] = {entry.name: entry for entry in [
     LayerEntry("conv", (
@@ -276,6 +321,14 @@ LAYERS: dict[str, LayerEntry] = {entry.name: entry for entry in [
                _plan_unflatten, lambda a, shape, ctx: Unflatten(1, tuple(a["shape"])),
                "Unflatten: flat rows to a shape, e.g. unflatten(1,28,28)",
                aliases=("reshape",)),
+    LayerEntry("lstm", _RECURRENT_ARGS, *_recurrent("LSTM", "lstm"),
+               "LSTM over image rows (28 steps of 28 pixels); outputs the final hidden state",
+               ),
+    LayerEntry("gru", _RECURRENT_ARGS, *_recurrent("GRU", "gru"),
+               "GRU over image rows; outputs the final hidden state"),
+    LayerEntry("rnn", (*_RECURRENT_ARGS, Arg("nonlinearity", OneOf(("tanh", "relu")), "tanh")),
+               *_recurrent("RNN", "rnn"),
+               "Elman RNN (tanh or relu) over image rows; outputs the final hidden state"),
     *(_activation_entry(name) for name in ACTIVATIONS),
 ]}
 

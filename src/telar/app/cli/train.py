@@ -21,7 +21,8 @@ from telar.optim.registry import OPTIMIZERS, SCHEDULES
 # (option, help). Values are read as text and checked by telar.app.runs.config (one-line errors).
 VALUE_OPTIONS: list[tuple[str, str]] = [
     ("--preset", f"{' | '.join(PRESETS)}: the report's network (default), the best dense "
-                 "network, or the convolutional one (old name: seed = report)"),
+                 "network, the convolutional one, or an LSTM over image rows (old name: "
+                 "seed = report)"),
     ("--engine", f"{' | '.join(ENGINES)}: backprop written by hand (the report's kind of network "
                  "only) or the autodiff engine (old name: manual = handwritten)"),
     ("--epochs", "number of epochs"),

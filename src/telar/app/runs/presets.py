@@ -45,5 +45,10 @@ PRESETS: dict[str, dict[str, Any]] = {
                       "maxpool(2) flatten linear(256) relu dropout(0.2) linear(10)",
             "optimizer": "adamw", "weight_decay": 1e-4, "schedule": "cosine", "warmup": 1,
             "label_smoothing": 0.05, "augment": "shift=1,flip"},
+    # An LSTM reading each image as 28 rows of 28 pixels (telar.nn.recurrent.FinalState), its
+    # final hidden state classified by one linear layer (82,186 parameters); Adam at 2e-3
+    # decayed by a cosine, 8 epochs: 88.47% test accuracy (seed 0; 80.6% after 1 epoch).
+    "lstm": {"engine": "autograd", "epochs": 8, "batch_size": 128, "lr": 2e-3,
+             "layers": "lstm(128) linear(10)", "optimizer": "adam", "schedule": "cosine"},
 }
 PRESET_ALIASES: dict[str, str] = {"seed": "report"}
