@@ -104,7 +104,7 @@ def eye(n: builtins.int, m: builtins.int | None = None, *, dtype: Any = None,
 
 
 def _like(x: Any, dtype: Any) -> tuple[tuple[builtins.int, ...], Any]:
-    data = x.data if isinstance(x, Tensor) else xp.asarray(x)
+    data = x.array if isinstance(x, Tensor) else xp.asarray(x)
     return data.shape, dtype or data.dtype
 
 

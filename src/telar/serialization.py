@@ -38,7 +38,7 @@ _LEGACY_TORCH_MAGIC = (0x1950A86A20F9469CFC6C).to_bytes(10, "little")
 def _encode_tensor(obj: Any, name: str, arrays: dict[str, np.ndarray]) -> Any:
     """A tensor keeps its kind in the file: ``{"__tensor__": name, "requires_grad": ...}``."""
     if isinstance(obj, Tensor):
-        return {"__tensor__": store(obj.data, name, arrays), "requires_grad": obj.requires_grad}
+        return {"__tensor__": store(obj.array, name, arrays), "requires_grad": obj.requires_grad}
     return None
 
 

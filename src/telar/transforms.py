@@ -83,7 +83,7 @@ class Normalize:
         return out
 
     def __call__(self, tensor: Any) -> Tensor:
-        data = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+        data = tensor.array if isinstance(tensor, Tensor) else np.asarray(tensor)
         return Tensor(self._apply(data, -3 if data.ndim >= 3 else 0))
 
     def batch(self, images: np.ndarray) -> np.ndarray:
@@ -125,7 +125,7 @@ class Compose:
 
 def _values(img: Any) -> tuple[np.ndarray, bool]:
     if isinstance(img, Tensor):
-        return img.data, True
+        return img.array, True
     return np.asarray(img), False
 
 

@@ -104,7 +104,7 @@ def _module_logits(model: Module) -> Logits:
 
     def logits(x: np.ndarray) -> np.ndarray:
         with no_grad():
-            return model(Tensor(x)).data
+            return model(Tensor(x)).array
 
     return logits
 

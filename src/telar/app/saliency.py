@@ -97,7 +97,7 @@ def module_input_gradient(
     """
 
     params = list(model.parameters())
-    dtype = params[0].data.dtype if params else np.float64
+    dtype = params[0].array.dtype if params else np.float64
     was_training = model.training
     needs = [p.requires_grad for p in params]
     try:
@@ -107,7 +107,7 @@ def module_input_gradient(
         with enable_grad():
             inputs = Tensor(np.array(x, dtype=dtype), requires_grad=True)
             out = model(inputs)
-            logits = out.data.copy()
+            logits = out.array.copy()
             out.backward(_onehot(_classes(logits, classes), logits.shape[1], logits.dtype))
     finally:
         for p, need in zip(params, needs, strict=True):

@@ -42,31 +42,31 @@ def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
 def add(a: Any, b: Any) -> Tensor:
     """``a + b`` (broadcasting); ``da = g``, ``db = g``, each summed over broadcast axes."""
     a, b = _operands(a, b)
-    sa, sb = a.data.shape, b.data.shape
+    sa, sb = a.array.shape, b.array.shape
 
     def backward(g: Array) -> tuple[Array | None, Array | None]:
         return (unbroadcast(g, sa) if a.requires_grad else None,
                 unbroadcast(g, sb) if b.requires_grad else None)
 
-    return make_result(a.data + b.data, (a, b), backward)
+    return make_result(a.array + b.array, (a, b), backward)
 
 
 def sub(a: Any, b: Any) -> Tensor:
     """``a - b``; ``da = g``, ``db = -g``."""
     a, b = _operands(a, b)
-    sa, sb = a.data.shape, b.data.shape
+    sa, sb = a.array.shape, b.array.shape
 
     def backward(g: Array) -> tuple[Array | None, Array | None]:
         return (unbroadcast(g, sa) if a.requires_grad else None,
                 unbroadcast(-g, sb) if b.requires_grad else None)
 
-    return make_result(a.data - b.data, (a, b), backward)
+    return make_result(a.array - b.array, (a, b), backward)
 
 
 def mul(a: Any, b: Any) -> Tensor:
     """``a * b``; ``da = g * b``, ``db = g * a``."""
     a, b = _operands(a, b)
-    ad, bd = a.data, b.data
+    ad, bd = a.array, b.array
 
     def backward(g: Array) -> tuple[Array | None, Array | None]:
         return (unbroadcast(g * bd, ad.shape) if a.requires_grad else None,
@@ -78,7 +78,7 @@ def mul(a: Any, b: Any) -> Tensor:
 def div(a: Any, b: Any) -> Tensor:
     """``a / b``; ``da = g / b``, ``db = -g * a / b**2 = -g * out / b``."""
     a, b = _operands(a, b)
-    ad, bd = a.data, b.data
+    ad, bd = a.array, b.array
     out = ad / bd
 
     def backward(g: Array) -> tuple[Array | None, Array | None]:
@@ -90,13 +90,13 @@ def div(a: Any, b: Any) -> Tensor:
 
 def neg(a: Tensor) -> Tensor:
     """``-a``; ``da = -g``."""
-    return make_result(-a.data, (a,), lambda g: (-g,))
+    return make_result(-a.array, (a,), lambda g: (-g,))
 
 
 def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 - the operator's name
     """``a ** b``; ``da = g * b * a**(b-1)``, ``db = g * a**b * log(a)`` (needs ``a > 0``)."""
     a, b = _operands(a, b)
-    ad, bd = a.data, b.data
+    ad, bd = a.array, b.array
     out = ad ** bd
 
     def backward(g: Array) -> tuple[Array | None, Array | None]:
@@ -110,7 +110,7 @@ def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 - the operator's name
 def matmul(a: Any, b: Any) -> Tensor:
     """``a @ b`` (NumPy rules, batch dims broadcast); ``da = g @ b^T``, ``db = a^T @ g``."""
     a, b = _operands(a, b)
-    ad, bd = a.data, b.data
+    ad, bd = a.array, b.array
     _same_float_dtype(ad, bd, "matmul")
 
     def backward(g: Array) -> tuple[Array | None, Array | None]:
@@ -149,14 +149,14 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     Backward: ``dx = g @ W``, ``dW = g^T @ x``, ``db = sum_rows(g)``; ``dx`` is skipped when
     ``x`` needs no gradient (the network's input), which saves the largest matmul.
     """
-    xd, wd = x.data, weight.data
+    xd, wd = x.array, weight.array
     _same_float_dtype(xd, wd, "linear")
     lead = xd.shape[:-1]
     x2 = xd if xd.ndim == 2 else xd.reshape(-1, xd.shape[-1])
     # a big product on a single-threaded BLAS is split over two cores (chunk_workers)
     out = split_matmul(x2, wd.T)
     if bias is not None:
-        out += bias.data  # `out` is fresh: adding in place saves a temporary
+        out += bias.array  # `out` is fresh: adding in place saves a temporary
 
     def backward(g: Array) -> tuple[Array | None, ...]:
         g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
@@ -174,31 +174,31 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 def exp(x: Tensor) -> Tensor:
     """``e^x``; ``dx = g * e^x``."""
-    out = xp.exp(x.data)
+    out = xp.exp(x.array)
     return make_result(out, (x,), lambda g: (g * out,))
 
 
 def log(x: Tensor) -> Tensor:
     """``ln x``; ``dx = g / x``."""
-    xd = x.data
+    xd = x.array
     return make_result(xp.log(xd), (x,), lambda g: (g / xd,))
 
 
 def sqrt(x: Tensor) -> Tensor:
     """``sqrt(x)``; ``dx = g / (2 sqrt(x))``."""
-    out = xp.sqrt(x.data)
+    out = xp.sqrt(x.array)
     return make_result(out, (x,), lambda g: (g / (2 * out),))
 
 
 def abs(x: Tensor) -> Tensor:  # noqa: A001
     """``|x|``; ``dx = g * sign(x)`` (0 at 0)."""
-    xd = x.data
+    xd = x.array
     return make_result(xp.abs(xd), (x,), lambda g: (g * xp.sign(xd),))
 
 
 def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
     """``x`` limited to ``[min, max]``; ``dx = g`` where ``x`` was inside, else 0."""
-    xd = x.data
+    xd = x.array
     out = xp.clip(xd, min, max)
     return make_result(out, (x,), lambda g: (g * (out == xd),))
 
@@ -206,13 +206,13 @@ def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
 def maximum(a: Any, b: Any) -> Tensor:
     """Element-wise ``max(a, b)``; the gradient goes to the larger (to ``a`` on ties)."""
     a, b = _operands(a, b)
-    pick = a.data >= b.data
+    pick = a.array >= b.array
 
     def backward(g: Array) -> tuple[Array | None, Array | None]:
-        return (unbroadcast(g * pick, a.data.shape) if a.requires_grad else None,
-                unbroadcast(g * ~pick, b.data.shape) if b.requires_grad else None)
+        return (unbroadcast(g * pick, a.array.shape) if a.requires_grad else None,
+                unbroadcast(g * ~pick, b.array.shape) if b.requires_grad else None)
 
-    return make_result(xp.where(pick, a.data, b.data), (a, b), backward)
+    return make_result(xp.where(pick, a.array, b.array), (a, b), backward)
 
 
 def minimum(a: Any, b: Any) -> Tensor:

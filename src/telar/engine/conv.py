@@ -26,7 +26,7 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Pair =
     module doc for the formula. Raises ``ValueError`` for shapes that do not fit."""
     if groups != 1:
         raise NotImplementedError("conv2d supports groups=1 only")
-    xd, wd = x.data, weight.data
+    xd, wd = x.array, weight.array
     check_nchw(xd, "conv2d")
     _, c, h, w = xd.shape
     _, cw, kh, kw = wd.shape

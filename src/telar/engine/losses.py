@@ -45,10 +45,10 @@ def _reduce(losses: Tensor, reduction: str) -> Tensor:
 
 def _classes_last(x: Tensor) -> Tensor:
     """``(N, C, d1, ...)`` as ``(N * d1 * ..., C)``; ``(N, C)`` unchanged."""
-    if x.data.ndim <= 2:
+    if x.array.ndim <= 2:
         return x
-    order = (0, *range(2, x.data.ndim), 1)
-    return reshape(transpose(x, order), (-1, x.data.shape[1]))
+    order = (0, *range(2, x.array.ndim), 1)
+    return reshape(transpose(x, order), (-1, x.array.shape[1]))
 
 
 def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: bool | None = None,
@@ -63,8 +63,8 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
     ``size_average``/``reduce`` are PyTorch's deprecated spelling of ``reduction``.
     """
     reduction = legacy_reduction(size_average, reduce, reduction)
-    y = target.data if isinstance(target, Tensor) else xp.asarray(target)
-    z = input.data
+    y = target.array if isinstance(target, Tensor) else xp.asarray(target)
+    z = input.array
     if weight is None and z.ndim == 2 and y.ndim == 1 and y.dtype.kind in "iu" \
             and not (len(y) and (y == ignore_index).any()):
         return fused_cross_entropy(input, y, label_smoothing, reduction)
@@ -84,11 +84,11 @@ def fused_cross_entropy(logits: Tensor, target: Any, label_smoothing: float = 0.
         raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing}")
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
-    z = logits.data
+    z = logits.array
     if z.ndim != 2:
         raise ValueError(f"cross_entropy expects logits of shape (N, C), got {z.shape}")
     n, c = z.shape
-    y = xp.asarray(target.data if isinstance(target, Tensor) else target)
+    y = xp.asarray(target.array if isinstance(target, Tensor) else target)
     if y.shape != (n,) or y.dtype.kind not in "iu":
         raise ValueError(f"cross_entropy expects integer targets of shape ({n},), "
                          f"got {y.dtype} {y.shape}")
@@ -135,25 +135,25 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, size_average: bool 
     indices ``target`` ``(N[, d...])``: ``l_i = -w_{y_i} input[i, y_i]`` (0 where
     ``y_i == ignore_index``)."""
     reduction = legacy_reduction(size_average, reduce, reduction)
-    y = xp.asarray(target.data if isinstance(target, Tensor) else target)
+    y = xp.asarray(target.array if isinstance(target, Tensor) else target)
     if y.dtype.kind not in "iu":
         raise RuntimeError(f"nll_loss expects integer class indices, got {y.dtype} "
                            "(use .long())")
     logp = _classes_last(input)
-    n, c = logp.data.shape
+    n, c = logp.array.shape
     flat = y.reshape(-1)
     if flat.shape != (n,):
         raise ValueError(f"nll_loss: target of shape {y.shape} does not fit input of shape "
-                         f"{input.data.shape}")
+                         f"{input.array.shape}")
     valid = flat != ignore_index
     bad = valid & ((flat < 0) | (flat >= c))
     if bad.any():
         raise IndexError(f"target {int(flat[bad][0])} is out of bounds for {c} classes")
     safe = xp.where(valid, flat, 0)
     picked = squeeze(gather(logp, 1, safe[:, None]), 1)
-    dtype = logp.data.dtype
+    dtype = logp.array.dtype
     w = valid.astype(dtype) if weight is None else \
-        xp.asarray(operand(weight).data, dtype=dtype)[safe] * valid
+        xp.asarray(operand(weight).array, dtype=dtype)[safe] * valid
     losses = neg(picked) * constant(w)
     if reduction == "none":
         return reshape(losses, y.shape)
@@ -173,16 +173,16 @@ def general_cross_entropy(input: Tensor, y: Array, weight: Any, ignore_index: in
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing}")
     logp = log_softmax(input, 1)
-    c = input.data.shape[1]
-    dtype = input.data.dtype
-    w = None if weight is None else xp.asarray(operand(weight).data, dtype=dtype)
+    c = input.array.shape[1]
+    dtype = input.array.dtype
+    w = None if weight is None else xp.asarray(operand(weight).array, dtype=dtype)
     if y.dtype.kind == "f":  # class probabilities, the shape of input
-        if y.shape != input.data.shape:
+        if y.shape != input.array.shape:
             raise ValueError(f"probability targets of shape {y.shape} do not match input "
-                             f"{input.data.shape}")
+                             f"{input.array.shape}")
         q = y.astype(dtype) * (1 - label_smoothing) + label_smoothing / c
         if w is not None:
-            q = q * w.reshape((1, c) + (1,) * (input.data.ndim - 2))
+            q = q * w.reshape((1, c) + (1,) * (input.array.ndim - 2))
         return _reduce(neg(sum(logp * constant(q), 1)), reduction)
     nll = nll_loss(logp, y, w, ignore_index=ignore_index, reduction=reduction)
     if not label_smoothing:

@@ -76,9 +76,9 @@ class TensorMethods:
         return F.getitem(self, index)
 
     def __iter__(self) -> Iterator[Tensor]:
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(len(self.data)))
+        return (self[i] for i in range(len(self.array)))
 
     # ----------------------------------------------------------------- dtypes and devices
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
@@ -92,7 +92,7 @@ class TensorMethods:
     def type(self, dtype: Any = None) -> Any:
         """Without ``dtype``: the type name (``"telar.FloatTensor"``); with it: a cast copy."""
         if dtype is None:
-            return f"telar.{TYPE_NAMES.get(self.data.dtype.name, 'Tensor')}"
+            return f"telar.{TYPE_NAMES.get(self.array.dtype.name, 'Tensor')}"
         return F.cast(self, dtype)
 
     def float(self) -> Tensor:  # noqa: A003 - PyTorch's name
@@ -112,7 +112,7 @@ class TensorMethods:
 
     def clone(self) -> Tensor:
         """A copy with its own memory; gradients flow back to ``self``."""
-        return F.cast(self, self.data.dtype, copy=True)
+        return F.cast(self, self.array.dtype, copy=True)
 
     # In place (``x -= lr * g``): on the data under no_grad() or for tensors without
     # gradients; an interior node of a graph gets a new tensor instead (Python rebinds it).
@@ -121,7 +121,7 @@ class TensorMethods:
             if self._backward is None:
                 self.check_inplace()
             return op(self, other)
-        ufunc(self.data, other.data if isinstance(other, Tensor) else other, out=self.data,
+        ufunc(self.array, other.array if isinstance(other, Tensor) else other, out=self.array,
               casting="same_kind")
         return self
 
@@ -148,31 +148,31 @@ class TensorMethods:
 
     # Comparisons: element-wise, bool tensors with no gradient (never an identity check).
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return constant(xp.asarray(self.data == _values(other)))
+        return constant(xp.asarray(self.array == _values(other)))
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return constant(xp.asarray(self.data != _values(other)))
+        return constant(xp.asarray(self.array != _values(other)))
 
     def __lt__(self, other: Any) -> Tensor:
-        return constant(xp.asarray(self.data < _values(other)))
+        return constant(xp.asarray(self.array < _values(other)))
 
     def __le__(self, other: Any) -> Tensor:
-        return constant(xp.asarray(self.data <= _values(other)))
+        return constant(xp.asarray(self.array <= _values(other)))
 
     def __gt__(self, other: Any) -> Tensor:
-        return constant(xp.asarray(self.data > _values(other)))
+        return constant(xp.asarray(self.array > _values(other)))
 
     def __ge__(self, other: Any) -> Tensor:
-        return constant(xp.asarray(self.data >= _values(other)))
+        return constant(xp.asarray(self.array >= _values(other)))
 
     def __invert__(self) -> Tensor:
-        return constant(~self.data)
+        return constant(~self.array)
 
     def __and__(self, other: Any) -> Tensor:
-        return constant(self.data & _values(other))
+        return constant(self.array & _values(other))
 
     def __or__(self, other: Any) -> Tensor:
-        return constant(self.data | _values(other))
+        return constant(self.array | _values(other))
 
     # Comparisons are element-wise, so hashing is by identity, as in PyTorch (sets and dicts
     # of parameters work); set after __eq__, which would otherwise make tensors unhashable.
@@ -198,7 +198,7 @@ class TensorMethods:
 
     def equal(self, other: Any) -> bool:
         other = _values(other)
-        return self.data.shape == host.shape(other) and bool(xp.all(self.data == other))
+        return self.array.shape == host.shape(other) and bool(xp.all(self.array == other))
 
     # ----------------------------------------------------------------- reductions
     # ``dim``/``keepdim`` are PyTorch's names; NumPy's ``axis``/``keepdims`` are aliases.
@@ -210,8 +210,8 @@ class TensorMethods:
     def mean(self, dim: Any = None, keepdim: bool = False, dtype: Any = None, *,
              axis: Any = None, keepdims: bool | None = None) -> Tensor:
         x = self if dtype is None else F.cast(self, dtype)
-        if not xp.issubdtype(x.data.dtype, xp.floating):
-            raise RuntimeError(f"mean() needs a floating-point tensor, got {x.data.dtype} "
+        if not xp.issubdtype(x.array.dtype, xp.floating):
+            raise RuntimeError(f"mean() needs a floating-point tensor, got {x.array.dtype} "
                                "(use .float() first)")
         return F.mean(x, _dim(dim, axis), _keep(keepdim, keepdims))
 
@@ -235,11 +235,11 @@ class TensorMethods:
     def argmax(self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None,
                keepdims: bool | None = None) -> Tensor:
         """Index of the largest value (of the flattened tensor when ``dim`` is None), int64."""
-        return _arg(self.data, _dim(dim, axis), _keep(keepdim, keepdims), xp.argmax)
+        return _arg(self.array, _dim(dim, axis), _keep(keepdim, keepdims), xp.argmax)
 
     def argmin(self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None,
                keepdims: bool | None = None) -> Tensor:
-        return _arg(self.data, _dim(dim, axis), _keep(keepdim, keepdims), xp.argmin)
+        return _arg(self.array, _dim(dim, axis), _keep(keepdim, keepdims), xp.argmin)
 
     def exp(self) -> Tensor:
         return F.exp(self)
@@ -300,14 +300,14 @@ class TensorMethods:
     def permute(self, *dims: Any) -> Tensor:
         if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
             dims = tuple(dims[0])
-        return F.transpose(self, tuple(d % max(self.data.ndim, 1) for d in dims))
+        return F.transpose(self, tuple(d % max(self.array.ndim, 1) for d in dims))
 
     def transpose(self, *axes: int) -> Tensor:
         """``transpose(dim0, dim1)`` swaps two dimensions (PyTorch); ``transpose()`` reverses
         them all and ``transpose(*permutation)`` permutes them (NumPy)."""
         if len(axes) == 2:
-            order = list(range(self.data.ndim))
-            a, b = (d % self.data.ndim for d in axes)
+            order = list(range(self.array.ndim))
+            a, b = (d % self.array.ndim for d in axes)
             order[a], order[b] = order[b], order[a]
             return F.transpose(self, tuple(order))
         return F.transpose(self, axes or None)
@@ -324,7 +324,7 @@ MaxResult = namedtuple("max", ["values", "indices"])
 MinResult = namedtuple("min", ["values", "indices"])
 
 def _values(other: Any) -> Any:
-    return other.data if isinstance(other, Tensor) else other
+    return other.array if isinstance(other, Tensor) else other
 
 
 def _dim(dim: Any, axis: Any) -> Any:
@@ -350,7 +350,7 @@ def _extreme(x: Tensor, dim: Any, keepdim: bool, reduce: Callable[..., Tensor],
         return reduce(x, None, False)
     if not isinstance(dim, int | host.integer):
         raise TypeError(f"max/min take one dim as an int, got {dim!r}")
-    index = xp.asarray(arg(x.data, axis=dim, keepdims=True), dtype=xp.int64)
+    index = xp.asarray(arg(x.array, axis=dim, keepdims=True), dtype=xp.int64)
     values = F.gather(x, dim, index)
     if not keepdim:
         values = F.squeeze(values, dim)

@@ -23,19 +23,19 @@ def _keepdims_shape(shape: tuple[int, ...], axis: Axis) -> tuple[int, ...]:
 
 def sum(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
     """``sum(x, axis)``; ``dx = g`` broadcast back over the summed axes."""
-    shape = x.data.shape
+    shape = x.array.shape
 
     def backward(g: Array) -> tuple[Array]:
         return (xp.broadcast_to(g.reshape(_keepdims_shape(shape, axis)), shape),)
 
-    return make_result(xp.asarray(x.data.sum(axis=axis, keepdims=keepdims)), (x,), backward)
+    return make_result(xp.asarray(x.array.sum(axis=axis, keepdims=keepdims)), (x,), backward)
 
 
 def mean(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """``mean(x, axis)``; ``dx = g / n`` broadcast back, ``n`` the number of averaged values."""
-    shape = x.data.shape
-    out = xp.asarray(x.data.mean(axis=axis, keepdims=keepdims))
-    n = x.data.size // out.size if out.size else 1
+    shape = x.array.shape
+    out = xp.asarray(x.array.mean(axis=axis, keepdims=keepdims))
+    n = x.array.size // out.size if out.size else 1
 
     def backward(g: Array) -> tuple[Array]:
         return (xp.broadcast_to(g.reshape(_keepdims_shape(shape, axis)) / n, shape),)
@@ -45,7 +45,7 @@ def mean(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
 
 def max(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
     """``max(x, axis)``; ``dx = g`` at the maxima, shared equally between ties, 0 elsewhere."""
-    xd = x.data
+    xd = x.array
     top = xd.max(axis=axis, keepdims=True)
 
     def backward(g: Array) -> tuple[Array]:

@@ -29,7 +29,7 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: Any = Fal
         raise ValueError(f"dropout probability must be in [0, 1], got {p}")
     if not training or p == 0.0:
         return x
-    xd = x.data
+    xd = x.array
     dtype = xd.dtype if xp.issubdtype(xd.dtype, xp.floating) else xp.float64
     if p == 1.0:
         mask = xp.zeros(xd.shape, dtype=dtype)
@@ -51,7 +51,7 @@ def dropout2d(x: Tensor, p: float, training: bool, rng: RandomGenerator) -> Tens
     """
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability must be in [0, 1], got {p}")
-    xd = x.data
+    xd = x.array
     check_nchw(xd, "dropout2d")
     if not training or p == 0.0:
         return x

@@ -17,23 +17,23 @@ from telar.engine.tensor import Tensor, constant, make_result, operand
 
 def reshape(x: Tensor, shape: Sequence[int]) -> Tensor:
     """A view with another shape; ``dx = g`` reshaped back."""
-    old = x.data.shape
-    return make_result(x.data.reshape(shape), (x,), lambda g: (g.reshape(old),))
+    old = x.array.shape
+    return make_result(x.array.reshape(shape), (x,), lambda g: (g.reshape(old),))
 
 
 def transpose(x: Tensor, axes: Sequence[int] | None = None) -> Tensor:
     """Permute the axes (reverse them if ``axes`` is None); ``dx`` uses the inverse order."""
     inverse = None if axes is None else tuple(host.argsort(axes))
-    return make_result(xp.transpose(x.data, axes), (x,), lambda g: (xp.transpose(g, inverse),))
+    return make_result(xp.transpose(x.array, axes), (x,), lambda g: (xp.transpose(g, inverse),))
 
 
 def getitem(x: Tensor, index: Any) -> Tensor:
     """``x[index]`` (basic or advanced indexing); ``dx`` scatters ``g`` back, adding repeats."""
     if isinstance(index, Tensor):
-        index = index.data
+        index = index.array
     elif isinstance(index, tuple):
-        index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
-    xd = x.data
+        index = tuple(i.array if isinstance(i, Tensor) else i for i in index)
+    xd = x.array
 
     def backward(g: Array) -> tuple[Array]:
         gx = xp.zeros_like(xd)
@@ -45,8 +45,8 @@ def getitem(x: Tensor, index: Any) -> Tensor:
 
 def gather(x: Tensor, axis: int, index: Any) -> Tensor:
     """``torch.gather``: ``out[..., j, ...] = x[..., index[..., j, ...], ...]`` along ``axis``."""
-    index = xp.asarray(index.data if isinstance(index, Tensor) else index)
-    xd = x.data
+    index = xp.asarray(index.array if isinstance(index, Tensor) else index)
+    xd = x.array
     axis = axis % xd.ndim
 
     def backward(g: Array) -> tuple[Array]:
@@ -62,20 +62,20 @@ def gather(x: Tensor, axis: int, index: Any) -> Tensor:
 def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     """Join along ``axis``; each input's gradient is its slice of ``g``."""
     parts = tuple(operand(t) for t in tensors)
-    sizes = [p.data.shape[axis] for p in parts]
+    sizes = [p.array.shape[axis] for p in parts]
     cuts = list(host.cumsum(sizes)[:-1])
 
     def backward(g: Array) -> list[Array | None]:
         pieces = xp.split(g, cuts, axis=axis)
         return [piece if p.requires_grad else None for p, piece in zip(parts, pieces, strict=True)]
 
-    return make_result(xp.concatenate([p.data for p in parts], axis=axis), parts, backward)
+    return make_result(xp.concatenate([p.array for p in parts], axis=axis), parts, backward)
 
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dimensions ``start_dim..end_dim`` into one (``torch.flatten``); ``flatten(x, 1)``
     turns ``(N, d1, d2, ...)`` into ``(N, d1*d2*...)``."""
-    shape = x.data.shape
+    shape = x.array.shape
     if not shape:
         return reshape(x, (1,))
     start, end = start_dim % len(shape), end_dim % len(shape)
@@ -88,7 +88,7 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 def squeeze(x: Tensor, dim: int | None = None) -> Tensor:
     """Drop dimensions of size 1 (only ``dim`` when given; a no-op if its size is not 1)."""
-    shape = x.data.shape
+    shape = x.array.shape
     if dim is None:
         new = tuple(n for n in shape if n != 1)
     else:
@@ -99,7 +99,7 @@ def squeeze(x: Tensor, dim: int | None = None) -> Tensor:
 
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
     """Insert a dimension of size 1 at ``dim`` (negative counts from the end of the result)."""
-    shape = x.data.shape
+    shape = x.array.shape
     d = dim % (len(shape) + 1)
     return reshape(x, shape[:d] + (1,) + shape[d:])
 
@@ -114,11 +114,11 @@ def cast(x: Tensor, dtype: Any, copy: bool = False) -> Tensor:
 
     Casting to an integer or bool dtype ends the graph (no gradient flows through it).
     """
-    source = x.data.dtype
+    source = x.array.dtype
     target = host.dtype(dtype)
     if target == source and not copy:
         return x
-    out = x.data.astype(target, copy=True)
+    out = x.array.astype(target, copy=True)
     if target.kind != "f":
         return constant(out)
     return make_result(out, (x,), lambda g: (g.astype(source, copy=False),))

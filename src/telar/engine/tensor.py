@@ -43,12 +43,14 @@ class Tensor:
     """An n-dimensional array that remembers how it was computed.
 
     Attributes:
-        data: the values, an ndarray (its dtype is the tensor's dtype).
+        array: the values, an ndarray (its dtype is the tensor's dtype): what telar's own code
+            computes with.
+        data: PyTorch's ``p.data``, a tensor over the same memory outside the graph.
         grad: ``dL/d(data)`` after :meth:`backward`, for leaves that require it; else ``None``.
         requires_grad: whether gradients flow to (or through) this tensor.
     """
 
-    __slots__ = ("data", "_grad", "requires_grad", "_parents", "_backward", "__weakref__")
+    __slots__ = ("array", "_grad", "requires_grad", "_parents", "_backward", "__weakref__")
     # NumPy defers to Tensor: `ndarray + Tensor` calls Tensor.__radd__ and `ndarray == Tensor`
     # calls Tensor.__eq__ (element-wise), instead of NumPy treating the tensor as one object.
     __array_priority__ = 1000
@@ -56,7 +58,7 @@ class Tensor:
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
         if isinstance(data, Tensor):
-            data = data.data
+            data = data.array
         if data is None or isinstance(data, str | bytes):
             raise TypeError(f"a Tensor holds numbers, got {type(data).__name__} {data!r:.40}")
         array = xp.asarray(data, dtype=dtype)
@@ -65,13 +67,25 @@ class Tensor:
                             f"array of dtype {array.dtype}")
         if requires_grad and not xp.issubdtype(array.dtype, xp.floating):
             raise TypeError(f"only floating-point tensors can require gradients, got {array.dtype}")
-        self.data: Array = array
+        self.array: Array = array
         self.grad: Array | None = None
         self.requires_grad: bool = bool(requires_grad)
         self._parents: tuple[Tensor, ...] = ()
         self._backward: BackwardRule | None = None
 
     # ----------------------------------------------------------------- basic properties
+    @property
+    def data(self) -> Tensor:
+        """PyTorch's ``p.data``: the same values, sharing this tensor's memory, as a tensor cut
+        from the graph, so ``p.data.add_(u)``, ``p.data.zero_()`` or ``p.data.numpy()`` change or
+        read ``p`` itself without recording anything. (The ndarray is :attr:`array`.)"""
+        return constant(self.array)
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        """``p.data = other`` replaces the values (PyTorch's idiom); the shape may change."""
+        self.array = value.array if isinstance(value, Tensor) else xp.asarray(value)
+
     @property
     def grad(self) -> GradArray | None:
         """``dL/d(data)`` after :meth:`backward` (an ndarray with PyTorch's ``zero_()``)."""
@@ -82,20 +96,20 @@ class Tensor:
         if value is None or type(value) is GradArray:
             self._grad = value
         else:
-            value = value.data if isinstance(value, Tensor) else value
+            value = value.array if isinstance(value, Tensor) else value
             self._grad = xp.asarray(value).view(GradArray)
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self.array.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self.array.ndim
 
     @property
     def dtype(self) -> host.dtype:
-        return self.data.dtype
+        return self.array.dtype
 
     @property
     def is_leaf(self) -> bool:
@@ -103,23 +117,23 @@ class Tensor:
         return self._backward is None
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return len(self.data)
+        return len(self.array)
 
     def __repr__(self) -> str:
         grad = ", requires_grad=True" if self.requires_grad else ""
-        kind = self.data.dtype
+        kind = self.array.dtype
         dtype = "" if kind in (xp.float32, xp.int64, xp.bool_) else f", dtype=telar.{kind}"
-        return f"tensor({host.array2string(self.data, separator=', ')}{dtype}{grad})"
+        return f"tensor({host.array2string(self.array, separator=', ')}{dtype}{grad})"
 
     def numpy(self) -> Array:
         """The values as an ndarray (the same memory; copy it before changing it)."""
-        return self.data
+        return self.array
 
     def detach(self) -> Tensor:
         """The same values, cut from the graph."""
-        return Tensor(self.data)
+        return Tensor(self.array)
 
     def zero_grad(self) -> None:
         self.grad = None
@@ -141,13 +155,13 @@ class Tensor:
             raise RuntimeError("backward() on a tensor that does not require grad "
                                "(was it computed under no_grad(), or from constants only?)")
         if grad is None:
-            if self.data.size != 1:
+            if self.array.size != 1:
                 raise RuntimeError("backward() needs `grad` for a tensor with more than one "
                                    f"element (shape {self.shape})")
-            grad = xp.ones_like(self.data)
+            grad = xp.ones_like(self.array)
         else:
-            grad = xp.asarray(grad.data if isinstance(grad, Tensor) else grad,
-                              dtype=self.data.dtype)
+            grad = xp.asarray(grad.array if isinstance(grad, Tensor) else grad,
+                              dtype=self.array.dtype)
             if grad.shape != self.shape:
                 raise ValueError(f"grad shape {grad.shape} != tensor shape {self.shape}")
         if self._backward is None:  # a leaf: d self / d self = 1
@@ -184,7 +198,7 @@ class Tensor:
 
         PyTorch's method, not NumPy's attribute: the number of values is :meth:`numel`.
         """
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self.array.shape if dim is None else self.array.shape[dim]
 
     @property
     def device(self) -> Any:
@@ -193,10 +207,10 @@ class Tensor:
     is_cuda = False
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self.array.ndim
 
     def numel(self) -> int:
-        return int(self.data.size)
+        return int(self.array.size)
 
     def cpu(self) -> Tensor:
         return self
@@ -208,18 +222,18 @@ class Tensor:
     # ----------------------------------------------------------------- to Python and NumPy
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> Array:
         """``np.asarray(tensor)`` gives the values (as ``torch.Tensor.__array__`` does)."""
-        if dtype is not None and dtype != self.data.dtype:
-            return self.data.astype(dtype)
-        return self.data.copy() if copy else self.data
+        if dtype is not None and dtype != self.array.dtype:
+            return self.array.astype(dtype)
+        return self.array.copy() if copy else self.array
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        return self.array.tolist()
 
     def _one_value(self, what: str) -> Any:
-        if self.data.size != 1:
-            raise RuntimeError(f"a Tensor with {self.data.size} elements cannot be converted "
+        if self.array.size != 1:
+            raise RuntimeError(f"a Tensor with {self.array.size} elements cannot be converted "
                                f"to {what}")
-        return self.data.reshape(()).item()
+        return self.array.reshape(()).item()
 
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
@@ -232,28 +246,28 @@ class Tensor:
         return int(self._one_value("int"))
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with {self.data.size} values is "
+        if self.array.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {self.array.size} values is "
                                "ambiguous")
-        return bool(self.data.reshape(()).item())
+        return bool(self.array.reshape(()).item())
 
     def __index__(self) -> int:
-        if self.data.size != 1 or self.data.dtype.kind not in "iub":
+        if self.array.size != 1 or self.array.dtype.kind not in "iub":
             raise TypeError("only integer tensors of a single element can be converted to an "
                             "index")
-        return int(self.data.reshape(()).item())
+        return int(self.array.reshape(()).item())
 
     def __format__(self, spec: str) -> str:
-        if self.data.size == 1 and self.data.ndim == 0:
-            return format(self.data.item(), spec)
+        if self.array.size == 1 and self.array.ndim == 0:
+            return format(self.array.item(), spec)
         return format(repr(self), spec)
 
     # ----------------------------------------------------------------- the leaf's own values
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Switch gradient tracking of this leaf on or off, in place; returns ``self``."""
-        if requires_grad and not xp.issubdtype(self.data.dtype, xp.floating):
+        if requires_grad and not xp.issubdtype(self.array.dtype, xp.floating):
             raise RuntimeError("only floating-point tensors can require gradients, "
-                               f"got {self.data.dtype}")
+                               f"got {self.array.dtype}")
         if not requires_grad and self._backward is not None:
             raise RuntimeError("you can only change requires_grad flags of leaf variables")
         self.requires_grad = bool(requires_grad)
@@ -269,7 +283,7 @@ class Tensor:
     def fill_(self, value: Any) -> Tensor:
         """Set every value to ``value``, in place (on a leaf, or under ``no_grad()``)."""
         self.check_inplace()
-        self.data[...] = value
+        self.array[...] = value
         return self
 
     def zero_(self) -> Tensor:
@@ -278,8 +292,8 @@ class Tensor:
     def __setitem__(self, index: Any, value: Any) -> None:
         self.check_inplace()
         if isinstance(index, Tensor):
-            index = index.data
-        self.data[index] = value.data if isinstance(value, Tensor) else value
+            index = index.array
+        self.array[index] = value.array if isinstance(value, Tensor) else value
 
 
 class GradArray(Array):
@@ -328,7 +342,7 @@ def _topological_order(root: Tensor) -> list[Tensor]:
 def make_result(data: Array, parents: tuple[Tensor, ...], backward: BackwardRule) -> Tensor:
     """The output of an operation: records ``backward`` only if some parent needs a gradient."""
     out = Tensor.__new__(Tensor)
-    out.data = data
+    out.array = data
     out._grad = None
     if is_grad_enabled():
         for parent in parents:  # a plain loop: cheaper than any() on this hot path
@@ -346,7 +360,7 @@ def make_result(data: Array, parents: tuple[Tensor, ...], backward: BackwardRule
 def constant(data: Array) -> Tensor:
     """A tensor with no history and no gradient (cheaper than ``Tensor(...)``)."""
     out = Tensor.__new__(Tensor)
-    out.data = data
+    out.array = data
     out._grad = None
     out.requires_grad = False
     out._parents = ()
@@ -365,7 +379,7 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     """
     check_device(device)
     if isinstance(data, Tensor):
-        data = data.data
+        data = data.array
     if dtype is None and not isinstance(data, Array | host.generic):
         array = xp.array(data)
         if array.dtype == xp.float64:
@@ -384,6 +398,6 @@ def operand(value: Any, like: Tensor | None = None) -> Tensor:
     if isinstance(value, Tensor):
         return value
     if like is not None and isinstance(value, (int, float)) and \
-            xp.issubdtype(like.data.dtype, xp.floating):
-        return constant(xp.asarray(value, dtype=like.data.dtype))
+            xp.issubdtype(like.array.dtype, xp.floating):
+        return constant(xp.asarray(value, dtype=like.array.dtype))
     return constant(xp.asarray(value))

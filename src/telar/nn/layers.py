@@ -114,7 +114,7 @@ class Flatten(Module):
         self.start_dim, self.end_dim = int(start_dim), int(end_dim)
 
     def forward(self, x: Tensor) -> Tensor:
-        shape = x.data.shape
+        shape = x.array.shape
         start, end = self.start_dim % len(shape), self.end_dim % len(shape)
         if end <= start:
             return x
@@ -137,7 +137,7 @@ class Unflatten(Module):
         self.dim, self.sizes = int(dim), tuple(int(s) for s in sizes)
 
     def forward(self, x: Tensor) -> Tensor:
-        shape = x.data.shape
+        shape = x.array.shape
         dim = self.dim % len(shape)
         return F.reshape(x, (*shape[:dim], *self.sizes, *shape[dim + 1:]))
 

@@ -73,7 +73,7 @@ class Module:
         every buffer is saved.
         """
         if isinstance(value, Tensor):
-            value = value.data
+            value = value.array
         object.__setattr__(self, name, value)
         self._buffers[name] = value
 
@@ -151,7 +151,7 @@ class Module:
 
     def num_parameters(self, trainable_only: bool = False) -> int:
         """The number of scalar parameters (weights and biases)."""
-        return int(sum(p.data.size for p in self.parameters()
+        return int(sum(p.array.size for p in self.parameters()
                        if p.requires_grad or not trainable_only))
 
     # ----------------------------------------------------------------- modes
@@ -200,8 +200,8 @@ class Module:
         """Cast every floating-point parameter and buffer to ``dtype`` (e.g. float64 for
         gradient checks); integer buffers (counters) keep theirs."""
         for param in self.parameters():
-            if param.data.dtype.kind == "f":
-                param.data = param.data.astype(dtype)
+            if param.array.dtype.kind == "f":
+                param.array = param.array.astype(dtype)
                 param.grad = None
         for module in self.modules():
             for name in list(module._buffers):
@@ -213,7 +213,7 @@ class Module:
     # ----------------------------------------------------------------- state
     def state_dict(self) -> dict[str, np.ndarray]:
         """Copies of every parameter and buffer, keyed by dotted name."""
-        state = {name: p.data.copy() for name, p in self.named_parameters()}
+        state = {name: p.array.copy() for name, p in self.named_parameters()}
         state.update({name: xp.array(b, copy=True) for name, b in self.named_buffers()})
         return state
 
@@ -225,7 +225,7 @@ class Module:
         default) every parameter and buffer must be present, too. Raises
         :class:`telar.errors.ModelFileError` naming the keys or shapes that do not match.
         """
-        targets: dict[str, np.ndarray] = {n: p.data for n, p in self.named_parameters()}
+        targets: dict[str, np.ndarray] = {n: p.array for n, p in self.named_parameters()}
         targets.update(dict(self.named_buffers()))
         missing = [k for k in targets if k not in state]
         unexpected = [k for k in state if k not in targets]

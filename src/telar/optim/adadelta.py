@@ -33,11 +33,11 @@ class Adadelta(Optimizer):
                 group: dict[str, Any]) -> None:
         rho, eps, wd = group["rho"], group["eps"], group["weight_decay"]
         if wd:
-            grad = grad + wd * p.data
+            grad = grad + wd * p.array
         if not state:
             state["step"] = 0
-            state["square_avg"] = xp.zeros_like(p.data)
-            state["acc_delta"] = xp.zeros_like(p.data)
+            state["square_avg"] = xp.zeros_like(p.array)
+            state["acc_delta"] = xp.zeros_like(p.array)
         state["step"] += 1
         v, u = state["square_avg"], state["acc_delta"]
         v *= rho
@@ -45,4 +45,4 @@ class Adadelta(Optimizer):
         delta = xp.sqrt(u + eps) / xp.sqrt(v + eps) * grad
         u *= rho
         u += (1 - rho) * delta * delta
-        p.data -= group["lr"] * delta
+        p.array -= group["lr"] * delta

@@ -31,12 +31,12 @@ class Adagrad(Optimizer):
                 group: dict[str, Any]) -> None:
         wd = group["weight_decay"]
         if wd:
-            grad = grad + wd * p.data
+            grad = grad + wd * p.array
         if not state:
             state["step"] = 0
-            state["sum"] = xp.full_like(p.data, group["initial_accumulator_value"])
+            state["sum"] = xp.full_like(p.array, group["initial_accumulator_value"])
         state["step"] += 1
         lr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
         s = state["sum"]
         s += grad * grad
-        p.data -= lr * grad / (xp.sqrt(s) + group["eps"])
+        p.array -= lr * grad / (xp.sqrt(s) + group["eps"])

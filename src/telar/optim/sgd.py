@@ -31,13 +31,13 @@ class SGD(Optimizer):
                 group: dict[str, Any]) -> None:
         wd, mu = group["weight_decay"], group["momentum"]
         if wd:
-            grad = grad + wd * p.data
+            grad = grad + wd * p.array
         if mu:
             buf = state.get("momentum_buffer")
             if buf is None:
-                buf = state["momentum_buffer"] = xp.array(grad, dtype=p.data.dtype, copy=True)
+                buf = state["momentum_buffer"] = xp.array(grad, dtype=p.array.dtype, copy=True)
             else:
                 buf *= mu
                 buf += (1 - group["dampening"]) * grad
             grad = grad + mu * buf if group["nesterov"] else buf
-        p.data -= group["lr"] * grad
+        p.array -= group["lr"] * grad

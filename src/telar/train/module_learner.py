@@ -44,8 +44,8 @@ class ModuleLearner(Learner):
             clip_grad_norm_(self._params, self.clip_grad)
         self.optimizer.step()
         self.after_step()
-        n_correct = int(np.count_nonzero(logits.data.argmax(axis=1) == y))
-        return float(loss.data), n_correct
+        n_correct = int(np.count_nonzero(logits.array.argmax(axis=1) == y))
+        return float(loss.array), n_correct
 
     def set_rng(self, rng: np.random.Generator) -> None:
         """Dropout layers draw their masks from ``rng`` (the loop gives one per epoch)."""
@@ -68,7 +68,7 @@ class ModuleLearner(Learner):
         self.model.eval()
         try:
             with no_grad():
-                return np.array(self.model(Tensor(x)).data)
+                return np.array(self.model(Tensor(x)).array)
         finally:
             self.model.train(was_training)
 
