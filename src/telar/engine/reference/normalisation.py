@@ -41,7 +41,8 @@ def batch_norm(x: Tensor, weight: Tensor | None, bias: Tensor | None,
         mu, var = running_mean, running_var
     inv_std = (1.0 / xp.sqrt(var + eps)).reshape(per_channel)
     xhat = (xd - mu.reshape(per_channel)) * inv_std
-    gamma = (xp.ones(xd.shape[1], xd.dtype) if weight is None else weight.array).reshape(per_channel)
+    gamma = xp.ones(xd.shape[1], xd.dtype) if weight is None else weight.array
+    gamma = gamma.reshape(per_channel)
     out = gamma * xhat
     if bias is not None:
         out = out + bias.array.reshape(per_channel)
