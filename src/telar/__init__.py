@@ -30,8 +30,10 @@ _MODULES = {name: f"telar.{name}" for name in (
 _MODULES["functional"] = "telar.engine.functional"  # telar.functional: every operation
 _MODULES["random"] = "telar.engine.random"
 #: Modules whose public names are telar's top-level names: dtypes (``telar.float32``), tensor
-#: factories (``telar.zeros``) and PyTorch's top-level functions (``telar.cat``).
-_SURFACE = ("telar.engine.dtypes", "telar.factories", "telar.tensor_functions")
+#: factories (``telar.zeros``), PyTorch's top-level functions (``telar.cat``) and legacy tensor
+#: types (``telar.FloatTensor``).
+_SURFACE = ("telar.engine.dtypes", "telar.factories", "telar.tensor_functions",
+            "telar.engine.tensor_types")
 
 
 def __getattr__(name: str) -> _Any:

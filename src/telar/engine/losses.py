@@ -15,8 +15,9 @@ import warnings
 from typing import Any
 
 from telar.engine.activations import log_softmax, log_softmax_array, relu, softmax_parts
-from telar.engine.arithmetic import abs, clamp, exp, log, neg
+from telar.engine.arithmetic import abs, clamp, exp, log, neg, unbroadcast
 from telar.engine.array import Array, xp
+from telar.engine.grad_fn import named
 from telar.engine.reductions import mean, sum
 from telar.engine.shapes import gather, reshape, squeeze, transpose
 from telar.engine.tensor import Tensor, constant, make_result, operand
@@ -207,7 +208,7 @@ def mse_loss(input: Tensor, target: Any, size_average: bool | None = None,
     """``(input - target)^2`` per element, reduced."""
     reduction = legacy_reduction(size_average, reduce, reduction)
     diff = input - operand(target)
-    return _reduce(diff * diff, reduction)
+    return named(_reduce(diff * diff, reduction), "MseLossBackward0", input, target)
 
 
 def l1_loss(input: Tensor, target: Any, size_average: bool | None = None,
@@ -232,7 +233,58 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
         losses = input * (1.0 - y) + softplus * ((operand(pos_weight) - 1.0) * y + 1.0)
     if weight is not None:
         losses = losses * operand(weight)
-    return _reduce(losses, reduction)
+    return named(_reduce(losses, reduction), "BinaryCrossEntropyWithLogitsBackward0", input,
+                 target)
+
+
+def _piecewise_quadratic(input: Tensor, target: Any, width: float, scale: float,
+                         reduction: str) -> Tensor:
+    """``l = scale * (0.5 d^2 / width if |d| < width else |d| - 0.5 width)``, ``d = x - y``,
+    per element and reduced; ``dl/dx = scale * (d / width if |d| < width else sign(d))``,
+    ``dl/dy = -dl/dx``. (``width = 0`` is the L1 loss.)"""
+    y = operand(target, input)
+    d = input.array - y.array
+    if y.array.shape != input.array.shape:
+        warnings.warn(f"Using a target size ({y.array.shape}) that is different to the input "
+                      f"size ({input.array.shape}); this will likely lead to incorrect results "
+                      "due to broadcasting.", UserWarning, stacklevel=3)
+    size = d.size
+    ad = xp.abs(d)
+    inside = ad < width
+    losses = scale * (xp.where(inside, 0.5 * d * d / (width if width else 1.0), ad - 0.5 * width))
+    slope = scale * xp.where(inside, d / (width if width else 1.0), xp.sign(d))
+    out = xp.mean(losses) if reduction == "mean" else \
+        xp.sum(losses) if reduction == "sum" else losses
+
+    def backward(g: Array) -> tuple[Array | None, Array | None]:
+        gl = g * slope / size if reduction == "mean" else g * slope
+        return (unbroadcast(gl, input.array.shape) if input.requires_grad else None,
+                unbroadcast(-gl, y.array.shape) if y.requires_grad else None)
+
+    return make_result(xp.asarray(out, dtype=d.dtype), (input, y), backward)
+
+
+def smooth_l1_loss(input: Tensor, target: Any, size_average: bool | None = None,
+                   reduce: bool | None = None, reduction: str = "mean",
+                   beta: float = 1.0) -> Tensor:
+    """``0.5 d^2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta`` (``d = input - target``),
+    reduced; ``beta = 0`` gives the L1 loss (PyTorch's ``F.smooth_l1_loss``)."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
+    return named(_piecewise_quadratic(input, target, float(beta), 1.0, reduction),
+                 "SmoothL1LossBackward0", input, target)
+
+
+def huber_loss(input: Tensor, target: Any, reduction: str = "mean",
+               delta: float = 1.0) -> Tensor:
+    """``0.5 d^2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``, reduced: the smooth
+    L1 loss with ``beta = delta`` times ``delta`` (PyTorch's ``F.huber_loss``)."""
+    reduction = legacy_reduction(None, None, reduction)
+    if delta <= 0:
+        raise ValueError(f"huber_loss: delta must be > 0, got {delta}")
+    return named(_piecewise_quadratic(input, target, float(delta), float(delta), reduction),
+                 "HuberLossBackward0", input, target)
 
 
 def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,
@@ -247,4 +299,4 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,
     losses = neg(y * log_p + (1.0 - y) * log_q)
     if weight is not None:
         losses = losses * operand(weight)
-    return _reduce(losses, reduction)
+    return named(_reduce(losses, reduction), "BinaryCrossEntropyBackward0", input, target)

@@ -190,7 +190,7 @@ class Tensor:
                     grads[key] = pg if previous is None else previous + pg
         if not retain_graph:
             for node in order:  # free the saved arrays, as PyTorch does
-                node._backward = _freed
+                node._backward = FreedRule(node._backward)
 
     # ----------------------------------------------------------------- PyTorch's queries
     def size(self, dim: int | None = None) -> Any:
@@ -306,6 +306,20 @@ class GradArray(Array):
     @property
     def data(self) -> GradArray:  # type: ignore[override]
         return self
+
+
+class FreedRule:
+    """The rule of a node whose saved arrays were freed by ``backward()``: calling it raises;
+    it keeps the operation's name (``op``) for ``grad_fn``."""
+
+    __slots__ = ("op",)
+
+    def __init__(self, rule: Any) -> None:
+        self.op = getattr(rule, "op", None) or \
+            getattr(rule, "__qualname__", "").split(".<locals>")[0]
+
+    def __call__(self, g: Array) -> Sequence[Array | None]:
+        return _freed(g)
 
 
 def _freed(g: Array) -> Sequence[Array | None]:
