@@ -21,7 +21,7 @@ _FROM = {
     **dict.fromkeys(("Tensor", "tensor", "no_grad", "enable_grad", "is_grad_enabled", "device",
                      "gradcheck", "Generator", "get_rng_state", "initial_seed", "manual_seed",
                      "seed", "set_rng_state"), "telar.engine"),
-    "load": "telar.serialization", "save": "telar.serialization",
+    "load": "telar.serialization", "save": "telar.serialization", "Size": "telar.engine.size",
 }
 #: Sub-packages and modules reached as attributes (``torch.nn.Linear``, ``torch.utils.data``...).
 _MODULES = {name: f"telar.{name}" for name in (

@@ -112,3 +112,22 @@ def test_a_cnns_state_dict_round_trips_through_npz(tmp_path):
     model.eval()
     copy.eval()
     assert np.array_equal(model(x).array, copy(x).array)
+
+
+def test_dropout2d_on_a_2d_input_drops_single_values_and_warns_as_pytorch():
+    torch = pytest.importorskip("torch")
+    telar.manual_seed(0)
+    torch.manual_seed(0)
+    ours, theirs = nn.Dropout2d(0.5), torch.nn.Dropout2d(0.5)
+    for layer, x in ((ours, telar.ones(64, 32)), (theirs, torch.ones(64, 32))):
+        with pytest.warns(UserWarning, match="Received a 2-D input to dropout2d") as record:
+            y = layer(x)
+            out = y.numpy() if isinstance(y, telar.Tensor) else y.detach().numpy()
+        assert len(record) >= 1
+        assert set(np.unique(out)) == {0.0, 2.0}
+        # per value, not per row: rows mix kept and dropped values, about half of each
+        assert ((out == 0).any(axis=1) & (out == 2).any(axis=1)).all()
+        assert 0.4 < (out == 0).mean() < 0.6
+    ours.eval()
+    with pytest.warns(UserWarning):
+        assert ours(telar.ones(2, 3)).numpy().tolist() == [[1.0] * 3] * 2

@@ -76,3 +76,25 @@ def test_flatten_merges_the_dimensions_pytorch_would():
     assert np.array_equal(nn.Flatten()(x).array, x.array.reshape(2, 60))
     flat = telar.tensor(np.zeros((2, 784), np.float32))
     assert nn.Unflatten(1, (1, 28, 28))(flat).shape == (2, 1, 28, 28)
+
+
+def test_linear_takes_pytorchs_arguments_in_pytorchs_order_and_telars_by_keyword_only():
+    torch = pytest.importorskip("torch")
+
+    class Scaled(nn.Linear):  # a subclass that passes PyTorch's arguments on, positionally
+        def __init__(self, n_in, n_out, bias=True, device=None, dtype=None):
+            super().__init__(n_in, n_out, bias, device, dtype)
+
+    class TheirScaled(torch.nn.Linear):
+        def __init__(self, n_in, n_out, bias=True, device=None, dtype=None):
+            super().__init__(n_in, n_out, bias, device, dtype)
+
+    ours, theirs = Scaled(4, 3, False, "cpu", telar.float64), \
+        TheirScaled(4, 3, False, "cpu", torch.float64)
+    assert ours.bias is None and theirs.bias is None
+    assert str(ours.weight.dtype) == str(theirs.weight.dtype).replace("torch.", "telar.")
+    keyword = nn.Linear(in_features=4, out_features=3, bias=True, device=None, dtype=None)
+    assert keyword.weight.dtype == telar.float32 and keyword.bias is not None
+    assert nn.Linear(4, 3, init="he_normal", rng=0).bias.array.tolist() == [0.0, 0.0, 0.0]
+    with pytest.raises(TypeError):
+        nn.Linear(4, 3, True, None, None, "he_normal")  # telar's init is keyword-only

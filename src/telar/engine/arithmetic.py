@@ -17,16 +17,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from telar.engine.array import Array, xp
+from telar.engine.array import Array, host, xp
 from telar.engine.cpu.workers import split_matmul
-from telar.engine.tensor import Tensor, make_result, operand
+from telar.engine.tensor import Tensor, constant, make_result, operand
+from telar.errors import ShapeError
 
 
 def _operands(a: Any, b: Any) -> tuple[Tensor, Tensor]:
+    """Both arguments as tensors, promoted as PyTorch does: a Python number takes the other
+    tensor's dtype (or float32 for a float beside an integer tensor, see :func:`operand`), and
+    an integer or bool tensor beside a floating one is cast to the floating dtype (NumPy would
+    give float64 for ``int64 * float32``; PyTorch gives float32)."""
     if isinstance(a, Tensor):
-        return a, operand(b, a)
-    return operand(a, b if isinstance(b, Tensor) else None), b if isinstance(b, Tensor) \
-        else operand(b)
+        b = operand(b, a)
+    else:
+        a = operand(a, b if isinstance(b, Tensor) else None)
+        b = b if isinstance(b, Tensor) else operand(b)
+    ka, kb = a.array.dtype.kind, b.array.dtype.kind
+    if ka != kb:  # integers never require gradients: the cast copies are constants
+        if ka in "fc" and kb in "biu":
+            b = constant(b.array.astype(a.array.dtype))
+        elif kb in "fc" and ka in "biu":
+            a = constant(a.array.astype(b.array.dtype))
+    return a, b
 
 
 def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
@@ -76,10 +89,13 @@ def mul(a: Any, b: Any) -> Tensor:
 
 
 def div(a: Any, b: Any) -> Tensor:
-    """``a / b``; ``da = g / b``, ``db = -g * a / b**2 = -g * out / b``."""
+    """``a / b``; ``da = g / b``, ``db = -g * a / b**2 = -g * out / b``. True division of
+    integers gives float32, PyTorch's default dtype (NumPy's would be float64)."""
     a, b = _operands(a, b)
     ad, bd = a.array, b.array
     out = ad / bd
+    if ad.dtype.kind in "biu" and bd.dtype.kind in "biu":
+        out = out.astype(xp.float32)
 
     def backward(g: Array) -> tuple[Array | None, Array | None]:
         return (unbroadcast(g / bd, ad.shape) if a.requires_grad else None,
@@ -112,6 +128,11 @@ def matmul(a: Any, b: Any) -> Tensor:
     a, b = _operands(a, b)
     ad, bd = a.array, b.array
     _same_float_dtype(ad, bd, "matmul")
+    if ad.ndim == 0 or bd.ndim == 0:
+        raise ShapeError("both arguments to matmul need to be at least 1D, but they are "
+                         f"{ad.ndim}D and {bd.ndim}D")
+    if ad.shape[-1] != bd.shape[-2 if bd.ndim > 1 else 0]:
+        raise _product_error(ad.shape, bd.shape)
 
     def backward(g: Array) -> tuple[Array | None, Array | None]:
         # 1-D operands are matrices with a unit dimension, as in NumPy's definition.
@@ -128,7 +149,28 @@ def matmul(a: Any, b: Any) -> Tensor:
             gb = unbroadcast(gb.squeeze(-1) if bd.ndim == 1 else gb, bd.shape)
         return ga, gb
 
-    return make_result(ad @ bd, (a, b), backward)
+    try:
+        out = ad @ bd
+    except ValueError:  # batch dimensions that do not broadcast
+        raise ShapeError(f"The size of tensor a ({ad.shape[:-2]}) must match the size of "
+                         f"tensor b ({bd.shape[:-2]}) at non-singleton dimension") from None
+    return make_result(out, (a, b), backward)
+
+
+def _product_error(a: tuple[int, ...], b: tuple[int, ...]) -> ShapeError:
+    """PyTorch's words for a matrix product of mismatched sizes (leading dimensions of ``a``
+    folded into its rows, as PyTorch's message shows them)."""
+    if len(a) == 1 and len(b) == 1:
+        return ShapeError(f"inconsistent tensor size, expected tensor [{a[0]}] and src [{b[0]}] "
+                          f"to have the same number of elements, but got {a[0]} and {b[0]} "
+                          "elements respectively")
+    if len(a) == 2 and len(b) == 1:
+        return ShapeError(f"size mismatch, got input ({a[0]}), mat ({a[0]}x{a[1]}), "
+                          f"vec ({b[0]})")
+    rows = int(host.prod(a[:-1])) if len(a) > 1 else 1
+    b_rows, b_cols = (b[-2], b[-1]) if len(b) > 1 else (b[0], 1)
+    return ShapeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{a[-1]} and "
+                      f"{b_rows}x{b_cols})")
 
 
 def _same_float_dtype(a: Array, b: Array, op: str) -> None:
@@ -151,6 +193,8 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """
     xd, wd = x.array, weight.array
     _same_float_dtype(xd, wd, "linear")
+    if xd.ndim == 0 or xd.shape[-1] != wd.shape[-1]:
+        raise _product_error(xd.shape or (1,), wd.shape[::-1])
     lead = xd.shape[:-1]
     x2 = xd if xd.ndim == 2 else xd.reshape(-1, xd.shape[-1])
     # a big product on a single-threaded BLAS is split over two cores (chunk_workers)

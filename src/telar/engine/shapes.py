@@ -13,12 +13,26 @@ from typing import Any
 
 from telar.engine.array import Array, host, xp
 from telar.engine.tensor import Tensor, constant, make_result, operand
+from telar.errors import ShapeError
 
 
 def reshape(x: Tensor, shape: Sequence[int]) -> Tensor:
     """A view with another shape; ``dx = g`` reshaped back."""
     old = x.array.shape
-    return make_result(x.array.reshape(shape), (x,), lambda g: (g.reshape(old),))
+    try:
+        out = x.array.reshape(shape)
+    except ValueError:
+        raise _reshape_error(shape, x.array.size) from None
+    return make_result(out, (x,), lambda g: (g.reshape(old),))
+
+
+def _reshape_error(shape: Sequence[int], size: int) -> ShapeError:
+    """PyTorch's words for an impossible ``view``/``reshape``."""
+    sizes = [int(n) for n in (shape if isinstance(shape, Sequence) else (shape,))]
+    if sizes.count(-1) > 1:
+        return ShapeError("only one dimension can be inferred")
+    return ShapeError(f"shape '[{', '.join(map(str, sizes))}]' is invalid for input of size "
+                      f"{size}")
 
 
 def transpose(x: Tensor, axes: Sequence[int] | None = None) -> Tensor:

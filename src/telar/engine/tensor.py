@@ -35,6 +35,7 @@ from typing import Any
 from telar.engine.array import Array, host, xp
 from telar.engine.devices import CPU, check_device
 from telar.engine.grad_mode import is_grad_enabled
+from telar.engine.size import DType, Size, dtype_of
 
 BackwardRule = Callable[[Array], Sequence[Array | None]]
 
@@ -100,16 +101,18 @@ class Tensor:
             self._grad = xp.asarray(value).view(GradArray)
 
     @property
-    def shape(self) -> tuple[int, ...]:
-        return self.array.shape
+    def shape(self) -> Size:
+        """The sizes, a tuple printed as ``telar.Size([...])`` (as PyTorch's)."""
+        return Size(self.array.shape)
 
     @property
     def ndim(self) -> int:
         return self.array.ndim
 
     @property
-    def dtype(self) -> host.dtype:
-        return self.array.dtype
+    def dtype(self) -> DType:
+        """The dtype, printed as ``telar.float32``; equal to NumPy's (``self.array.dtype``)."""
+        return dtype_of(self.array.dtype)
 
     @property
     def is_leaf(self) -> bool:
@@ -198,7 +201,7 @@ class Tensor:
 
         PyTorch's method, not NumPy's attribute: the number of values is :meth:`numel`.
         """
-        return self.array.shape if dim is None else self.array.shape[dim]
+        return Size(self.array.shape) if dim is None else self.array.shape[dim]
 
     @property
     def device(self) -> Any:
@@ -406,12 +409,19 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
 
 
 def operand(value: Any, like: Tensor | None = None) -> Tensor:
-    """``value`` as a Tensor, for an operation's argument; a Python number takes the dtype of
-    ``like`` (as NumPy's own scalars do), so ``float32_tensor * 0.5`` stays float32. Numbers
-    and arrays become constants (no gradient)."""
+    """``value`` as a Tensor, for an operation's argument, promoted as PyTorch does: a Python
+    number beside a floating ``like`` takes its dtype (``float32_tensor * 0.5`` stays float32);
+    a Python float beside an integer ``like`` gives float32, the default dtype
+    (``uint8_tensor / 255.``); a Python int beside an integer ``like`` takes its dtype
+    (``uint8_tensor + 1`` stays uint8). Numbers and arrays become constants (no gradient)."""
     if isinstance(value, Tensor):
         return value
-    if like is not None and isinstance(value, (int, float)) and \
-            xp.issubdtype(like.array.dtype, xp.floating):
-        return constant(xp.asarray(value, dtype=like.array.dtype))
+    if like is not None and isinstance(value, int | float) and not isinstance(value, bool):
+        kind = like.array.dtype.kind
+        if kind in "fc":
+            return constant(xp.asarray(value, dtype=like.array.dtype))
+        if isinstance(value, float):
+            return constant(xp.asarray(value, dtype=xp.float32))
+        if kind in "iu":
+            return constant(xp.asarray(value).astype(like.array.dtype))
     return constant(xp.asarray(value))
