@@ -26,7 +26,7 @@ _FROM = {
 #: Sub-packages and modules reached as attributes (``torch.nn.Linear``, ``torch.utils.data``...).
 _MODULES = {name: f"telar.{name}" for name in (
     "nn", "optim", "utils", "datasets", "transforms", "cuda", "accelerator", "backends", "data",
-    "engine", "train", "handwritten", "app", "evaluation")}
+    "engine", "train", "handwritten", "app", "evaluation", "io")}
 _MODULES["functional"] = "telar.engine.functional"  # telar.functional: every operation
 _MODULES["random"] = "telar.engine.random"
 #: Modules whose public names are telar's top-level names: dtypes (``telar.float32``), tensor
