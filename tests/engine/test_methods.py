@@ -185,3 +185,15 @@ def test_scatter_writes_one_hot_rows_as_pytorch_and_refuses_a_graph_node():
                                                         torch.tensor(src)).numpy())
     with pytest.raises(RuntimeError, match="in-place"):
         telar.ones(2, requires_grad=True).scatter_(0, telar.tensor([0]), 5.0)
+
+
+@pytest.mark.parametrize("dim, keepdim, unbiased", [(None, False, True), (1, True, False),
+                                                    (0, False, True)])
+def test_std_and_var_match_pytorch_with_gradients(dim, keepdim, unbiased):
+    pytest.importorskip("torch")
+    from helpers.engine import against_torch
+    x = np.random.default_rng(4).normal(size=(3, 5))
+    for name in ("std", "var"):
+        against_torch(lambda a: getattr(a, name)(dim, unbiased, keepdim),
+                      lambda a: getattr(a, name)(dim, unbiased=unbiased, keepdim=keepdim),
+                      [x], 1e-12)

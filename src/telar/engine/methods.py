@@ -240,6 +240,25 @@ class TensorMethods:
             raise ValueError(f"norm: p must be a number, 'fro' or inf, got {p!r}")
         return F.pow(F.sum(F.pow(F.abs(x), float(p)), dim, keepdim), 1.0 / float(p))
 
+    def var(self, dim: Any = None, unbiased: bool = True, keepdim: bool = False, *,
+            correction: float | None = None) -> Tensor:
+        """``sum (x - mean)^2 / (n - correction)`` over ``dim`` (all values when None);
+        ``correction`` 1 (``unbiased``, PyTorch's default) or 0. Differentiable."""
+        dim = _dim(dim, None)
+        c = (1.0 if unbiased else 0.0) if correction is None else float(correction)
+        axes = range(self.array.ndim) if dim is None else \
+            (dim if isinstance(dim, tuple) else (dim,))
+        n = 1
+        for d in axes:
+            n *= self.array.shape[d]
+        centred = self - F.mean(self, dim, True)
+        return F.sum(centred * centred, dim, keepdim) / max(n - c, 0)
+
+    def std(self, dim: Any = None, unbiased: bool = True, keepdim: bool = False, *,
+            correction: float | None = None) -> Tensor:
+        """``sqrt(var)`` (:meth:`var`)."""
+        return F.sqrt(self.var(dim, unbiased, keepdim, correction=correction))
+
     def ndimension(self) -> int:
         return self.array.ndim
 

@@ -225,9 +225,10 @@ class Tensor:
     # ----------------------------------------------------------------- to Python and NumPy
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> Array:
         """``np.asarray(tensor)`` gives the values (as ``torch.Tensor.__array__`` does)."""
-        if dtype is not None and dtype != self.array.dtype:
-            return self.array.astype(dtype)
-        return self.array.copy() if copy else self.array
+        array = xp.asarray(self.array)  # a 0-d result may hold a NumPy scalar
+        if dtype is not None and dtype != array.dtype:
+            return array.astype(dtype)
+        return array.copy() if copy else array
 
     def tolist(self) -> Any:
         return self.array.tolist()
