@@ -194,6 +194,7 @@ def test_std_and_var_match_pytorch_with_gradients(dim, keepdim, unbiased):
     from helpers.engine import against_torch
     x = np.random.default_rng(4).normal(size=(3, 5))
     for name in ("std", "var"):
-        against_torch(lambda a: getattr(a, name)(dim, unbiased, keepdim),
-                      lambda a: getattr(a, name)(dim, unbiased=unbiased, keepdim=keepdim),
+        against_torch(lambda a, name=name: getattr(a, name)(dim, unbiased, keepdim),
+                      lambda a, name=name: getattr(a, name)(dim, unbiased=unbiased,
+                                                            keepdim=keepdim),
                       [x], 1e-12)

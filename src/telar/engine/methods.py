@@ -124,6 +124,8 @@ class TensorMethods:
             if self._backward is None:
                 self.check_inplace()
             return op(self, other)
+        if not isinstance(self.array, Array):  # a 0-d result may hold a NumPy scalar
+            self.array = xp.asarray(self.array)
         ufunc(self.array, other.array if isinstance(other, Tensor) else other, out=self.array,
               casting="same_kind")
         return self

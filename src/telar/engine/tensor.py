@@ -128,7 +128,8 @@ class Tensor:
         grad = ", requires_grad=True" if self.requires_grad else ""
         kind = self.array.dtype
         dtype = "" if kind in (xp.float32, xp.int64, xp.bool_) else f", dtype=telar.{kind}"
-        return f"tensor({host.array2string(self.array, separator=', ')}{dtype}{grad})"
+        values = host.array2string(xp.asarray(self.array), separator=", ", prefix="tensor(")
+        return f"tensor({values}{dtype}{grad})"
 
     def numpy(self) -> Array:
         """The values as an ndarray (the same memory; copy it before changing it)."""
