@@ -65,3 +65,12 @@ def test_the_node_keeps_its_name_after_backward_freed_the_graph():
     assert loss.grad_fn.name() == "SumBackward0"
     with pytest.raises(RuntimeError, match="second time"):
         loss.backward()
+
+
+def test_a_computed_tensor_prints_its_grad_fn_as_pytorch_prints_it():
+    torch = pytest.importorskip("torch")
+    for lib_a, lib_b in ((telar, torch),):
+        for f in (lambda t: t.ones(2, requires_grad=True) * 2,
+                  lambda t: (t.ones(2, 2, requires_grad=True) * 2).sum(),
+                  lambda t: t.ones(2, requires_grad=True)):
+            assert repr(f(lib_a)) == repr(f(lib_b))

@@ -22,26 +22,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from telar.engine.array import Array
+from telar.engine.node_names import TORCH_NAMES, node_name
 from telar.engine.tensor import Tensor
-
-#: telar operation -> PyTorch's node name (without the ``Backward0`` suffix where it has one).
-TORCH_NAMES = {
-    "add": "AddBackward0", "sub": "SubBackward0", "mul": "MulBackward0", "div": "DivBackward0",
-    "neg": "NegBackward0", "pow": "PowBackward0", "matmul": "MmBackward0",
-    "linear": "AddmmBackward0", "exp": "ExpBackward0", "log": "LogBackward0",
-    "sqrt": "SqrtBackward0", "abs": "AbsBackward0", "clamp": "ClampBackward1",
-    "maximum": "MaximumBackward0", "sum": "SumBackward0", "mean": "MeanBackward0",
-    "max": "MaxBackward1", "min": "MinBackward1", "reshape": "ViewBackward0",
-    "transpose": "PermuteBackward0", "getitem": "IndexBackward0", "gather": "GatherBackward0",
-    "concatenate": "CatBackward0", "stack": "StackBackward0", "squeeze": "SqueezeBackward1",
-    "unsqueeze": "UnsqueezeBackward0", "cast": "ToCopyBackward0", "relu": "ReluBackward0",
-    "sigmoid": "SigmoidBackward0", "tanh": "TanhBackward0", "softmax": "SoftmaxBackward0",
-    "log_softmax": "LogSoftmaxBackward0", "fused_cross_entropy": "NllLossBackward0",
-    "nll_loss": "NllLossBackward0", "conv2d": "ConvolutionBackward0",
-    "max_pool2d": "MaxPool2DWithIndicesBackward0", "avg_pool2d": "AvgPool2DBackward0",
-    "dropout": "MulBackward0", "batch_norm": "NativeBatchNormBackward0",
-    "log1p": "Log1PBackward0", "expm1": "Expm1Backward0", "round": "RoundBackward0",
-}
 
 
 class Node:
@@ -86,16 +68,6 @@ def grad_fn_of(tensor: Tensor) -> Node | AccumulateGrad | None:
     if tensor._backward is not None:
         return Node(tensor)
     return AccumulateGrad(tensor) if tensor.requires_grad else None
-
-
-def node_name(rule: Callable[..., Any] | None) -> str:
-    """PyTorch's name of the node whose backward rule is ``rule``."""
-    op = getattr(rule, "op", None) or getattr(rule, "__qualname__", "").split(".<locals>")[0]
-    if op in TORCH_NAMES:
-        return TORCH_NAMES[op]
-    if op.endswith("Backward0"):
-        return op
-    return "".join(part.capitalize() for part in op.split("_")) + "Backward0"
 
 
 class NamedRule:

@@ -35,6 +35,7 @@ from typing import Any
 from telar.engine.array import Array, host, xp
 from telar.engine.devices import CPU, check_device
 from telar.engine.grad_mode import is_grad_enabled
+from telar.engine.node_names import node_name
 from telar.engine.size import DType, Size, dtype_of
 
 BackwardRule = Callable[[Array], Sequence[Array | None]]
@@ -125,7 +126,8 @@ class Tensor:
         return len(self.array)
 
     def __repr__(self) -> str:
-        grad = ", requires_grad=True" if self.requires_grad else ""
+        grad = f", grad_fn=<{node_name(self._backward)}>" if self._backward is not None else \
+            ", requires_grad=True" if self.requires_grad else ""
         kind = self.array.dtype
         dtype = "" if kind in (xp.float32, xp.int64, xp.bool_) else f", dtype=telar.{kind}"
         values = host.array2string(xp.asarray(self.array), separator=", ", prefix="tensor(")
@@ -320,8 +322,7 @@ class FreedRule:
     __slots__ = ("op",)
 
     def __init__(self, rule: Any) -> None:
-        self.op = getattr(rule, "op", None) or \
-            getattr(rule, "__qualname__", "").split(".<locals>")[0]
+        self.op = node_name(rule)
 
     def __call__(self, g: Array) -> Sequence[Array | None]:
         return _freed(g)
