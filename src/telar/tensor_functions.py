@@ -273,6 +273,15 @@ def minimum(a: Any, b: Any) -> Tensor:
     return F.minimum(a, b)
 
 
+def where(condition: Any, input: Any = None, other: Any = None) -> Any:  # noqa: A002
+    """``torch.where(condition, input, other)``; ``torch.where(condition)``: the indices of
+    the true values, one int64 tensor per dimension."""
+    if input is None and other is None:
+        cond = condition.array if isinstance(condition, Tensor) else xp.asarray(condition)
+        return tuple(Tensor(i.astype(xp.int64)) for i in xp.nonzero(cond))
+    return F.where(condition, input, other)
+
+
 def eq(a: Tensor, b: Any) -> Tensor:
     return _t(a) == b
 
@@ -293,4 +302,4 @@ __all__ = ["cat", "concat", "concatenate", "stack", "flatten", "argmax", "argmin
            "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "arcsin", "arccos", "arctan",
            "arcsinh", "arccosh", "arctanh", "exp", "log", "sqrt", "abs", "relu", "sigmoid", "tanh",
            "softmax", "log_softmax", "clamp", "reshape", "squeeze", "unsqueeze", "transpose",
-           "permute", "maximum", "minimum", "eq", "equal", "allclose"]
+           "permute", "maximum", "minimum", "where", "eq", "equal", "allclose"]

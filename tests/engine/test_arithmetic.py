@@ -118,3 +118,18 @@ def test_a_mismatched_matmul_raises_runtime_error_with_pytorchs_words(shapes):
     with pytest.raises(RuntimeError, match=r"mat1 and mat2 shapes cannot be multiplied \(2x3 "
                                            r"and 5x4\)"):
         F.linear(telar.ones(2, 3), telar.ones(4, 5))
+
+
+def test_where_picks_like_pytorch_and_routes_each_gradient_to_its_side():
+    torch = pytest.importorskip("torch")
+    from helpers.engine import against_torch
+    rng = np.random.default_rng(5)
+    cond = rng.random((3, 4)) > 0.5
+    against_torch(lambda a, b: F.where(telar.tensor(cond), a, b),
+                  lambda a, b: torch.where(torch.tensor(cond), a, b),
+                  [rng.normal(size=(3, 4)), rng.normal(size=(1, 4))], 1e-12)
+    check(lambda a, b: telar.where(telar.tensor(cond), a * a, b), leaf((3, 4), 1), leaf((4,), 2))
+    rows, cols = telar.where(telar.tensor([[0, 3], [5, 0]]) > 0)
+    assert rows.tolist() == [0, 1] and cols.tolist() == [1, 0]
+    assert telar.where(telar.tensor([True, False]), 1.5, telar.tensor([7.0])).tolist() == \
+        [1.5, 7.0]

@@ -10,7 +10,7 @@ broadcast axes (:func:`unbroadcast`). Non-tensor arguments (Python numbers, arra
 constants.
 
 Here: ``+ - * / ** @``, the fused affine map :func:`linear`, and the element-wise functions
-``exp``, ``log``, ``sqrt``, ``abs``, ``clamp``, ``maximum``, ``minimum``.
+``exp``, ``log``, ``sqrt``, ``abs``, ``clamp``, ``maximum``, ``minimum``, ``where``.
 """
 
 from __future__ import annotations
@@ -251,6 +251,20 @@ def maximum(a: Any, b: Any) -> Tensor:
     """Element-wise ``max(a, b)``; the gradient goes to the larger (to ``a`` on ties)."""
     a, b = _operands(a, b)
     pick = a.array >= b.array
+
+    def backward(g: Array) -> tuple[Array | None, Array | None]:
+        return (unbroadcast(g * pick, a.array.shape) if a.requires_grad else None,
+                unbroadcast(g * ~pick, b.array.shape) if b.requires_grad else None)
+
+    return make_result(xp.where(pick, a.array, b.array), (a, b), backward)
+
+
+def where(condition: Any, a: Any, b: Any) -> Tensor:
+    """``a`` where ``condition`` holds, else ``b`` (broadcasting); ``da = g * condition``,
+    ``db = g * ~condition``, each summed over broadcast axes."""
+    pick = condition.array if isinstance(condition, Tensor) else xp.asarray(condition)
+    pick = pick.astype(bool, copy=False)
+    a, b = _operands(a, b)
 
     def backward(g: Array) -> tuple[Array | None, Array | None]:
         return (unbroadcast(g * pick, a.array.shape) if a.requires_grad else None,

@@ -4,7 +4,7 @@ PyTorch's ``torch.nn.functional`` (:mod:`telar.nn.functional`) and telar's ``tel
 are this namespace. Each operation lives, forward beside backward, in the module of its kind:
 
 - :mod:`~telar.engine.arithmetic`: ``+ - * / ** @``, ``linear``, ``exp``, ``log``, ``sqrt``,
-  ``abs``, ``clamp``, ``maximum``, ``minimum``
+  ``abs``, ``clamp``, ``maximum``, ``minimum``, ``where``
 - :mod:`~telar.engine.elementwise`: ``sin``, ``cos``, ``tan``, their inverses, the hyperbolic
   functions and theirs, ``log1p``, ``expm1``, ``round``
 - :mod:`~telar.engine.reductions`: ``sum``, ``mean``, ``max``, ``min``
@@ -47,6 +47,7 @@ from telar.engine.arithmetic import (
     sqrt,
     sub,
     unbroadcast,
+    where,
 )
 from telar.engine.conv import conv2d
 from telar.engine.elementwise import (
@@ -96,7 +97,7 @@ from telar.engine.windows import output_size
 
 __all__ = [
     "abs", "add", "clamp", "div", "exp", "linear", "log", "matmul", "maximum", "minimum", "mul",
-    "neg", "pow", "sqrt", "sub", "unbroadcast",
+    "neg", "pow", "sqrt", "sub", "unbroadcast", "where",
     "max", "mean", "min", "sum",
     "cast", "concatenate", "flatten", "gather", "getitem", "reshape", "squeeze", "stack",
     "transpose", "unsqueeze",
