@@ -153,3 +153,14 @@ def test_data_is_a_tensor_sharing_the_parameters_memory_outside_the_graph():
     assert p.shape == (4,) and p.requires_grad
     _, predicted = telar.max(telar.tensor([[0.1, 0.9], [0.8, 0.2]]).data, 1)
     assert predicted.tolist() == [1, 0]
+
+
+def test_a_gradient_prints_as_pytorch_prints_it():
+    torch = pytest.importorskip("torch")
+    printed = []
+    for lib in (telar, torch):
+        w = lib.ones(2, 3, requires_grad=True)
+        (w * 2).sum().backward()
+        printed.append((repr(w.grad), str(w.grad)))
+    assert printed[0] == printed[1]
+    assert printed[0][0].startswith("tensor([[2., 2., 2.],")

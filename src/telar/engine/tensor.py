@@ -310,6 +310,15 @@ class GradArray(Array):
         self[...] = 0
         return self
 
+    def __repr__(self) -> str:
+        """Printed as PyTorch prints a gradient: ``tensor([...])`` (``print(w.grad)``)."""
+        values = host.array2string(self.view(Array), separator=", ", prefix="tensor(")
+        dtype = "" if self.dtype in (xp.float32, xp.int64, xp.bool_) else \
+            f", dtype=telar.{self.dtype}"
+        return f"tensor({values}{dtype})"
+
+    __str__ = __repr__
+
     @property
     def data(self) -> GradArray:  # type: ignore[override]
         return self
