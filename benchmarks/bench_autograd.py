@@ -102,9 +102,9 @@ def torch_epoch(model: nn.Sequential, x: np.ndarray, y: np.ndarray, threads: int
         if isinstance(m, nn.Linear):
             lin = torch.nn.Linear(m.in_features, m.out_features, bias=m.bias is not None)
             with torch.no_grad():
-                lin.weight.copy_(torch.from_numpy(m.weight.data))
+                lin.weight.copy_(torch.from_numpy(m.weight.array))
                 if m.bias is not None:
-                    lin.bias.copy_(torch.from_numpy(m.bias.data))
+                    lin.bias.copy_(torch.from_numpy(m.bias.array))
             layers.append(lin)
         elif isinstance(m, nn.BatchNorm1d):
             layers.append(torch.nn.BatchNorm1d(m.num_features))

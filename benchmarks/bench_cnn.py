@@ -95,8 +95,8 @@ def torch_model(model: nn.Sequential):
                 type(m), lambda m=m: torch.nn.MaxPool2d(m.kernel_size, m.stride))())
             continue
         with torch.no_grad():
-            layer.weight.copy_(torch.from_numpy(m.weight.data))
-            layer.bias.copy_(torch.from_numpy(m.bias.data))
+            layer.weight.copy_(torch.from_numpy(m.weight.array))
+            layer.bias.copy_(torch.from_numpy(m.bias.array))
         layers.append(layer)
     return torch.nn.Sequential(*layers)
 
@@ -309,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
 
         def ours(xs: np.ndarray) -> object:
             with telar.no_grad(), blas_threads(fastest):
-                return model(telar.Tensor(xs)).data
+                return model(telar.Tensor(xs)).array
 
         rates = {"telar": inference_rate(ours, test_x)}
         for t in torch_settings:

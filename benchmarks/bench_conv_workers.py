@@ -52,8 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     for w in settings:
         med = statistics.median(times[w])
         print(f"| {w} | {1000 * med:.1f} | {1000 * min(times[w]):.1f} | {med / base:.2f}x |")
-    first = [p.data for p in models[settings[0]].parameters()]
-    same = all(all(np.array_equal(a, p.data) for a, p in zip(
+    first = [p.array for p in models[settings[0]].parameters()]
+    same = all(all(np.array_equal(a, p.array) for a, p in zip(
         first, models[w].parameters(), strict=True)) for w in settings[1:])
     print(f"weights after {args.rounds * args.batches} steps identical across settings: {same}")
     return 0

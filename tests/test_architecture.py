@@ -76,6 +76,7 @@ LAYERS: tuple[Group, ...] = (
     Group(5, "train", ("telar/train/",)),
     Group(6, "PyTorch-named surface", (
         "telar/utils/", "telar/datasets.py", "telar/transforms.py", "telar/factories.py",
+        "telar/image_io.py",
         "telar/tensor_functions.py", "telar/serialization.py", "telar/cuda.py", "telar/threads.py",
         "telar/accelerator.py", "telar/backends/", "telar/onnx/")),
     Group(7, "app", ("telar/app/", "telar/sklearn/")),

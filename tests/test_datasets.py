@@ -68,3 +68,49 @@ def test_mnist_downloads_into_root_raw_and_checks_the_published_md5(tmp_path, mo
         assert not (tmp_path / "KMNIST" / "raw" / "train-labels-idx1-ubyte.gz").exists()
     finally:
         server.shutdown()
+
+
+# ---------------------------------------------------------------- EMNIST, CIFAR10 (issue 20)
+def test_emnist_reads_torchvisions_file_names_for_its_split_and_says_where_to_put_them(tmp_path):
+    from telar.data.idx import write_idx
+    arrays = tiny_arrays(30, 12, labels="drawn")
+    raw = tmp_path / "EMNIST" / "raw"
+    raw.mkdir(parents=True)
+    write_idx(raw / "emnist-letters-train-images-idx3-ubyte.gz", arrays["train_images"])
+    write_idx(raw / "emnist-letters-train-labels-idx1-ubyte", arrays["train_labels"])
+    ds = datasets.EMNIST(tmp_path, split="letters", train=True, transform=transforms.ToTensor())
+    x, y = ds[4]
+    assert len(ds) == 30 and x.shape == (1, 28, 28) and y == int(arrays["train_labels"][4])
+    assert ds.classes[:3] == ["N/A", "a", "b"] and len(ds.classes) == 27
+    with pytest.raises(DataError, match=r"put emnist-letters-test-images-idx3-ubyte and "
+                                        r"emnist-letters-test-labels-idx1-ubyte .* in .*EMNIST"):
+        datasets.EMNIST(tmp_path, split="letters", train=False)
+    with pytest.raises(DataError, match="split must be one of"):
+        datasets.EMNIST(tmp_path, split="kanji")
+
+
+def test_cifar10_batches_run_through_the_same_conv_layers_as_torchvisions(tmp_path):
+    from helpers.fake_data import write_fake_cifar
+
+    import telar
+    from telar import nn
+    write_fake_cifar(tmp_path, n_per_batch=6)
+    ds = datasets.CIFAR10(root=str(tmp_path), train=True, download=False,
+                          transform=transforms.Compose([
+                              transforms.ToTensor(),
+                              transforms.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))]))
+    assert len(ds) == 30 and ds.data.shape == (30, 32, 32, 3) and len(ds.targets) == 30
+    x, y = ds[2]
+    assert x.shape == (3, 32, 32) and isinstance(y, int)
+    np.testing.assert_allclose(x.numpy()[:, 3, 4], ds.data[2, 3, 4] / 255 * 2 - 1, atol=1e-6)
+    images, labels = next(iter(telar.utils.data.DataLoader(ds, batch_size=8)))
+    assert images.shape == (8, 3, 32, 32) and labels.tolist() == ds.targets[:8]
+    np.testing.assert_allclose(images.numpy()[2], x.numpy(), atol=1e-6)
+    net = nn.Sequential(nn.Conv2d(3, 6, 5), nn.ReLU(), nn.MaxPool2d(2, 2), nn.Flatten(),
+                        nn.Linear(6 * 14 * 14, 10))
+    loss = nn.CrossEntropyLoss()(net(images), labels)
+    loss.backward()
+    assert net[0].weight.grad.shape == (6, 3, 5, 5)
+    assert ds.classes[0] == "airplane" and "CIFAR10" in repr(ds)
+    with pytest.raises(DataError, match="cifar-10-batches-py"):
+        datasets.CIFAR10(tmp_path / "elsewhere")

@@ -68,3 +68,60 @@ def test_rotation_and_erasing_transforms_wrap_the_batch_augmentations():
     assert as_uint8.dtype == np.uint8 and (as_uint8 == 200).all()
     with pytest.raises(ValueError):
         transforms.RandomRotation((0, 30))
+
+
+# ------------------------------------------------ Resize, CenterCrop, ColorJitter (issue 20)
+def _photo():
+    from PIL import Image
+    pixels = np.random.default_rng(0).integers(0, 256, (28, 30, 3), dtype=np.uint8)
+    return Image.fromarray(pixels)
+
+
+@pytest.mark.parametrize("size", [(14, 14), (56, 40), 10])
+def test_resize_of_a_pil_image_is_pils_bilinear_resize_within_one_level(size):
+    from PIL import Image
+    photo = _photo()
+    ours = transforms.Resize(size)(photo)
+    assert isinstance(ours, Image.Image) and ours.mode == "RGB"
+    wh = (size[1], size[0]) if isinstance(size, tuple) else (int(10 * 30 / 28), 10)
+    theirs = photo.resize(wh, Image.BILINEAR)
+    assert ours.size == theirs.size
+    assert np.abs(np.asarray(ours, int) - np.asarray(theirs, int)).max() <= 1
+
+
+def test_resize_and_center_crop_keep_a_tensor_a_tensor_and_uint8_uint8():
+    x = telar.tensor(np.random.default_rng(0).random((3, 28, 28)).astype(np.float32))
+    assert transforms.Resize(32)(x).shape == (3, 32, 32) and transforms.Resize(32)(x).dtype == \
+        telar.float32
+    assert transforms.CenterCrop(24)(x).equal(x[:, 2:26, 2:26])
+    digits = np.random.default_rng(0).integers(0, 256, (28, 28), dtype=np.uint8)
+    out = transforms.Compose([transforms.Resize(32), transforms.CenterCrop(30)])(digits)
+    assert out.shape == (30, 30) and out.dtype == np.uint8
+    assert np.asarray(transforms.CenterCrop((10, 12))(_photo())).shape == (10, 12, 3)
+    assert np.asarray(transforms.RandomCrop(20)(_photo())).shape == (20, 20, 3)
+
+
+@pytest.mark.parametrize("kind, enhancer", [("brightness", "Brightness"),
+                                            ("contrast", "Contrast"), ("saturation", "Color")])
+@pytest.mark.parametrize("factor", [0.4, 1.6])
+def test_color_jitter_with_a_fixed_factor_is_pils_enhancer_as_torchvision_uses(kind, enhancer,
+                                                                                factor):
+    from PIL import ImageEnhance
+    photo = _photo()
+    ours = transforms.ColorJitter(**{kind: (factor, factor)})(photo)
+    theirs = getattr(ImageEnhance, enhancer)(photo).enhance(factor)
+    assert np.abs(np.asarray(ours, int) - np.asarray(theirs, int)).max() <= 1
+
+
+def test_color_jitter_draws_its_factors_from_telars_seeded_generator_and_checks_arguments():
+    x = telar.rand(3, 8, 8)
+    jitter = transforms.ColorJitter(brightness=0.5, contrast=0.5, saturation=0.5, hue=0.2)
+    telar.manual_seed(3)
+    first = jitter(x)
+    telar.manual_seed(3)
+    assert jitter(x).equal(first) and not first.equal(x)
+    assert float(first.min()) >= 0 and float(first.max()) <= 1
+    with pytest.raises(ValueError, match="hue values should be between"):
+        transforms.ColorJitter(hue=0.7)
+    with pytest.raises(ValueError, match="non negative"):
+        transforms.ColorJitter(brightness=-1)

@@ -21,7 +21,7 @@ _FROM = {
     **dict.fromkeys(("Tensor", "tensor", "no_grad", "enable_grad", "is_grad_enabled", "device",
                      "gradcheck", "Generator", "get_rng_state", "initial_seed", "manual_seed",
                      "seed", "set_rng_state"), "telar.engine"),
-    "load": "telar.serialization", "save": "telar.serialization",
+    "load": "telar.serialization", "save": "telar.serialization", "Size": "telar.engine.size",
     **dict.fromkeys(("save_safetensors", "load_safetensors"), "telar.io.safetensors"),
     "load_predictor": "telar.app.inference",  # a trained model file, ready to predict
     "set_num_threads": "telar.threads", "get_num_threads": "telar.threads",
@@ -29,12 +29,14 @@ _FROM = {
 #: Sub-packages and modules reached as attributes (``torch.nn.Linear``, ``torch.utils.data``...).
 _MODULES = {name: f"telar.{name}" for name in (
     "nn", "optim", "utils", "datasets", "transforms", "cuda", "accelerator", "backends", "data",
-    "engine", "train", "handwritten", "app", "evaluation", "onnx", "sklearn")}
+    "engine", "train", "handwritten", "app", "evaluation", "onnx", "sklearn", "io")}
 _MODULES["functional"] = "telar.engine.functional"  # telar.functional: every operation
 _MODULES["random"] = "telar.engine.random"
 #: Modules whose public names are telar's top-level names: dtypes (``telar.float32``), tensor
-#: factories (``telar.zeros``) and PyTorch's top-level functions (``telar.cat``).
-_SURFACE = ("telar.engine.dtypes", "telar.factories", "telar.tensor_functions")
+#: factories (``telar.zeros``), PyTorch's top-level functions (``telar.cat``) and legacy tensor
+#: types (``telar.FloatTensor``).
+_SURFACE = ("telar.engine.dtypes", "telar.factories", "telar.tensor_functions",
+            "telar.engine.tensor_types")
 
 
 def __getattr__(name: str) -> _Any:

@@ -1,5 +1,6 @@
-"""``telar.datasets.FashionMNIST`` / ``MNIST`` / ``KMNIST`` with torchvision's signature:
-``FashionMNIST(root, train=True, transform=None, target_transform=None, download=False)``.
+"""``telar.datasets.FashionMNIST`` / ``MNIST`` / ``KMNIST`` / ``EMNIST`` / ``CIFAR10`` with
+torchvision's signatures: ``FashionMNIST(root, train=True, transform=None,
+target_transform=None, download=False)``, ``EMNIST(root, split, train=True, ...)``.
 
 (torchvision's names over telar's data layer, :mod:`telar.data`, which finds, checks and caches
 the files; :mod:`telar.utils.data` batches what these return.)
@@ -13,6 +14,13 @@ Where the images come from, in order:
 3. MNIST and KMNIST: with ``download=True``, the four files from the data set's mirror into
    ``root/<Name>/raw/``, each checked against the MD5 sum torchvision publishes for it.
 
+4. EMNIST: ``root/EMNIST/raw/emnist-<split>-<train|test>-<images|labels>-idx<3|1>-ubyte[.gz]``
+   (torchvision's names, from the archive ``gzip.zip``; not downloaded here: a missing file
+   is an error saying where to put it). As torchvision, the images are as the files hold them
+   (transposed: EMNIST's own layout).
+5. CIFAR10: ``root/cifar-10-batches-py/`` (the python-version archive, extracted), read
+   without running pickle (:mod:`telar.data.cifar`); images ``(32, 32, 3)`` ``uint8``.
+
 A sample is ``(transform(image), target)``: ``image`` a ``(28, 28)`` ``uint8`` ndarray (not a PIL
 image), ``target`` a Python int. ``.data`` (``uint8`` ``(N, 28, 28)``) and ``.targets`` (int64)
 are tensors, as in torchvision. With a batchable transform (``ToTensor``/``Normalize`` and
@@ -24,11 +32,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import string
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from telar.data import cifar
 from telar.data.download import download_file
 from telar.data.fashion_mnist import CLASS_NAMES, IDX_FILES, load_fashion_mnist
 from telar.data.idx import read_idx
@@ -159,6 +169,98 @@ class KMNIST(MNIST):
     classes = ["o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"]
 
 
+class EMNIST(MNIST):
+    """EMNIST (torchvision's ``datasets.EMNIST(root, split, ...)``) from its IDX files."""
+
+    splits = ("byclass", "bymerge", "balanced", "letters", "digits", "mnist")
+    _merged = set("cijklmopsuvwxyz")
+    _all = sorted(set(string.digits + string.ascii_letters))
+    classes_split_dict = {
+        "byclass": _all, "bymerge": sorted(set(_all) - _merged),
+        "balanced": sorted(set(_all) - _merged),
+        "letters": ["N/A", *string.ascii_lowercase],
+        "digits": list(string.digits), "mnist": list(string.digits)}
+
+    def __init__(self, root: str | os.PathLike[str], split: str, **kwargs: Any) -> None:
+        if split not in self.splits:
+            raise DataError(f"EMNIST: split must be one of {', '.join(self.splits)}, got "
+                            f"{split!r}")
+        self.split = split
+        self.classes = self.classes_split_dict[split]
+        super().__init__(root, **kwargs)
+
+    def _split_files(self, folder: Path) -> tuple[Path, Path] | None:
+        found = []
+        for stem in self._stems():
+            path = next((p for p in (folder / stem, folder / f"{stem}.gz") if p.is_file()), None)
+            if path is None:
+                return None
+            found.append(path)
+        return found[0], found[1]
+
+    def _stems(self) -> tuple[str, str]:
+        prefix = f"emnist-{self.split}-{'train' if self.train else 'test'}"
+        return f"{prefix}-images-idx3-ubyte", f"{prefix}-labels-idx1-ubyte"
+
+    def _load_elsewhere(self, download: bool) -> tuple[np.ndarray, np.ndarray]:
+        images, labels = self._stems()
+        raise DataError(f"EMNIST {self.split} not found: put {images} and {labels} (.gz or "
+                        f"not, from EMNIST's gzip.zip) in {self.raw_folder}; telar does not "
+                        "download EMNIST")
+
+
+class CIFAR10(Dataset):
+    """CIFAR-10 (torchvision's ``datasets.CIFAR10``) from the python-version archive.
+
+    ``data`` is a ``uint8`` ndarray ``(N, 32, 32, 3)`` and ``targets`` a list of ints, as in
+    torchvision; a sample's image is a ``(32, 32, 3)`` ``uint8`` ndarray (``ToTensor`` makes
+    it ``(3, 32, 32)``). Nothing is downloaded: a missing archive is an error naming where to
+    put it.
+    """
+
+    base_folder = cifar.FOLDER
+
+    def __init__(self, root: str | os.PathLike[str], train: bool = True,
+                 transform: Any = None, target_transform: Any = None,
+                 download: bool = False) -> None:
+        self.root = Path(os.path.expanduser(root))
+        self.train = bool(train)
+        self.transform, self.target_transform = transform, target_transform
+        self.data, labels = cifar.read_split(self.root, self.train)
+        self._labels = labels
+        self.targets = [int(t) for t in labels]
+        self.classes = cifar.read_classes(self.root)
+
+    @property
+    def class_to_idx(self) -> dict[str, int]:
+        return {name: i for i, name in enumerate(self.classes)}
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __getitem__(self, index: int) -> tuple[Any, Any]:
+        img, target = self.data[index], self.targets[index]
+        if self.transform is not None:
+            img = self.transform(img)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return img, target
+
+    def telar_batch(self, indices: np.ndarray | slice) -> Any:
+        """The collated batch ``indices``, with array operations when the transform can."""
+        batch = getattr(self.transform, "batch", None) if self.transform is not None \
+            else lambda images: images
+        if batch is None or self.target_transform is not None:
+            positions = range(len(self))[indices] if isinstance(indices, slice) else indices
+            return default_collate([self[int(i)] for i in positions])
+        return [Tensor(batch(self.data[indices])), Tensor(self._labels[indices])]
+
+    def __repr__(self) -> str:
+        split = "Train" if self.train else "Test"
+        return (f"Dataset CIFAR10\n    Number of datapoints: {len(self)}\n"
+                f"    Root location: {self.root}\n    Split: {split}")
+
+
 def _read_split(images_path: Path, labels_path: Path) -> tuple[np.ndarray, np.ndarray]:
     images, labels = read_idx(images_path), read_idx(labels_path)
     if images.dtype != np.uint8 or images.ndim != 3:
@@ -178,4 +280,4 @@ def _check_md5(path: Path, expected: str) -> None:
                         "was deleted")
 
 
-__all__ = ["MNIST", "FashionMNIST", "KMNIST", "REGISTRY"]
+__all__ = ["MNIST", "FashionMNIST", "KMNIST", "EMNIST", "CIFAR10", "REGISTRY"]

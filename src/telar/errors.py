@@ -10,6 +10,13 @@ class TelarError(Exception):
     """A problem with the user's input: a file, an option value, a configuration."""
 
 
+class ShapeError(TelarError, RuntimeError, ValueError):
+    """Tensor shapes that do not fit: ``view`` to an impossible shape, a matrix product of
+    mismatched sizes. Worded as PyTorch words it and a :class:`RuntimeError` as PyTorch's, so
+    ``except RuntimeError`` catches it; also a ``ValueError`` (what NumPy raised before) and a
+    :class:`TelarError` (one line on the command line)."""
+
+
 class DataError(TelarError):
     """A data file is missing, truncated, corrupt or mislabelled, or no data set can be found."""
 

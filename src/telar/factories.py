@@ -63,6 +63,29 @@ def randn(*size: Any, generator: Any = None, dtype: Any = None, device: Any = No
     return _leaf(draws, requires_grad, device)
 
 
+def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any = None,
+           dtype: Any = None, device: Any = None, requires_grad: builtins.bool = False) -> Tensor:
+    """Draws of ``N(mean, std^2)``: ``normal(0.0, 1.0, size=(2, 3))`` (float32), or one draw per
+    element when ``mean`` and/or ``std`` are tensors (their broadcast shape and dtype)."""
+    means = mean.array if isinstance(mean, Tensor) else xp.asarray(mean)
+    stds = std.array if isinstance(std, Tensor) else xp.asarray(std)
+    if means.ndim or stds.ndim:
+        if size is not None:
+            raise TypeError("normal(): size is only for a float mean and std")
+        shape = xp.broadcast_shapes(means.shape, stds.shape)
+        dtype = dtype or xp.result_type(*(t.array for t in (mean, std)
+                                          if isinstance(t, Tensor)))
+    else:
+        if size is None:
+            raise TypeError("normal(): with a float mean and std, give size=(...)")
+        shape = _shape((size,))
+    if xp.any(stds < 0):
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {float(xp.min(stds))}")
+    dtype = xp.dtype(dtype or float32)
+    draws = as_rng(generator).standard_normal(shape) * stds + means
+    return _leaf(draws.astype(dtype), requires_grad, device)
+
+
 def rand(*size: Any, generator: Any = None, dtype: Any = None, device: Any = None,
          requires_grad: builtins.bool = False) -> Tensor:
     """Uniform draws in ``[0, 1)``."""
@@ -106,7 +129,7 @@ def eye(n: builtins.int, m: builtins.int | None = None, *, dtype: Any = None,
 
 
 def _like(x: Any, dtype: Any) -> tuple[tuple[builtins.int, ...], Any]:
-    data = x.data if isinstance(x, Tensor) else xp.asarray(x)
+    data = x.array if isinstance(x, Tensor) else xp.asarray(x)
     return data.shape, dtype or data.dtype
 
 
@@ -181,6 +204,7 @@ def numel(x: Tensor) -> builtins.int:
     return x.numel()
 
 
-__all__ = ["zeros", "ones", "empty", "full", "randn", "rand", "randint", "randperm", "arange",
+__all__ = ["zeros", "ones", "empty", "full", "randn", "normal", "rand", "randint", "randperm",
+           "arange",
            "linspace", "eye", "zeros_like", "ones_like", "empty_like", "full_like", "rand_like",
            "randn_like", "from_numpy", "as_tensor", "is_tensor", "numel"]

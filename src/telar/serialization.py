@@ -42,7 +42,7 @@ def _encode_tensor(obj: Any, name: str, arrays: dict[str, np.ndarray]) -> Any:
     """A tensor keeps its kind in the file: ``{"__tensor__": name, "requires_grad": ...}``;
     its values are written from the host, so the file is the same whichever device held it."""
     if isinstance(obj, Tensor):
-        return {"__tensor__": store(to_host(obj.data), name, arrays),
+        return {"__tensor__": store(to_host(obj.array), name, arrays),
                 "requires_grad": obj.requires_grad}
     return None
 

@@ -11,7 +11,11 @@ build a batch with one array operation instead of a Python loop over its images.
 Augmentations: ``RandomHorizontalFlip`` and ``RandomCrop`` (simple NumPy versions), and
 ``RandomRotation`` and ``RandomErasing`` over :mod:`telar.data.augment`'s batch functions; all
 work per image and per batch and draw from telar's default generator, so
-:func:`telar.manual_seed` fixes them. ``ColorJitter`` is not here yet.
+:func:`telar.manual_seed` fixes them.
+
+``Resize``, ``CenterCrop`` and ``ColorJitter`` take a tensor ``(..., C, H, W)``, a PIL image
+or an ndarray image (``(H, W)`` or ``(H, W, C)``), and give back the same kind (over
+:mod:`telar.data.images`); ``uint8`` values are rounded back to ``uint8``.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from telar.data import images as ops
 from telar.data.augment import random_erasing, random_rotation
 from telar.engine import Tensor
 from telar.engine.random import default_rng
@@ -83,7 +88,7 @@ class Normalize:
         return out
 
     def __call__(self, tensor: Any) -> Tensor:
-        data = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+        data = tensor.array if isinstance(tensor, Tensor) else np.asarray(tensor)
         return Tensor(self._apply(data, -3 if data.ndim >= 3 else 0))
 
     def batch(self, images: np.ndarray) -> np.ndarray:
@@ -125,7 +130,7 @@ class Compose:
 
 def _values(img: Any) -> tuple[np.ndarray, bool]:
     if isinstance(img, Tensor):
-        return img.data, True
+        return img.array, True
     return np.asarray(img), False
 
 
@@ -174,6 +179,10 @@ class RandomCrop:
         return padded
 
     def __call__(self, img: Any) -> Any:
+        pil = _pil_image(img)
+        if pil is not None:  # PIL: crop the (C, H, W) values, give back a PIL image
+            values, back = _as_chw(img)
+            return back(self(values))
         values, is_tensor = _values(img)
         padded = self._padded(values)
         (h, w), (th, tw) = padded.shape[-2:], self.size
@@ -199,6 +208,141 @@ class RandomCrop:
 
     def __repr__(self) -> str:
         return f"RandomCrop(size={self.size}, padding={self.padding})"
+
+
+def _as_chw(img: Any) -> tuple[np.ndarray, Callable[[np.ndarray], Any]]:
+    """``img`` as float ``(..., C, H, W)`` values in [0, 1] (uint8 / 255), and the function
+    that turns such values back into ``img``'s kind: tensor, PIL image or ndarray."""
+    if isinstance(img, Tensor):
+        values = img.array
+        if values.ndim < 2:
+            raise ValueError(f"expected an image tensor (..., H, W), got shape {values.shape}")
+        flat = values.ndim == 2
+        chw = values[None] if flat else values
+        if values.dtype == np.uint8:
+            return chw.astype(np.float32) / 255, lambda out: Tensor(
+                _to_uint8(out[0] if flat else out))
+        return chw, lambda out: Tensor(np.ascontiguousarray(out[0] if flat else out))
+    pil = _pil_image(img)
+    values = np.asarray(img)
+    if values.ndim not in (2, 3):
+        raise ValueError(f"expected an image (H, W) or (H, W, C), got shape {values.shape}")
+    chw = values[None] if values.ndim == 2 else values.transpose(2, 0, 1)
+    scaled = chw.astype(np.float32) / 255 if values.dtype == np.uint8 else chw
+
+    def back(out: np.ndarray) -> Any:
+        hwc = out[0] if values.ndim == 2 else out.transpose(1, 2, 0)
+        hwc = _to_uint8(hwc) if values.dtype == np.uint8 else np.ascontiguousarray(hwc)
+        return pil.fromarray(hwc) if pil is not None else hwc
+
+    return scaled, back
+
+
+def _pil_image(img: Any) -> Any:
+    """PIL's ``Image`` module when ``img`` is a PIL image (PIL imported only then)."""
+    if type(img).__module__.startswith("PIL."):
+        from PIL import Image
+        return Image
+    return None
+
+
+def _to_uint8(values: np.ndarray) -> np.ndarray:
+    return np.clip(np.rint(values * 255), 0, 255).astype(np.uint8)
+
+
+def _pair(size: int | Sequence[int], name: str) -> tuple[int, int]:
+    if isinstance(size, int | np.integer):
+        return int(size), int(size)
+    if len(size) == 1:
+        return int(size[0]), int(size[0])
+    if len(size) != 2:
+        raise ValueError(f"{name}: size must be an int or (h, w), got {size!r}")
+    return int(size[0]), int(size[1])
+
+
+class Resize:
+    """torchvision's ``Resize(size, max_size=None, antialias=True)``: ``(h, w)`` exactly, or
+    one int for the shorter edge (the longer keeps the aspect ratio); bilinear, antialiased
+    (PIL's filter), the only interpolation here."""
+
+    def __init__(self, size: int | Sequence[int], interpolation: Any = "bilinear",
+                 max_size: int | None = None, antialias: bool | None = True) -> None:
+        if str(interpolation).lower().rsplit(".", 1)[-1] not in ("bilinear", "2"):
+            raise ValueError(f"Resize: only bilinear interpolation is implemented, got "
+                             f"{interpolation!r}")
+        self.size, self.max_size = size, max_size
+
+    def __call__(self, img: Any) -> Any:
+        values, back = _as_chw(img)
+        h, w = values.shape[-2:]
+        return back(ops.resize(values, ops.resized_size(h, w, self.size, self.max_size)))
+
+    def __repr__(self) -> str:
+        return f"Resize(size={self.size}, interpolation=bilinear, max_size={self.max_size}, " \
+               "antialias=True)"
+
+
+class CenterCrop:
+    """torchvision's ``CenterCrop(size)``: the middle window, zero-padded if the image is
+    smaller."""
+
+    def __init__(self, size: int | Sequence[int]) -> None:
+        self.size = _pair(size, "CenterCrop")
+
+    def __call__(self, img: Any) -> Any:
+        values, back = _as_chw(img)
+        return back(ops.center_crop(values, self.size))
+
+    def __repr__(self) -> str:
+        return f"CenterCrop(size={self.size})"
+
+
+class ColorJitter:
+    """torchvision's ``ColorJitter(brightness, contrast, saturation, hue)``: each factor drawn
+    uniformly from ``[max(0, 1 - v), 1 + v]`` (a pair: that range; hue: ``[-v, v]``, ``v <= 0.5``)
+    and the four adjustments applied in a random order, as torchvision does. Saturation and hue
+    leave a 1-channel image as it is."""
+
+    def __init__(self, brightness: Any = 0, contrast: Any = 0, saturation: Any = 0,
+                 hue: Any = 0) -> None:
+        self.brightness = _jitter_range(brightness, "brightness")
+        self.contrast = _jitter_range(contrast, "contrast")
+        self.saturation = _jitter_range(saturation, "saturation")
+        self.hue = _jitter_range(hue, "hue", centre=0.0, bound=(-0.5, 0.5))
+
+    def __call__(self, img: Any) -> Any:
+        values, back = _as_chw(img)
+        rng = default_rng()
+        steps = [(self.brightness, ops.adjust_brightness), (self.contrast, ops.adjust_contrast),
+                 (self.saturation, ops.adjust_saturation), (self.hue, ops.adjust_hue)]
+        for i in rng.permutation(4):
+            span, adjust = steps[i]
+            if span is not None:
+                values = adjust(values, float(rng.uniform(span[0], span[1])))
+        return back(values)
+
+    def __repr__(self) -> str:
+        return (f"ColorJitter(brightness={self.brightness}, contrast={self.contrast}, "
+                f"saturation={self.saturation}, hue={self.hue})")
+
+
+def _jitter_range(value: Any, name: str, centre: float = 1.0,
+                  bound: tuple[float, float] = (0.0, float("inf"))) -> tuple[float, float] | None:
+    """torchvision's ``_check_input``: a number ``v`` means ``[centre - v, centre + v]``
+    (clipped at 0 for the factors); ``None`` when it changes nothing."""
+    if isinstance(value, int | float):
+        if value < 0:
+            raise ValueError(f"ColorJitter: if {name} is a single number, it must be "
+                             f"non negative, got {value}")
+        low, high = centre - float(value), centre + float(value)
+        if centre == 1.0:
+            low = max(low, 0.0)
+    else:
+        low, high = (float(v) for v in value)
+    if not bound[0] <= low <= high <= bound[1]:
+        raise ValueError(f"ColorJitter: {name} values should be between {bound}, got "
+                         f"({low}, {high})")
+    return None if low == high == centre else (low, high)
 
 
 class _AugmentWrapper:
@@ -275,4 +419,4 @@ class Lambda:
 
 
 __all__ = ["ToTensor", "Normalize", "Compose", "Lambda", "RandomHorizontalFlip", "RandomCrop",
-           "RandomRotation", "RandomErasing"]
+           "RandomRotation", "RandomErasing", "Resize", "CenterCrop", "ColorJitter"]

@@ -83,3 +83,53 @@ def test_float64_input_to_a_float32_model_raises_like_pytorch():
         telar.tensor(np.ones((2, 2))) @ telar.ones(2, 2)
     assert model(telar.tensor(np.ones((1, 3))).float()).dtype == np.float32
     assert model.double()(telar.tensor(np.ones((1, 3)))).dtype == np.float64
+
+
+# ----------------------------------------------------------- type promotion (issue 20)
+@pytest.mark.parametrize("case", [
+    lambda t: t.tensor([1, 2, 3]) * 0.5,
+    lambda t: t.tensor([0, 128, 255], dtype=t.uint8) / 255.,
+    lambda t: t.tensor([1, 2]) / 2,
+    lambda t: t.tensor([1, 2]) / t.tensor([2, 4]),
+    lambda t: t.tensor([250], dtype=t.uint8) + 10,
+    lambda t: t.tensor([1, 2]) + t.tensor([1.0, 2.0]),
+    lambda t: 1.5 - t.tensor([1, 2]),
+    lambda t: t.tensor([1, 2], dtype=t.int32) * 3,
+    lambda t: t.tensor([True, False]) * 2.5,
+    lambda t: t.tensor([1, 2]) * t.tensor([1.0, 2.0], dtype=t.float64),
+    lambda t: t.tensor([1.0, 2.0], dtype=t.float16) * 3,
+])
+def test_mixed_dtypes_promote_as_pytorch_does(case):
+    torch = pytest.importorskip("torch")
+    ours, theirs = case(telar), case(torch)
+    assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "telar.")
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("shapes", [((2, 3), (2, 3)), ((2, 3, 4), (3, 4)), ((3,), (4,)),
+                                    ((5, 3), (4,))])
+def test_a_mismatched_matmul_raises_runtime_error_with_pytorchs_words(shapes):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError) as theirs:
+        torch.ones(*shapes[0]) @ torch.ones(*shapes[1])
+    with pytest.raises(RuntimeError) as ours:
+        telar.ones(*shapes[0]) @ telar.ones(*shapes[1])
+    assert str(ours.value) == str(theirs.value)
+    with pytest.raises(RuntimeError, match=r"mat1 and mat2 shapes cannot be multiplied \(2x3 "
+                                           r"and 5x4\)"):
+        F.linear(telar.ones(2, 3), telar.ones(4, 5))
+
+
+def test_where_picks_like_pytorch_and_routes_each_gradient_to_its_side():
+    torch = pytest.importorskip("torch")
+    from helpers.engine import against_torch
+    rng = np.random.default_rng(5)
+    cond = rng.random((3, 4)) > 0.5
+    against_torch(lambda a, b: F.where(telar.tensor(cond), a, b),
+                  lambda a, b: torch.where(torch.tensor(cond), a, b),
+                  [rng.normal(size=(3, 4)), rng.normal(size=(1, 4))], 1e-12)
+    check(lambda a, b: telar.where(telar.tensor(cond), a * a, b), leaf((3, 4), 1), leaf((4,), 2))
+    rows, cols = telar.where(telar.tensor([[0, 3], [5, 0]]) > 0)
+    assert rows.tolist() == [0, 1] and cols.tolist() == [1, 0]
+    assert telar.where(telar.tensor([True, False]), 1.5, telar.tensor([7.0])).tolist() == \
+        [1.5, 7.0]

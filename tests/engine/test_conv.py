@@ -48,7 +48,7 @@ def test_conv2d_output_is_channels_last_in_memory_and_a_second_conv_reads_it():
     x, w = normal_leaf((2, 3, 5, 5), 0, np.float32), normal_leaf((4, 3, 3, 3), 1, np.float32)
     out = F.conv2d(x, w, padding=1)
     assert out.shape == (2, 4, 5, 5)
-    assert out.data.transpose(0, 2, 3, 1).flags.c_contiguous
+    assert out.array.transpose(0, 2, 3, 1).flags.c_contiguous
     twice = F.conv2d(F.relu(out), normal_leaf((2, 4, 3, 3), 2, np.float32))
     assert twice.shape == (2, 2, 3, 3)
 

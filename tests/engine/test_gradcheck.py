@@ -12,7 +12,7 @@ def test_gradcheck_reports_a_wrong_backward_rule():
     from telar.engine import make_result
 
     def wrong_square(x):  # d(x^2)/dx is 2x, not x
-        return make_result(x.data ** 2, (x,), lambda g: (g * x.data,))
+        return make_result(x.array ** 2, (x,), lambda g: (g * x.array,))
 
     report = telar.gradcheck(wrong_square, [leaf((3,), 0, 0.5, 1.5)])
     assert not report

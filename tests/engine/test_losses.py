@@ -54,3 +54,33 @@ def test_cross_entropy_rejects_labels_out_of_range():
 def test_cross_entropy_stays_exact_with_huge_logits():
     z = np.array([[1000.0, 0.0], [0.0, -1000.0]])
     np.testing.assert_allclose(cross_entropy_array(z, np.array([1, 1])), [1000.0, 1000.0])
+
+
+# ------------------------------------------------------------- smooth L1 and Huber (issue 20)
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("width", [0.0, 0.5, 1.0, 2.0])
+def test_smooth_l1_and_huber_match_pytorch_with_their_gradients(reduction, width):
+    torch = pytest.importorskip("torch")
+    from helpers.engine import against_torch
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(size=(4, 5)) * 2, rng.normal(size=(4, 5))
+    against_torch(lambda a, b: F.smooth_l1_loss(a, b, reduction=reduction, beta=width),
+                  lambda a, b: torch.nn.functional.smooth_l1_loss(a, b, reduction=reduction,
+                                                                  beta=width),
+                  [x, y], 1e-12)
+    if width > 0:
+        against_torch(lambda a, b: F.huber_loss(a, b, reduction=reduction, delta=width),
+                      lambda a, b: torch.nn.functional.huber_loss(a, b, reduction=reduction,
+                                                                  delta=width),
+                      [x, y], 1e-12)
+
+
+def test_smooth_l1_gradient_matches_central_differences_and_the_modules_call_it():
+    from helpers.engine import check, leaf
+    x, y = leaf((3, 4), 0), leaf((3, 4), 1)
+    check(lambda a, b: F.smooth_l1_loss(a, b, beta=0.7), x, y)
+    check(lambda a, b: F.huber_loss(a, b, delta=1.3, reduction="sum"), x, y)
+    assert telar.nn.SmoothL1Loss(beta=0.7)(x, y).item() == F.smooth_l1_loss(x, y, beta=0.7).item()
+    assert telar.nn.HuberLoss(delta=2.0)(x, y).item() == F.huber_loss(x, y, delta=2.0).item()
+    with pytest.raises(ValueError, match="delta must be > 0"):
+        F.huber_loss(x, y, delta=0.0)

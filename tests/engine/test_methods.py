@@ -134,3 +134,68 @@ def test_operators_with_numpy_arrays_on_the_left_build_the_graph():
     assert isinstance(y, telar.Tensor)
     y.sum().backward()
     np.testing.assert_allclose(x.grad, [3.0 + 1.0, 4.0 + 0.25])
+
+
+# ------------------------------------------------------------ PyTorch's method forms (issue 20)
+def test_matmul_mm_bmm_mul_pow_methods_match_pytorch_with_gradients():
+    torch = pytest.importorskip("torch")
+    from helpers.engine import against_torch
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(3, 4)), rng.normal(size=(4, 2))
+    against_torch(lambda a, b: a.matmul(b), lambda a, b: a.matmul(b), [a, b], 1e-12)
+    against_torch(lambda a, b: a.mm(b), lambda a, b: a.mm(b), [a, b], 1e-12)
+    a3, b3 = rng.normal(size=(2, 3, 4)), rng.normal(size=(2, 4, 5))
+    against_torch(lambda a, b: a.bmm(b), lambda a, b: a.bmm(b), [a3, b3], 1e-12)
+    against_torch(lambda a, b: a.mul(b), lambda a, b: a.mul(b), [a, a.T.T], 1e-12)
+    against_torch(lambda a: a.abs().pow(1.5), lambda a: a.abs().pow(1.5), [a], 1e-12)
+    with pytest.raises(RuntimeError, match="must be a matrix"):
+        telar.ones(2, 3, 4).mm(telar.ones(4, 2))
+    with pytest.raises(RuntimeError, match="3D tensor"):
+        telar.ones(3, 4).bmm(telar.ones(4, 2))
+    assert torch.ones(1).ndimension() == telar.ones(2, 3).ndimension() - 1
+
+
+@pytest.mark.parametrize("p", [2, "fro", 1, 3, float("inf"), float("-inf"), 0])
+@pytest.mark.parametrize("dim, keepdim", [(None, False), (1, False), (0, True), ((0, 1), False)])
+def test_norm_matches_pytorch_for_each_p_dim_and_keepdim(p, dim, keepdim):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(1).normal(size=(3, 4))
+    if p == "fro" and dim is not None and not isinstance(dim, tuple):
+        dim = (dim,)
+    ours = telar.tensor(x, requires_grad=True)
+    theirs = torch.tensor(x, requires_grad=True)
+    out, ref = ours.norm(p, dim, keepdim), theirs.norm(p, dim, keepdim)
+    np.testing.assert_allclose(out.numpy(), ref.detach().numpy(), rtol=1e-12)
+    if p != 0:
+        out.sum().backward()
+        ref.sum().backward()
+        np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_scatter_writes_one_hot_rows_as_pytorch_and_refuses_a_graph_node():
+    torch = pytest.importorskip("torch")
+    y = [[0], [2], [3]]
+    ours = telar.zeros(3, 4).scatter_(1, telar.tensor(y), 1)
+    np.testing.assert_array_equal(ours.numpy(), torch.zeros(3, 4).scatter_(1, torch.tensor(y), 1))
+    src = np.arange(12.0).reshape(3, 4)
+    index = [[0, 1, 2, 0], [2, 0, 0, 1]]
+    np.testing.assert_array_equal(
+        telar.zeros(3, 4, dtype=telar.float64).scatter_(0, telar.tensor(index),
+                                                        telar.tensor(src)).numpy(),
+        torch.zeros(3, 4, dtype=torch.float64).scatter_(0, torch.tensor(index),
+                                                        torch.tensor(src)).numpy())
+    with pytest.raises(RuntimeError, match="in-place"):
+        telar.ones(2, requires_grad=True).scatter_(0, telar.tensor([0]), 5.0)
+
+
+@pytest.mark.parametrize("dim, keepdim, unbiased", [(None, False, True), (1, True, False),
+                                                    (0, False, True)])
+def test_std_and_var_match_pytorch_with_gradients(dim, keepdim, unbiased):
+    pytest.importorskip("torch")
+    from helpers.engine import against_torch
+    x = np.random.default_rng(4).normal(size=(3, 5))
+    for name in ("std", "var"):
+        against_torch(lambda a, name=name: getattr(a, name)(dim, unbiased, keepdim),
+                      lambda a, name=name: getattr(a, name)(dim, unbiased=unbiased,
+                                                            keepdim=keepdim),
+                      [x], 1e-12)

@@ -13,7 +13,7 @@ def test_manual_seed_makes_every_default_draw_reproducible():
         layer = telar.nn.Linear(4, 3)
         drop = telar.nn.Dropout(0.5)
         loader = telar.utils.data.DataLoader(list(range(10)), batch_size=10, shuffle=True)
-        return (layer.weight.data.copy(), drop(telar.ones(20)).tolist(),
+        return (layer.weight.array.copy(), drop(telar.ones(20)).tolist(),
                 next(iter(loader)).tolist(), telar.randn(3).tolist())
 
     telar.manual_seed(123)
@@ -28,7 +28,7 @@ def test_manual_seed_makes_every_default_draw_reproducible():
 
 def test_an_explicit_rng_keeps_its_own_stream():
     telar.manual_seed(0)
-    a = telar.nn.Linear(3, 2, rng=5).weight.data.copy()
+    a = telar.nn.Linear(3, 2, rng=5).weight.array.copy()
     telar.manual_seed(99)
-    b = telar.nn.Linear(3, 2, rng=5).weight.data.copy()
+    b = telar.nn.Linear(3, 2, rng=5).weight.array.copy()
     np.testing.assert_array_equal(a, b)

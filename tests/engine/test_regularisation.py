@@ -25,7 +25,7 @@ def test_dropout_gradient_is_the_mask_it_drew(shape, seed, p):
 
 def test_inverted_dropout_keeps_the_expected_value():
     x = telar.tensor(np.ones((200, 500), dtype=np.float32))
-    out = F.dropout(x, 0.25, True, np.random.default_rng(0)).data
+    out = F.dropout(x, 0.25, True, np.random.default_rng(0)).array
     assert out.dtype == np.float32
     assert set(np.unique(out)) == {0.0, np.float32(1 / 0.75)}
     assert abs((out == 0).mean() - 0.25) < 0.01
@@ -36,7 +36,7 @@ def test_inverted_dropout_keeps_the_expected_value():
 def test_dropout2d_zeroes_whole_channels_and_its_gradient_is_the_mask():
     x = normal_leaf((64, 8, 3, 3), 11)
     out = F.dropout2d(x, 0.25, True, np.random.default_rng(0))
-    ratio = out.data / x.data
+    ratio = out.array / x.array
     per_channel = ratio.reshape(64, 8, 9)
     assert np.allclose(per_channel, per_channel[:, :, :1])  # one value per feature map
     assert set(np.round(np.unique(per_channel), 6)) == {0.0, round(1 / 0.75, 6)}

@@ -4,6 +4,7 @@ gradient routed back to where each value came from."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from helpers.engine import FAST, SEEDS, SHAPES, check, leaf
 from hypothesis import given
 from hypothesis import strategies as st
@@ -52,3 +53,15 @@ def test_a_cast_passes_the_gradient_back_in_the_inputs_dtype():
     x = telar.tensor(np.array([1.0, 2.0]), requires_grad=True)
     (x.float() * telar.tensor([3.0, 4.0])).sum().backward()
     assert x.grad.dtype == np.float64 and x.grad.tolist() == [3.0, 4.0]
+
+
+@pytest.mark.parametrize("shape", [(4, -1), (5,), (-1, -1), (7,)])
+def test_an_impossible_view_raises_runtime_error_with_pytorchs_words(shape):
+    torch = pytest.importorskip("torch")
+    from telar.errors import TelarError
+    with pytest.raises(RuntimeError) as theirs:
+        torch.ones(2, 3).view(*shape)
+    with pytest.raises(RuntimeError) as ours:
+        telar.ones(2, 3).view(*shape)
+    assert str(ours.value) == str(theirs.value)
+    assert isinstance(ours.value, TelarError) and isinstance(ours.value, ValueError)

@@ -130,3 +130,37 @@ def test_backward_twice_through_a_freed_graph_raises_unless_retain_graph():
     z.backward(retain_graph=True)
     z.backward()
     assert x.grad.tolist() == [2 + 6.0, 4 + 6.0]
+
+
+# --------------------------------------------------------------- p.data as PyTorch's (issue 20)
+def test_data_is_a_tensor_sharing_the_parameters_memory_outside_the_graph():
+    torch = pytest.importorskip("torch")
+    p = telar.nn.Linear(3, 2).weight
+    theirs = torch.nn.Linear(3, 2).weight
+    with torch.no_grad():
+        theirs.copy_(torch.from_numpy(p.array))
+    for param in (p, theirs):
+        param.data.add_(1.5)
+        param.data.mul_(2)
+        param.data[0, 0] = 7.0
+    np.testing.assert_array_equal(p.array, theirs.detach().numpy())
+    data = p.data
+    assert isinstance(data, telar.Tensor) and not data.requires_grad and data.grad_fn is None
+    assert np.shares_memory(p.data.numpy(), p.array)
+    p.data.zero_()
+    assert not p.array.any()
+    p.data = telar.ones(4)  # PyTorch's replacement idiom
+    assert p.shape == (4,) and p.requires_grad
+    _, predicted = telar.max(telar.tensor([[0.1, 0.9], [0.8, 0.2]]).data, 1)
+    assert predicted.tolist() == [1, 0]
+
+
+def test_a_gradient_prints_as_pytorch_prints_it():
+    torch = pytest.importorskip("torch")
+    printed = []
+    for lib in (telar, torch):
+        w = lib.ones(2, 3, requires_grad=True)
+        (w * 2).sum().backward()
+        printed.append((repr(w.grad), str(w.grad)))
+    assert printed[0] == printed[1]
+    assert printed[0][0].startswith("tensor([[2., 2., 2.],")

@@ -25,7 +25,7 @@ def test_pytorch_quickstart_runs_unchanged_and_reports_its_true_accuracy(tmp_pat
                           first_arrays(fashion, n_train, n_test), gz=("test",))
     g = run_example("quickstart_tutorial.py", tmp_path, monkeypatch)
     out = capsys.readouterr().out
-    assert "Shape of X [N, C, H, W]:  (64, 1, 28, 28)" in out
+    assert "Shape of X [N, C, H, W]:  telar.Size([64, 1, 28, 28])" in out
     losses = [float(v) for v in re.findall(r"loss: (\d\.\d+)  \[    0/ 1280\]", out)]
     assert len(losses) == 5 and losses[-1] < losses[0]  # the same first batch, each epoch
     printed = [float(v) for v in re.findall(r"Accuracy: ([\d.]+)%", out)]

@@ -208,3 +208,25 @@ def assert_same_arrays(data: Any, arrays: Arrays) -> None:
         got = getattr(data, name)
         assert got.dtype == np.uint8
         np.testing.assert_array_equal(got, expected)
+
+
+def write_fake_cifar(root: Path, n_per_batch: int = 4, protocol: int = 2, seed: int = 0) -> dict:
+    """A tiny ``cifar-10-batches-py`` archive: 5 training batches, a test batch, the meta."""
+    import pickle
+
+    from telar.data import cifar
+
+    folder = root / cifar.FOLDER
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(seed)
+    batches = {}
+    for name in (*cifar.TRAIN_BATCHES, *cifar.TEST_BATCHES):
+        data = rng.integers(0, 256, (n_per_batch, 3072), dtype=np.uint8)
+        labels = [int(v) for v in rng.integers(0, 10, n_per_batch)]
+        batches[name] = (data, labels)
+        content = {b"batch_label": b"fake", b"data": data, b"labels": labels,
+                   b"filenames": [b"x.png"] * n_per_batch}
+        (folder / name).write_bytes(pickle.dumps(content, protocol=protocol))
+    meta = {"label_names": list(cifar.CLASSES), "num_vis": 3072}
+    (folder / "batches.meta").write_bytes(pickle.dumps(meta, protocol=protocol))
+    return batches

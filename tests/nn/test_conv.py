@@ -19,12 +19,12 @@ def test_conv2d_default_init_is_pytorchs_kaiming_uniform_bound():
     bound = 1 / math.sqrt(4 * 3 * 5)
     assert conv.weight.shape == (50, 4, 3, 5) and conv.weight.dtype == np.float32
     assert conv.bias.shape == (50,)
-    for values in (conv.weight.data, conv.bias.data):
+    for values in (conv.weight.array, conv.bias.array):
         assert np.abs(values).max() <= bound
         assert np.abs(values).max() > 0.8 * bound  # uniform over the whole interval
-    assert np.array_equal(conv.weight.data, nn.Conv2d(4, 50, (3, 5), rng=0).weight.data)
+    assert np.array_equal(conv.weight.array, nn.Conv2d(4, 50, (3, 5), rng=0).weight.array)
     other = nn.Conv2d(4, 8, 3, init="he_normal", bias=True, rng=0, dtype=np.float64)
-    assert other.bias.data.dtype == np.float64 and not other.bias.data.any()
+    assert other.bias.array.dtype == np.float64 and not other.bias.array.any()
 
 
 def test_conv2d_module_matches_torch_with_the_same_weights():
@@ -32,11 +32,11 @@ def test_conv2d_module_matches_torch_with_the_same_weights():
     conv = nn.Conv2d(3, 5, 3, stride=2, padding=1, dilation=1, rng=1)
     ref = torch.nn.Conv2d(3, 5, 3, stride=2, padding=1)
     with torch.no_grad():
-        ref.weight.copy_(torch.from_numpy(conv.weight.data))
-        ref.bias.copy_(torch.from_numpy(conv.bias.data))
+        ref.weight.copy_(torch.from_numpy(conv.weight.array))
+        ref.bias.copy_(torch.from_numpy(conv.bias.array))
     x = np.random.default_rng(2).normal(size=(2, 3, 9, 8)).astype(np.float32)
     out = conv(telar.tensor(x))
-    np.testing.assert_allclose(out.data, ref(torch.from_numpy(x)).detach().numpy(), atol=1e-5)
+    np.testing.assert_allclose(out.array, ref(torch.from_numpy(x)).detach().numpy(), atol=1e-5)
     assert conv.output_shape((3, 9, 8)) == out.shape[1:]
 
 
@@ -53,27 +53,27 @@ def test_batchnorm2d_training_and_eval_match_pytorch_and_state_dict_round_trips(
     rng = np.random.default_rng(3)
     for _ in range(3):
         x = (rng.normal(size=(4, 3, 5, 6)) * 3 + 2).astype(np.float32)
-        np.testing.assert_allclose(bn(telar.tensor(x)).data,
+        np.testing.assert_allclose(bn(telar.tensor(x)).array,
                                    ref(torch.from_numpy(x)).detach().numpy(), atol=1e-5)
     np.testing.assert_allclose(bn.running_mean, ref.running_mean.numpy(), rtol=1e-5)
     np.testing.assert_allclose(bn.running_var, ref.running_var.numpy(), rtol=1e-5)
     bn.eval()
     ref.eval()
     x = rng.normal(size=(2, 3, 4, 4)).astype(np.float32)
-    np.testing.assert_allclose(bn(telar.tensor(x)).data,
+    np.testing.assert_allclose(bn(telar.tensor(x)).array,
                                ref(torch.from_numpy(x)).detach().numpy(), atol=1e-5)
     state = bn.state_dict()
     assert set(state) == {"weight", "bias", "running_mean", "running_var"}
     fresh = nn.BatchNorm2d(3)
     fresh.load_state_dict(state)
     fresh.eval()
-    assert np.array_equal(fresh(telar.tensor(x)).data, bn(telar.tensor(x)).data)
+    assert np.array_equal(fresh(telar.tensor(x)).array, bn(telar.tensor(x)).array)
 
 
 def test_dropout2d_module_is_identity_in_eval_and_reproducible_with_a_seed():
     x = telar.tensor(np.ones((4, 6, 3, 3), np.float32))
     a, b = nn.Dropout2d(0.5, rng=7), nn.Dropout2d(0.5, rng=7)
-    assert np.array_equal(a(x).data, b(x).data)
+    assert np.array_equal(a(x).array, b(x).array)
     a.eval()
     assert a(x) is x
 
@@ -111,4 +111,23 @@ def test_a_cnns_state_dict_round_trips_through_npz(tmp_path):
     copy.load_state_dict(state)
     model.eval()
     copy.eval()
-    assert np.array_equal(model(x).data, copy(x).data)
+    assert np.array_equal(model(x).array, copy(x).array)
+
+
+def test_dropout2d_on_a_2d_input_drops_single_values_and_warns_as_pytorch():
+    torch = pytest.importorskip("torch")
+    telar.manual_seed(0)
+    torch.manual_seed(0)
+    ours, theirs = nn.Dropout2d(0.5), torch.nn.Dropout2d(0.5)
+    for layer, x in ((ours, telar.ones(64, 32)), (theirs, torch.ones(64, 32))):
+        with pytest.warns(UserWarning, match="Received a 2-D input to dropout2d") as record:
+            y = layer(x)
+            out = y.numpy() if isinstance(y, telar.Tensor) else y.detach().numpy()
+        assert len(record) >= 1
+        assert set(np.unique(out)) == {0.0, 2.0}
+        # per value, not per row: rows mix kept and dropped values, about half of each
+        assert ((out == 0).any(axis=1) & (out == 2).any(axis=1)).all()
+        assert 0.4 < (out == 0).mean() < 0.6
+    ours.eval()
+    with pytest.warns(UserWarning):
+        assert ours(telar.ones(2, 3)).numpy().tolist() == [[1.0] * 3] * 2

@@ -43,10 +43,10 @@ def record(spec: dict[str, Any]) -> dict[str, np.ndarray]:
     x = np.random.default_rng(100).random((6, spec["input_size"])).astype(dtype)
     model.train()
     with telar.no_grad():
-        out["train0"] = model(telar.tensor(x)).data.copy()
-        out["train1"] = model(telar.tensor(x)).data.copy()
+        out["train0"] = model(telar.tensor(x)).array.copy()
+        out["train1"] = model(telar.tensor(x)).array.copy()
         model.eval()
-        out["eval"] = model(telar.tensor(x)).data.copy()
+        out["eval"] = model(telar.tensor(x)).array.copy()
     return out
 
 
@@ -115,8 +115,8 @@ def test_report_network_from_the_default_spec_has_the_reports_size():
 
 def test_same_seed_same_weights_other_seed_other_weights():
     a, b, c = (nn.build_mlp({"hidden": [5], "seed": s}) for s in (3, 3, 4))
-    np.testing.assert_array_equal(a[1].weight.data, b[1].weight.data)
-    assert not np.array_equal(a[1].weight.data, c[1].weight.data)
+    np.testing.assert_array_equal(a[1].weight.array, b[1].weight.array)
+    assert not np.array_equal(a[1].weight.array, c[1].weight.array)
 
 
 def test_a_model_rebuilds_from_its_json_spec_and_state_dict():
@@ -126,7 +126,7 @@ def test_a_model_rebuilds_from_its_json_spec_and_state_dict():
     rebuilt = nn.build_mlp(json.loads(json.dumps(model.spec)) | {"seed": 99})
     rebuilt.load_state_dict(model.state_dict())
     x = telar.tensor(np.random.default_rng(0).random((3, 28, 28), dtype=np.float32))
-    np.testing.assert_array_equal(model(x).data, rebuilt(x).data)
+    np.testing.assert_array_equal(model(x).array, rebuilt(x).array)
     assert model(x).shape == (3, 10)
 
 

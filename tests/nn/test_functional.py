@@ -34,7 +34,7 @@ def test_cross_entropy_matches_pytorch_for_every_option(kw):
     zt = telar.tensor(z, requires_grad=True)
     out = F.cross_entropy(zt, telar.tensor(y), **{
         k: (telar.tensor(np.array(v)) if k == "weight" else v) for k, v in kw.items()})
-    np.testing.assert_allclose(out.data, ref, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out.array, ref, rtol=1e-10, atol=1e-12)
     out.sum().backward()
     np.testing.assert_allclose(zt.grad, ref_grad, rtol=1e-9, atol=1e-12)
 
@@ -66,14 +66,14 @@ def test_nll_loss_size_average_false_is_the_sum_as_in_old_pytorch_scripts():
     with pytest.warns(DeprecationWarning):
         old = F.nll_loss(logp, telar.tensor(y), size_average=False)
     assert old.item() == pytest.approx(F.nll_loss(logp, y, reduction="sum").item())
-    assert old.item() == pytest.approx(-sum(logp.data[i, y[i]] for i in range(len(y))))
+    assert old.item() == pytest.approx(-sum(logp.array[i, y[i]] for i in range(len(y))))
 
 
 def test_softmax_and_log_softmax_take_dim_and_default_like_pytorch():
     x = telar.tensor(np.arange(6.0).reshape(2, 3))
-    np.testing.assert_allclose(F.softmax(x, dim=1).data.sum(1), [1, 1])
-    np.testing.assert_allclose(F.softmax(x, dim=0).data.sum(0), [1, 1, 1])
-    np.testing.assert_allclose(F.log_softmax(x).data, F.log_softmax(x, dim=1).data)
-    np.testing.assert_allclose(x.softmax(0).data, F.softmax(x, axis=0).data)
+    np.testing.assert_allclose(F.softmax(x, dim=1).array.sum(1), [1, 1])
+    np.testing.assert_allclose(F.softmax(x, dim=0).array.sum(0), [1, 1, 1])
+    np.testing.assert_allclose(F.log_softmax(x).array, F.log_softmax(x, dim=1).array)
+    np.testing.assert_allclose(x.softmax(0).array, F.softmax(x, axis=0).array)
     assert F.relu(telar.tensor([-1.0, 2.0]), inplace=False).tolist() == [0.0, 2.0]
     assert F.dropout(telar.ones(4), training=False).tolist() == [1.0] * 4

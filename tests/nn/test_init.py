@@ -17,7 +17,7 @@ from telar.errors import ConfigError
     ("he_normal", 2 / 300), ("he_uniform", 2 / 300), ("pytorch", 1 / (3 * 300)),
 ])
 def test_initialisers_have_the_variance_their_formula_gives(name, variance):
-    w = nn.Linear(300, 200, init=name, rng=0).weight.data
+    w = nn.Linear(300, 200, init=name, rng=0).weight.array
     assert abs(w.mean()) < 0.01 * np.sqrt(variance) * 10
     assert w.var() == pytest.approx(variance, rel=0.03)
     if "uniform" in name or name == "pytorch":
@@ -27,7 +27,7 @@ def test_initialisers_have_the_variance_their_formula_gives(name, variance):
 def test_report_xavier_is_the_reports_formula_on_the_same_generator():
     rng = np.random.default_rng(5)
     expected = rng.standard_normal((64, 784)) * np.sqrt(2 / (784 + 64))
-    w = nn.Linear(784, 64, init="xavier_report", rng=np.random.default_rng(5)).weight.data
+    w = nn.Linear(784, 64, init="xavier_report", rng=np.random.default_rng(5)).weight.array
     np.testing.assert_allclose(w, expected.astype(np.float32))
 
 
@@ -44,7 +44,7 @@ def test_init_weights_through_apply_as_d2l_does():
             nn.init.normal_(m.weight, std=0.01)
 
     net.apply(init_weights)
-    assert net[1].weight.data.std() == pytest.approx(0.01, rel=0.02)
+    assert net[1].weight.array.std() == pytest.approx(0.01, rel=0.02)
     assert net[1].weight.dtype == np.float32
 
 
@@ -59,12 +59,12 @@ def test_init_weights_through_apply_as_d2l_does():
 def test_in_place_initialisers_draw_with_pytorchs_spread(fn, kw, expected_std):
     w = nn.Parameter(np.zeros((500, 2000), dtype=np.float32))
     assert fn(w, **kw) is w
-    assert w.data.std() == pytest.approx(expected_std, rel=0.02)
+    assert w.array.std() == pytest.approx(expected_std, rel=0.02)
 
 
 def test_constant_initialisers_and_gain():
     w = nn.Parameter(np.ones((3, 4), dtype=np.float32))
-    assert nn.init.zeros_(w).data.sum() == 0 and nn.init.ones_(w).data.sum() == 12
-    assert nn.init.constant_(w, 0.5).data.mean() == 0.5
+    assert nn.init.zeros_(w).array.sum() == 0 and nn.init.ones_(w).array.sum() == 12
+    assert nn.init.constant_(w, 0.5).array.mean() == 0.5
     assert nn.init.calculate_gain("relu") == pytest.approx(math.sqrt(2))
     assert nn.init.calculate_gain("leaky_relu", math.sqrt(5)) == pytest.approx(math.sqrt(1 / 3))

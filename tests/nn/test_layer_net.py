@@ -39,7 +39,7 @@ def test_the_plan_gives_the_built_networks_shapes_and_parameter_counts():
     plans = plan_layers(text, (3, 16, 16))
     assert [p.shape for p in plans] == model.shapes == infer_shapes(text, (3, 16, 16))
     for plan, module in zip(plans, model, strict=True):
-        assert plan.parameters == sum(p.data.size for p in module.parameters()), plan.source
+        assert plan.parameters == sum(p.array.size for p in module.parameters()), plan.source
     assert count_parameters(text, (3, 16, 16)) == model.num_parameters() == \
         16 * 3 * 5 * 3 + 16 + 2 * 16 + 16 * 2 * 2 * 10
 
@@ -82,8 +82,8 @@ def test_on_flat_rows_puts_an_unflatten_first_only_for_networks_that_start_on_im
 
 def test_the_same_seed_builds_the_same_weights_and_another_seed_others():
     a, b, c = (build_sequential(STANDARD, IMAGE, seed=s) for s in (1, 1, 2))
-    assert np.array_equal(a[0].weight.data, b[0].weight.data)
-    assert not np.array_equal(a[0].weight.data, c[0].weight.data)
+    assert np.array_equal(a[0].weight.array, b[0].weight.array)
+    assert not np.array_equal(a[0].weight.array, c[0].weight.array)
     assert a[11].generator is a.generator
     assert build_sequential(STANDARD, IMAGE, dtype="float64")[0].weight.dtype == np.float64
 

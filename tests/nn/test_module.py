@@ -58,7 +58,7 @@ def test_state_dict_round_trip_restores_outputs_including_running_statistics():
     a.eval()
     b.load_state_dict(a.state_dict())
     b.eval()
-    np.testing.assert_array_equal(a(x).data, b(x).data)
+    np.testing.assert_array_equal(a(x).array, b(x).array)
     assert "2.running_mean" in a.state_dict()
 
 
@@ -66,7 +66,7 @@ def test_state_dict_holds_copies_not_views_of_the_parameters():
     model = nn.Linear(2, 2, rng=0)
     state = model.state_dict()
     state["weight"][...] = 99.0
-    assert not (model.weight.data == 99.0).any()
+    assert not (model.weight.array == 99.0).any()
 
 
 def test_load_state_dict_names_missing_unexpected_and_misshapen_keys():
@@ -87,7 +87,7 @@ def test_load_state_dict_keeps_parameter_identity_for_the_optimiser():
     weight = model.weight
     model.load_state_dict({"weight": np.full((2, 3), 0.5), "bias": np.zeros(2)})
     assert model.weight is weight and weight.dtype == np.float32
-    np.testing.assert_array_equal(weight.data, np.full((2, 3), 0.5))
+    np.testing.assert_array_equal(weight.array, np.full((2, 3), 0.5))
 
 
 class Net(nn.Module):
@@ -116,7 +116,7 @@ def test_module_traversal_apply_buffers_and_keyword_arguments_in_forward():
     assert net.apply(lambda m: seen.append(type(m).__name__)) is net
     assert seen == ["Linear", "ReLU", "Sequential", "Linear", "Net"]
     x = telar.ones(1, 4)
-    np.testing.assert_allclose(net(x, double=True).data, 2 * net(x).data)
+    np.testing.assert_allclose(net(x, double=True).array, 2 * net(x).array)
     net(x).sum().backward()
     assert all(p.grad is not None for p in net.parameters())
     net.zero_grad()

@@ -17,7 +17,7 @@ def test_adam_on_float32_parameters_stays_float32():
     opt = optim.Adam([p], lr=0.1, weight_decay=0.1)
     p.grad = np.ones(3, dtype=np.float32)
     opt.step()
-    assert p.data.dtype == np.float32 and opt.state_dict()["state"]["0"]["exp_avg"].dtype == \
+    assert p.array.dtype == np.float32 and opt.state_dict()["state"]["0"]["exp_avg"].dtype == \
         np.float32
 
 
@@ -39,7 +39,7 @@ def test_adam_matches_pytorch_when_some_gradients_are_missing_on_some_steps(name
         opt.step()
         ref.step()
     for p, t in zip(ours, theirs, strict=True):
-        np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(p.array, t.detach().numpy(), rtol=1e-10, atol=1e-12)
 
 
 def test_adam_follows_a_parameter_whose_array_was_replaced_between_steps():
@@ -50,7 +50,7 @@ def test_adam_follows_a_parameter_whose_array_was_replaced_between_steps():
     opt, ref = optim.Adam(ours, lr=0.05), torch.optim.Adam(theirs, lr=0.05)
     for step in range(5):
         if step == 2:  # e.g. a user casting or reloading weights by assignment
-            ours[0].data = ours[0].data.copy() + 1.0
+            ours[0].array = ours[0].array.copy() + 1.0
             with torch.no_grad():
                 theirs[0].add_(1.0)
         for p, t in zip(ours, theirs, strict=True):
@@ -59,7 +59,7 @@ def test_adam_follows_a_parameter_whose_array_was_replaced_between_steps():
         opt.step()
         ref.step()
     for p, t in zip(ours, theirs, strict=True):
-        np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(p.array, t.detach().numpy(), rtol=1e-10, atol=1e-12)
 
 
 def test_adam_flat_storage_keeps_model_outputs_and_state_dict_consistent():
@@ -67,14 +67,14 @@ def test_adam_flat_storage_keeps_model_outputs_and_state_dict_consistent():
     before = model.state_dict()
     opt = optim.Adam(model.parameters(), lr=0.0)  # lr 0: values must not move
     for p in model.parameters():
-        p.grad = np.ones_like(p.data)
+        p.grad = np.ones_like(p.array)
     opt.step()
     after = model.state_dict()
     for key in before:
         np.testing.assert_array_equal(before[key], after[key])
     model.load_state_dict({k: v + 1 for k, v in before.items()})  # in place, into the views
     for p in model.parameters():
-        p.grad = np.zeros_like(p.data)
+        p.grad = np.zeros_like(p.array)
     opt.step()
     for key, value in model.state_dict().items():
         np.testing.assert_array_equal(value, before[key] + 1)
@@ -86,6 +86,6 @@ def test_adam_per_parameter_path_for_large_groups_also_follows_pytorch(name, kwa
 
     monkeypatch.setattr(adam, "FLAT_MAX_VALUES", 0)  # every group counts as large
     ours, theirs, opt = run_both(name, kwargs)
-    assert all(p.data.base is None for p in ours)  # no parameter became a flat-buffer view
+    assert all(p.array.base is None for p in ours)  # no parameter became a flat-buffer view
     for p, t in zip(ours, theirs, strict=True):
-        np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(p.array, t.detach().numpy(), rtol=1e-10, atol=1e-12)

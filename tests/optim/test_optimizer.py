@@ -35,22 +35,22 @@ def test_sgd_with_distinct_parameters_moves_each_once():
     opt = optim.SGD([p, q], lr=0.5)
     p.grad, q.grad = np.ones(2), np.full(2, 2.0)
     opt.step()
-    np.testing.assert_array_equal(p.data, [-0.5, -0.5])
-    np.testing.assert_array_equal(q.data, [-1.0, -1.0])
+    np.testing.assert_array_equal(p.array, [-0.5, -0.5])
+    np.testing.assert_array_equal(q.array, [-1.0, -1.0])
 
 
 @pytest.mark.parametrize("name, kwargs", CASES)
 def test_optimiser_follows_pytorch_step_for_step(name, kwargs):
     ours, theirs, _ = run_both(name, kwargs)
     for p, t in zip(ours, theirs, strict=True):
-        np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(p.array, t.detach().numpy(), rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("name, kwargs", CASES)
 def test_optimiser_resumed_from_its_state_dict_continues_identically(name, kwargs):
     rng = np.random.default_rng(1)
     params = [nn.Parameter(rng.normal(size=s)) for s in SHAPES]
-    copies = [nn.Parameter(p.data.copy()) for p in params]
+    copies = [nn.Parameter(p.array.copy()) for p in params]
     grads = [[rng.normal(size=s) for s in SHAPES] for _ in range(6)]
     a = getattr(optim, name)(params, **kwargs)
     for g in grads[:3]:
@@ -61,7 +61,7 @@ def test_optimiser_resumed_from_its_state_dict_continues_identically(name, kwarg
     # What a checkpoint does: scalars through JSON, arrays kept as arrays.
     groups = json.loads(json.dumps(state["param_groups"]))
     for p, c in zip(params, copies, strict=True):
-        c.data[...] = p.data
+        c.array[...] = p.array
     b = getattr(optim, name)(copies, **{**kwargs, "lr": 123.0})
     b.load_state_dict({"param_groups": groups, "state": state["state"]})
     for g in grads[3:]:
@@ -70,13 +70,13 @@ def test_optimiser_resumed_from_its_state_dict_continues_identically(name, kwarg
         a.step()
         b.step()
     for p, c in zip(params, copies, strict=True):
-        np.testing.assert_array_equal(p.data, c.data)
+        np.testing.assert_array_equal(p.array, c.array)
 
 
 def test_zero_grad_forgets_every_gradient():
     model = nn.build_mlp({"hidden": [3], "input_size": 2})
     for p in model.parameters():
-        p.grad = np.ones_like(p.data)
+        p.grad = np.ones_like(p.array)
     opt = optim.SGD(model.parameters(), lr=0.1)
     opt.zero_grad()
     assert all(p.grad is None for p in model.parameters())
@@ -87,8 +87,8 @@ def test_parameters_without_gradients_are_left_alone():
     opt = optim.Adam([a, b], lr=0.1)
     a.grad = np.ones(2)
     opt.step()
-    np.testing.assert_array_equal(b.data, [1.0, 1.0])
-    assert not np.array_equal(a.data, [1.0, 1.0])
+    np.testing.assert_array_equal(b.array, [1.0, 1.0])
+    assert not np.array_equal(a.array, [1.0, 1.0])
 
 
 def test_clip_grad_norm_matches_pytorch_and_returns_the_norm_before_clipping():
@@ -142,7 +142,7 @@ def test_training_a_model_end_to_end_lowers_the_loss():
 
     rng = np.random.default_rng(0)
     x = telar.tensor(rng.normal(size=(64, 5)).astype(np.float32))
-    y = (x.data[:, 0] + x.data[:, 1] > 0).astype(np.int64)
+    y = (x.array[:, 0] + x.array[:, 1] > 0).astype(np.int64)
     model = nn.Sequential(nn.Linear(5, 16, rng=0), nn.ReLU(), nn.Linear(16, 2, rng=1))
     opt = optim.Adam(model.parameters(), lr=0.05)
     first = None
@@ -172,7 +172,7 @@ def test_optimiser_state_survives_npz_and_json_without_pickle(tmp_path):
     (tmp_path / "opt.json").write_text(json.dumps(meta))
     with np.load(tmp_path / "opt.npz", allow_pickle=False) as saved:
         restored = join_state(json.loads((tmp_path / "opt.json").read_text()), dict(saved))
-    copies = [nn.Parameter(p.data.copy()) for p in params]
+    copies = [nn.Parameter(p.array.copy()) for p in params]
     other = optim.AdamW(copies, lr=0.5)
     other.load_state_dict(restored)
     for p, c in zip(params, copies, strict=True):
@@ -180,7 +180,7 @@ def test_optimiser_state_survives_npz_and_json_without_pickle(tmp_path):
     opt.step()
     other.step()
     for p, c in zip(params, copies, strict=True):
-        np.testing.assert_array_equal(p.data, c.data)
+        np.testing.assert_array_equal(p.array, c.array)
     assert other.param_groups[0]["lr"] == 0.01
 
 
@@ -204,7 +204,7 @@ def test_optimiser_steps_match_pytorch(ours, name, kw):
         q.grad = torch.tensor(g)
         opt_o.step()
         opt_t.step()
-    np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(p.array, q.detach().numpy(), rtol=1e-10, atol=1e-12)
 
 
 def test_param_groups_lr_is_honoured_by_step():

@@ -108,7 +108,7 @@ def _module_logits(model: Module) -> Logits:
         first = next(model.parameters(), None)
         with no_grad():
             inputs = Tensor(x if first is None else first.device.put(x))
-            return to_host(model(inputs).data)
+            return to_host(model(inputs).array)
 
     return logits
 

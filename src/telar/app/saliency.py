@@ -98,7 +98,7 @@ def module_input_gradient(
     """
 
     params = list(model.parameters())
-    dtype = params[0].data.dtype if params else np.float64
+    dtype = params[0].array.dtype if params else np.float64
     was_training = model.training
     needs = [p.requires_grad for p in params]
     try:
@@ -111,7 +111,7 @@ def module_input_gradient(
                 values = params[0].device.put(values)
             inputs = Tensor(values, requires_grad=True)
             out = model(inputs)
-            logits = np.array(to_host(out.data), copy=True)
+            logits = np.array(to_host(out.array), copy=True)
             out.backward(_onehot(_classes(logits, classes), logits.shape[1], logits.dtype))
     finally:
         for p, need in zip(params, needs, strict=True):

@@ -46,7 +46,7 @@ def log_softmax_array(z: Array, axis: int = -1) -> Array:
 
 def relu(x: Tensor, inplace: bool = False) -> Tensor:
     """``max(x, 0)``; ``dx = g * [x > 0]`` (the report's derivative: 1 if positive, else 0)."""
-    xd = x.data
+    xd = x.array
     xp = array_module(xd)
     out = xp.maximum(xd, 0)
     return make_result(out, (x,), lambda g: (g * (out > 0),))
@@ -54,7 +54,7 @@ def relu(x: Tensor, inplace: bool = False) -> Tensor:
 
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
     """``x if x > 0 else a*x``; ``dx = g * (1 if x > 0 else a)``."""
-    xd = x.data
+    xd = x.array
     xp = array_module(xd)
     positive = xd > 0
     out = xp.where(positive, xd, xd * negative_slope)
@@ -63,7 +63,7 @@ def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
 
 def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
     """``x if x > 0 else alpha*(e^x - 1)``; ``dx = g * (1 if x > 0 else out + alpha)``."""
-    xd = x.data
+    xd = x.array
     xp = array_module(xd)
     positive = xd > 0
     out = xp.where(positive, xd, alpha * xp.expm1(xp.minimum(xd, 0)))
@@ -72,13 +72,13 @@ def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
 
 def sigmoid(x: Tensor) -> Tensor:
     """``1 / (1 + e^-x)``, computed as ``(1 + tanh(x/2)) / 2`` (no overflow); ``dx = g*s*(1-s)``."""
-    out = 0.5 * (1 + array_module(x.data).tanh(0.5 * x.data))
+    out = 0.5 * (1 + array_module(x.array).tanh(0.5 * x.array))
     return make_result(out, (x,), lambda g: (g * out * (1 - out),))
 
 
 def tanh(x: Tensor) -> Tensor:
     """``tanh(x)``; ``dx = g * (1 - tanh(x)^2)``."""
-    out = array_module(x.data).tanh(x.data)
+    out = array_module(x.array).tanh(x.array)
     return make_result(out, (x,), lambda g: (g * (1 - out * out),))
 
 
@@ -95,7 +95,7 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
     ``dx = g * (Phi(x) + x * phi(x))``. ``approximate="tanh"``:
     ``x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))``.
     """
-    xd = x.data
+    xd = x.array
     xp = array_module(xd)
     if approximate == "none":
         if xp.__name__ == "cupy":
@@ -125,7 +125,7 @@ def _softmax_dim(x: Tensor, dim: int | None, axis: int | None) -> int:
     if dim is None:
         dim = axis
     if dim is None:
-        dim = 0 if x.data.ndim in (0, 1, 3) else 1
+        dim = 0 if x.array.ndim in (0, 1, 3) else 1
     return dim
 
 
@@ -135,7 +135,7 @@ def softmax(x: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any 
     axis = _softmax_dim(x, dim, axis)
     if dtype is not None:
         x = cast(x, dtype)
-    out = softmax_array(x.data, axis)
+    out = softmax_array(x.array, axis)
 
     def backward(g: Array) -> tuple[Array]:
         return (out * (g - (g * out).sum(axis=axis, keepdims=True)),)
@@ -149,7 +149,7 @@ def log_softmax(x: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: 
     axis = _softmax_dim(x, dim, axis)
     if dtype is not None:
         x = cast(x, dtype)
-    out = log_softmax_array(x.data, axis)
+    out = log_softmax_array(x.array, axis)
 
     def backward(g: Array) -> tuple[Array]:
         xp = array_module(g)

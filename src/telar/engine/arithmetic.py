@@ -10,27 +10,40 @@ broadcast axes (:func:`unbroadcast`). Non-tensor arguments (Python numbers, arra
 constants.
 
 Here: ``+ - * / ** @``, the fused affine map :func:`linear`, and the element-wise functions
-``exp``, ``log``, ``sqrt``, ``abs``, ``clamp``, ``maximum``, ``minimum``.
+``exp``, ``log``, ``sqrt``, ``abs``, ``clamp``, ``maximum``, ``minimum``, ``where``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from telar.engine.array import Array, array_module, fast_kernels
+from telar.engine.array import Array, array_module, fast_kernels, host, xp
 from telar.engine.cpu.workers import split_matmul
 from telar.engine.devices import check_same_device
-from telar.engine.tensor import Tensor, make_result, operand
+from telar.engine.tensor import Tensor, constant, make_result, operand
+from telar.errors import ShapeError
 
 
 def _operands(a: Any, b: Any) -> tuple[Tensor, Tensor]:
+    """Both arguments as tensors, promoted as PyTorch does: a Python number takes the other
+    tensor's dtype (or float32 for a float beside an integer tensor, see :func:`operand`), and
+    an integer or bool tensor beside a floating one is cast to the floating dtype (NumPy would
+    give float64 for ``int64 * float32``; PyTorch gives float32)."""
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
-            check_same_device(a.data, b.data)
-            return a, b
-        return a, operand(b, a)
-    return operand(a, b if isinstance(b, Tensor) else None), b if isinstance(b, Tensor) \
-        else operand(b)
+            check_same_device(a.array, b.array)
+        else:
+            b = operand(b, a)
+    else:
+        a = operand(a, b if isinstance(b, Tensor) else None)
+        b = b if isinstance(b, Tensor) else operand(b)
+    ka, kb = a.array.dtype.kind, b.array.dtype.kind
+    if ka != kb:  # integers never require gradients: the cast copies are constants
+        if ka in "fc" and kb in "biu":
+            b = constant(b.array.astype(a.array.dtype))
+        elif kb in "fc" and ka in "biu":
+            a = constant(a.array.astype(b.array.dtype))
+    return a, b
 
 
 def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
@@ -47,31 +60,31 @@ def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
 def add(a: Any, b: Any) -> Tensor:
     """``a + b`` (broadcasting); ``da = g``, ``db = g``, each summed over broadcast axes."""
     a, b = _operands(a, b)
-    sa, sb = a.data.shape, b.data.shape
+    sa, sb = a.array.shape, b.array.shape
 
     def backward(g: Array) -> tuple[Array | None, Array | None]:
         return (unbroadcast(g, sa) if a.requires_grad else None,
                 unbroadcast(g, sb) if b.requires_grad else None)
 
-    return make_result(a.data + b.data, (a, b), backward)
+    return make_result(a.array + b.array, (a, b), backward)
 
 
 def sub(a: Any, b: Any) -> Tensor:
     """``a - b``; ``da = g``, ``db = -g``."""
     a, b = _operands(a, b)
-    sa, sb = a.data.shape, b.data.shape
+    sa, sb = a.array.shape, b.array.shape
 
     def backward(g: Array) -> tuple[Array | None, Array | None]:
         return (unbroadcast(g, sa) if a.requires_grad else None,
                 unbroadcast(-g, sb) if b.requires_grad else None)
 
-    return make_result(a.data - b.data, (a, b), backward)
+    return make_result(a.array - b.array, (a, b), backward)
 
 
 def mul(a: Any, b: Any) -> Tensor:
     """``a * b``; ``da = g * b``, ``db = g * a``."""
     a, b = _operands(a, b)
-    ad, bd = a.data, b.data
+    ad, bd = a.array, b.array
 
     def backward(g: Array) -> tuple[Array | None, Array | None]:
         return (unbroadcast(g * bd, ad.shape) if a.requires_grad else None,
@@ -81,10 +94,13 @@ def mul(a: Any, b: Any) -> Tensor:
 
 
 def div(a: Any, b: Any) -> Tensor:
-    """``a / b``; ``da = g / b``, ``db = -g * a / b**2 = -g * out / b``."""
+    """``a / b``; ``da = g / b``, ``db = -g * a / b**2 = -g * out / b``. True division of
+    integers gives float32, PyTorch's default dtype (NumPy's would be float64)."""
     a, b = _operands(a, b)
-    ad, bd = a.data, b.data
+    ad, bd = a.array, b.array
     out = ad / bd
+    if ad.dtype.kind in "biu" and bd.dtype.kind in "biu":
+        out = out.astype(xp.float32)
 
     def backward(g: Array) -> tuple[Array | None, Array | None]:
         return (unbroadcast(g / bd, ad.shape) if a.requires_grad else None,
@@ -95,13 +111,13 @@ def div(a: Any, b: Any) -> Tensor:
 
 def neg(a: Tensor) -> Tensor:
     """``-a``; ``da = -g``."""
-    return make_result(-a.data, (a,), lambda g: (-g,))
+    return make_result(-a.array, (a,), lambda g: (-g,))
 
 
 def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 - the operator's name
     """``a ** b``; ``da = g * b * a**(b-1)``, ``db = g * a**b * log(a)`` (needs ``a > 0``)."""
     a, b = _operands(a, b)
-    ad, bd = a.data, b.data
+    ad, bd = a.array, b.array
     out = ad ** bd
 
     def backward(g: Array) -> tuple[Array | None, Array | None]:
@@ -116,8 +132,13 @@ def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 - the operator's name
 def matmul(a: Any, b: Any) -> Tensor:
     """``a @ b`` (NumPy rules, batch dims broadcast); ``da = g @ b^T``, ``db = a^T @ g``."""
     a, b = _operands(a, b)
-    ad, bd = a.data, b.data
+    ad, bd = a.array, b.array
     _same_float_dtype(ad, bd, "matmul")
+    if ad.ndim == 0 or bd.ndim == 0:
+        raise ShapeError("both arguments to matmul need to be at least 1D, but they are "
+                         f"{ad.ndim}D and {bd.ndim}D")
+    if ad.shape[-1] != bd.shape[-2 if bd.ndim > 1 else 0]:
+        raise _product_error(ad.shape, bd.shape)
     xp = array_module(ad)
 
     def backward(g: Array) -> tuple[Array | None, Array | None]:
@@ -135,7 +156,28 @@ def matmul(a: Any, b: Any) -> Tensor:
             gb = unbroadcast(gb.squeeze(-1) if bd.ndim == 1 else gb, bd.shape)
         return ga, gb
 
-    return make_result(ad @ bd, (a, b), backward)
+    try:
+        out = ad @ bd
+    except ValueError:  # batch dimensions that do not broadcast
+        raise ShapeError(f"The size of tensor a ({ad.shape[:-2]}) must match the size of "
+                         f"tensor b ({bd.shape[:-2]}) at non-singleton dimension") from None
+    return make_result(out, (a, b), backward)
+
+
+def _product_error(a: tuple[int, ...], b: tuple[int, ...]) -> ShapeError:
+    """PyTorch's words for a matrix product of mismatched sizes (leading dimensions of ``a``
+    folded into its rows, as PyTorch's message shows them)."""
+    if len(a) == 1 and len(b) == 1:
+        return ShapeError(f"inconsistent tensor size, expected tensor [{a[0]}] and src [{b[0]}] "
+                          f"to have the same number of elements, but got {a[0]} and {b[0]} "
+                          "elements respectively")
+    if len(a) == 2 and len(b) == 1:
+        return ShapeError(f"size mismatch, got input ({a[0]}), mat ({a[0]}x{a[1]}), "
+                          f"vec ({b[0]})")
+    rows = int(host.prod(a[:-1])) if len(a) > 1 else 1
+    b_rows, b_cols = (b[-2], b[-1]) if len(b) > 1 else (b[0], 1)
+    return ShapeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{a[-1]} and "
+                      f"{b_rows}x{b_cols})")
 
 
 def _same_float_dtype(a: Array, b: Array, op: str) -> None:
@@ -156,15 +198,17 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     Backward: ``dx = g @ W``, ``dW = g^T @ x``, ``db = sum_rows(g)``; ``dx`` is skipped when
     ``x`` needs no gradient (the network's input), which saves the largest matmul.
     """
-    xd, wd = x.data, weight.data
-    check_same_device(xd, wd, *(() if bias is None else (bias.data,)))
+    xd, wd = x.array, weight.array
+    check_same_device(xd, wd, *(() if bias is None else (bias.array,)))
     _same_float_dtype(xd, wd, "linear")
+    if xd.ndim == 0 or xd.shape[-1] != wd.shape[-1]:
+        raise _product_error(xd.shape or (1,), wd.shape[::-1])
     lead = xd.shape[:-1]
     x2 = xd if xd.ndim == 2 else xd.reshape(-1, xd.shape[-1])
     # a big product on a single-threaded BLAS is split over two cores (chunk_workers)
     out = split_matmul(x2, wd.T) if fast_kernels(x2) else x2 @ wd.T
     if bias is not None:
-        out += bias.data  # `out` is fresh: adding in place saves a temporary
+        out += bias.array  # `out` is fresh: adding in place saves a temporary
 
     def backward(g: Array) -> tuple[Array | None, ...]:
         g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
@@ -187,32 +231,32 @@ def _matmul(a: Array, b: Array) -> Array:
 
 def exp(x: Tensor) -> Tensor:
     """``e^x``; ``dx = g * e^x``."""
-    out = array_module(x.data).exp(x.data)
+    out = array_module(x.array).exp(x.array)
     return make_result(out, (x,), lambda g: (g * out,))
 
 
 def log(x: Tensor) -> Tensor:
     """``ln x``; ``dx = g / x``."""
-    xd = x.data
+    xd = x.array
     return make_result(array_module(xd).log(xd), (x,), lambda g: (g / xd,))
 
 
 def sqrt(x: Tensor) -> Tensor:
     """``sqrt(x)``; ``dx = g / (2 sqrt(x))``."""
-    out = array_module(x.data).sqrt(x.data)
+    out = array_module(x.array).sqrt(x.array)
     return make_result(out, (x,), lambda g: (g / (2 * out),))
 
 
 def abs(x: Tensor) -> Tensor:  # noqa: A001
     """``|x|``; ``dx = g * sign(x)`` (0 at 0)."""
-    xd = x.data
+    xd = x.array
     xp = array_module(xd)
     return make_result(xp.abs(xd), (x,), lambda g: (g * xp.sign(xd),))
 
 
 def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
     """``x`` limited to ``[min, max]``; ``dx = g`` where ``x`` was inside, else 0."""
-    xd = x.data
+    xd = x.array
     out = array_module(xd).clip(xd, min, max)
     return make_result(out, (x,), lambda g: (g * (out == xd),))
 
@@ -220,13 +264,28 @@ def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
 def maximum(a: Any, b: Any) -> Tensor:
     """Element-wise ``max(a, b)``; the gradient goes to the larger (to ``a`` on ties)."""
     a, b = _operands(a, b)
-    pick = a.data >= b.data
+    pick = a.array >= b.array
 
     def backward(g: Array) -> tuple[Array | None, Array | None]:
-        return (unbroadcast(g * pick, a.data.shape) if a.requires_grad else None,
-                unbroadcast(g * ~pick, b.data.shape) if b.requires_grad else None)
+        return (unbroadcast(g * pick, a.array.shape) if a.requires_grad else None,
+                unbroadcast(g * ~pick, b.array.shape) if b.requires_grad else None)
 
-    return make_result(array_module(pick).where(pick, a.data, b.data), (a, b), backward)
+    return make_result(array_module(pick).where(pick, a.array, b.array), (a, b), backward)
+
+
+def where(condition: Any, a: Any, b: Any) -> Tensor:
+    """``a`` where ``condition`` holds, else ``b`` (broadcasting); ``da = g * condition``,
+    ``db = g * ~condition``, each summed over broadcast axes."""
+    pick = condition.array if isinstance(condition, Tensor) else xp.asarray(condition)
+    pick = pick.astype(bool, copy=False)
+    a, b = _operands(a, b)
+
+    def backward(g: Array) -> tuple[Array | None, Array | None]:
+        return (unbroadcast(g * pick, a.array.shape) if a.requires_grad else None,
+                unbroadcast(g * ~pick, b.array.shape) if b.requires_grad else None)
+
+    return make_result(array_module(pick, a.array).where(pick, a.array, b.array), (a, b),
+                       backward)
 
 
 def minimum(a: Any, b: Any) -> Tensor:

@@ -5,8 +5,8 @@ with ``numpy`` directly. ``xp`` is NumPy; an operation whose inputs may live on 
 :func:`array_module` for the module of *its* arrays (CuPy's ``get_array_module``, as DeZero
 does it), so one code path serves both::
 
-    xp = array_module(x.data)        # numpy for a NumPy array, cupy for a CuPy array
-    out = xp.zeros(x.data.shape)     # created where x lives
+    xp = array_module(x.array)        # numpy for a NumPy array, cupy for a CuPy array
+    out = xp.zeros(x.array.shape)     # created where x lives
 
 ``host`` is NumPy whatever the arrays are: it draws initial weights and dropout masks (so a
 seed gives the same numbers on any device), names dtypes, and prints arrays. The CPU kernels

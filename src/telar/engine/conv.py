@@ -29,7 +29,7 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Pair =
     module doc for the formula. Raises ``ValueError`` for shapes that do not fit."""
     if groups != 1:
         raise NotImplementedError("conv2d supports groups=1 only")
-    xd, wd = x.data, weight.data
+    xd, wd = x.array, weight.array
     check_nchw(xd, "conv2d")
     _, c, h, w = xd.shape
     _, cw, kh, kw = wd.shape
@@ -49,7 +49,7 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Pair =
     if ho < 1 or wo < 1:
         raise ValueError(f"conv2d: kernel {kh}x{kw} (dilation {dh}x{dw}) does not fit the "
                          f"padded input {h + 2 * ph}x{w + 2 * pw}")
-    check_same_device(xd, wd, *(() if bias is None else (bias.data,)))
+    check_same_device(xd, wd, *(() if bias is None else (bias.array,)))
     # the tuned kernel works on NumPy's memory (threads, scratch); other arrays take the plain
     # one (the generic path: CuPy arrays, or NumPy inside telar.engine.array.generic_path)
     kernel = tuned.conv2d if fast_kernels(xd, wd) else reference.conv2d

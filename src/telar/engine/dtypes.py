@@ -10,6 +10,7 @@ import builtins
 from typing import Any
 
 from telar.engine.array import host
+from telar.engine.size import DType
 
 float32 = float = host.float32  # noqa: A001 - PyTorch's names
 float64 = double = host.float64
@@ -35,7 +36,7 @@ TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "Lon
 def is_dtype(value: Any) -> builtins.bool:
     """Whether ``value`` names a dtype: a NumPy dtype or scalar type, or Python's ``float``,
     ``int`` or ``bool`` (as ``.to(float)`` accepts)."""
-    if isinstance(value, host.dtype):
+    if isinstance(value, host.dtype | DType):  # DType: what ``tensor.dtype`` gives
         return True
     if isinstance(value, type) and issubclass(value, host.generic):
         return True

@@ -63,8 +63,8 @@ def _scalar_output(fn: Callable[..., Tensor], args: Sequence[Tensor],
     """``fn(*args)`` reduced to a scalar; a non-scalar output is projected on a fixed random
     direction ``r`` (``sum(out * r)``), which checks the whole Jacobian-vector product."""
     out = fn(*args)
-    if out.data.size == 1:
-        return out if out.data.ndim == 0 else out.sum()
+    if out.array.size == 1:
+        return out if out.array.ndim == 0 else out.sum()
     if projection[0] is None:
         projection[0] = host.random.default_rng(12345).normal(size=out.shape).astype(out.dtype)
     return (out * projection[0]).sum()
@@ -94,14 +94,14 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Sequence[Tensor], eps: float = 
     for t in targets:
         t.grad = None
     _scalar_output(fn, inputs, projection).backward()
-    analytic = [xp.zeros_like(t.data) if t.grad is None else t.grad.copy() for t in targets]
+    analytic = [xp.zeros_like(t.array) if t.grad is None else t.grad.copy() for t in targets]
 
     rng = host.random.default_rng(seed)
     report = GradcheckReport()
     with no_grad():
         for name, t, a_grad in zip(names, targets, analytic, strict=True):
-            flat = t.data.reshape(-1)  # a view: perturbing it perturbs the tensor
-            if t.data.size and not xp.shares_memory(flat, t.data):
+            flat = t.array.reshape(-1)  # a view: perturbing it perturbs the tensor
+            if t.array.size and not xp.shares_memory(flat, t.array):
                 raise ValueError(f"{name}: gradcheck needs contiguous tensors")
             count = flat.size
             chosen = (xp.arange(count) if max_entries is None or max_entries >= count
@@ -110,9 +110,9 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Sequence[Tensor], eps: float = 
             for k, j in enumerate(chosen):
                 original = flat[j]
                 flat[j] = original + eps
-                plus = float(_scalar_output(fn, inputs, projection).data)
+                plus = float(_scalar_output(fn, inputs, projection).array)
                 flat[j] = original - eps
-                minus = float(_scalar_output(fn, inputs, projection).data)
+                minus = float(_scalar_output(fn, inputs, projection).array)
                 flat[j] = original
                 numeric[k] = (plus - minus) / (2 * eps)
             got = a_grad.reshape(-1)[chosen].astype(xp.float64)

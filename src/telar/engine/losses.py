@@ -15,9 +15,10 @@ import warnings
 from typing import Any
 
 from telar.engine.activations import log_softmax, log_softmax_array, relu, softmax_parts
-from telar.engine.arithmetic import abs, clamp, exp, log, neg
-from telar.engine.array import Array, array_module
+from telar.engine.arithmetic import abs, clamp, exp, log, neg, unbroadcast
+from telar.engine.array import Array, array_module, xp
 from telar.engine.devices import check_same_device
+from telar.engine.grad_fn import named
 from telar.engine.reductions import mean, sum
 from telar.engine.shapes import gather, reshape, squeeze, transpose
 from telar.engine.tensor import Tensor, constant, make_result, operand
@@ -46,10 +47,10 @@ def _reduce(losses: Tensor, reduction: str) -> Tensor:
 
 def _classes_last(x: Tensor) -> Tensor:
     """``(N, C, d1, ...)`` as ``(N * d1 * ..., C)``; ``(N, C)`` unchanged."""
-    if x.data.ndim <= 2:
+    if x.array.ndim <= 2:
         return x
-    order = (0, *range(2, x.data.ndim), 1)
-    return reshape(transpose(x, order), (-1, x.data.shape[1]))
+    order = (0, *range(2, x.array.ndim), 1)
+    return reshape(transpose(x, order), (-1, x.array.shape[1]))
 
 
 def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: bool | None = None,
@@ -64,8 +65,8 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
     ``size_average``/``reduce`` are PyTorch's deprecated spelling of ``reduction``.
     """
     reduction = legacy_reduction(size_average, reduce, reduction)
-    z = input.data
-    y = target.data if isinstance(target, Tensor) else array_module(z).asarray(target)
+    z = input.array
+    y = target.array if isinstance(target, Tensor) else array_module(z).asarray(target)
     check_same_device(z, y)
     if weight is None and z.ndim == 2 and y.ndim == 1 and y.dtype.kind in "iu" \
             and not (len(y) and (y == ignore_index).any()):
@@ -86,12 +87,12 @@ def fused_cross_entropy(logits: Tensor, target: Any, label_smoothing: float = 0.
         raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing}")
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
-    z = logits.data
+    z = logits.array
     if z.ndim != 2:
         raise ValueError(f"cross_entropy expects logits of shape (N, C), got {z.shape}")
     n, c = z.shape
     xp = array_module(z)
-    y = xp.asarray(target.data if isinstance(target, Tensor) else target)
+    y = xp.asarray(target.array if isinstance(target, Tensor) else target)
     if y.shape != (n,) or y.dtype.kind not in "iu":
         raise ValueError(f"cross_entropy expects integer targets of shape ({n},), "
                          f"got {y.dtype} {y.shape}")
@@ -139,26 +140,26 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, size_average: bool 
     indices ``target`` ``(N[, d...])``: ``l_i = -w_{y_i} input[i, y_i]`` (0 where
     ``y_i == ignore_index``)."""
     reduction = legacy_reduction(size_average, reduce, reduction)
-    xp = array_module(input.data)
-    y = xp.asarray(target.data if isinstance(target, Tensor) else target)
+    xp = array_module(input.array)
+    y = xp.asarray(target.array if isinstance(target, Tensor) else target)
     if y.dtype.kind not in "iu":
         raise RuntimeError(f"nll_loss expects integer class indices, got {y.dtype} "
                            "(use .long())")
     logp = _classes_last(input)
-    n, c = logp.data.shape
+    n, c = logp.array.shape
     flat = y.reshape(-1)
     if flat.shape != (n,):
         raise ValueError(f"nll_loss: target of shape {y.shape} does not fit input of shape "
-                         f"{input.data.shape}")
+                         f"{input.array.shape}")
     valid = flat != ignore_index
     bad = valid & ((flat < 0) | (flat >= c))
     if bad.any():
         raise IndexError(f"target {int(flat[bad][0])} is out of bounds for {c} classes")
     safe = xp.where(valid, flat, 0)
     picked = squeeze(gather(logp, 1, safe[:, None]), 1)
-    dtype = logp.data.dtype
+    dtype = logp.array.dtype
     w = valid.astype(dtype) if weight is None else \
-        xp.asarray(operand(weight).data, dtype=dtype)[safe] * valid
+        xp.asarray(operand(weight).array, dtype=dtype)[safe] * valid
     losses = neg(picked) * constant(w)
     if reduction == "none":
         return reshape(losses, y.shape)
@@ -178,17 +179,17 @@ def general_cross_entropy(input: Tensor, y: Array, weight: Any, ignore_index: in
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing}")
     logp = log_softmax(input, 1)
-    c = input.data.shape[1]
-    dtype = input.data.dtype
-    xp = array_module(input.data)
-    w = None if weight is None else xp.asarray(operand(weight).data, dtype=dtype)
+    c = input.array.shape[1]
+    dtype = input.array.dtype
+    xp = array_module(input.array)
+    w = None if weight is None else xp.asarray(operand(weight).array, dtype=dtype)
     if y.dtype.kind == "f":  # class probabilities, the shape of input
-        if y.shape != input.data.shape:
+        if y.shape != input.array.shape:
             raise ValueError(f"probability targets of shape {y.shape} do not match input "
-                             f"{input.data.shape}")
+                             f"{input.array.shape}")
         q = y.astype(dtype) * (1 - label_smoothing) + label_smoothing / c
         if w is not None:
-            q = q * w.reshape((1, c) + (1,) * (input.data.ndim - 2))
+            q = q * w.reshape((1, c) + (1,) * (input.array.ndim - 2))
         return _reduce(neg(sum(logp * constant(q), 1)), reduction)
     nll = nll_loss(logp, y, w, ignore_index=ignore_index, reduction=reduction)
     if not label_smoothing:
@@ -213,7 +214,7 @@ def mse_loss(input: Tensor, target: Any, size_average: bool | None = None,
     """``(input - target)^2`` per element, reduced."""
     reduction = legacy_reduction(size_average, reduce, reduction)
     diff = input - operand(target)
-    return _reduce(diff * diff, reduction)
+    return named(_reduce(diff * diff, reduction), "MseLossBackward0", input, target)
 
 
 def l1_loss(input: Tensor, target: Any, size_average: bool | None = None,
@@ -238,7 +239,58 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
         losses = input * (1.0 - y) + softplus * ((operand(pos_weight) - 1.0) * y + 1.0)
     if weight is not None:
         losses = losses * operand(weight)
-    return _reduce(losses, reduction)
+    return named(_reduce(losses, reduction), "BinaryCrossEntropyWithLogitsBackward0", input,
+                 target)
+
+
+def _piecewise_quadratic(input: Tensor, target: Any, width: float, scale: float,
+                         reduction: str) -> Tensor:
+    """``l = scale * (0.5 d^2 / width if |d| < width else |d| - 0.5 width)``, ``d = x - y``,
+    per element and reduced; ``dl/dx = scale * (d / width if |d| < width else sign(d))``,
+    ``dl/dy = -dl/dx``. (``width = 0`` is the L1 loss.)"""
+    y = operand(target, input)
+    d = input.array - y.array
+    if y.array.shape != input.array.shape:
+        warnings.warn(f"Using a target size ({y.array.shape}) that is different to the input "
+                      f"size ({input.array.shape}); this will likely lead to incorrect results "
+                      "due to broadcasting.", UserWarning, stacklevel=3)
+    size = d.size
+    ad = xp.abs(d)
+    inside = ad < width
+    losses = scale * (xp.where(inside, 0.5 * d * d / (width if width else 1.0), ad - 0.5 * width))
+    slope = scale * xp.where(inside, d / (width if width else 1.0), xp.sign(d))
+    out = xp.mean(losses) if reduction == "mean" else \
+        xp.sum(losses) if reduction == "sum" else losses
+
+    def backward(g: Array) -> tuple[Array | None, Array | None]:
+        gl = g * slope / size if reduction == "mean" else g * slope
+        return (unbroadcast(gl, input.array.shape) if input.requires_grad else None,
+                unbroadcast(-gl, y.array.shape) if y.requires_grad else None)
+
+    return make_result(xp.asarray(out, dtype=d.dtype), (input, y), backward)
+
+
+def smooth_l1_loss(input: Tensor, target: Any, size_average: bool | None = None,
+                   reduce: bool | None = None, reduction: str = "mean",
+                   beta: float = 1.0) -> Tensor:
+    """``0.5 d^2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta`` (``d = input - target``),
+    reduced; ``beta = 0`` gives the L1 loss (PyTorch's ``F.smooth_l1_loss``)."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
+    return named(_piecewise_quadratic(input, target, float(beta), 1.0, reduction),
+                 "SmoothL1LossBackward0", input, target)
+
+
+def huber_loss(input: Tensor, target: Any, reduction: str = "mean",
+               delta: float = 1.0) -> Tensor:
+    """``0.5 d^2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``, reduced: the smooth
+    L1 loss with ``beta = delta`` times ``delta`` (PyTorch's ``F.huber_loss``)."""
+    reduction = legacy_reduction(None, None, reduction)
+    if delta <= 0:
+        raise ValueError(f"huber_loss: delta must be > 0, got {delta}")
+    return named(_piecewise_quadratic(input, target, float(delta), float(delta), reduction),
+                 "HuberLossBackward0", input, target)
 
 
 def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,
@@ -253,4 +305,4 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,
     losses = neg(y * log_p + (1.0 - y) * log_q)
     if weight is not None:
         losses = losses * operand(weight)
-    return _reduce(losses, reduction)
+    return named(_reduce(losses, reduction), "BinaryCrossEntropyBackward0", input, target)

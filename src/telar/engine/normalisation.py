@@ -35,7 +35,7 @@ def batch_norm(x: Tensor, weight: Tensor | None, bias: Tensor | None,
     Backward (training): ``dx = (N dxhat - sum(dxhat) - xhat sum(dxhat xhat)) / (N sqrt(var+eps))``
     with ``dxhat = g * gamma``.
     """
-    xd = x.data
+    xd = x.array
     if xd.ndim == 4:  # (N, C, H, W): per-channel statistics over N, H, W (BatchNorm2d)
         return batch_norm2d(x, weight, bias, running_mean, running_var, training, momentum, eps)
     if xd.ndim != 2:
@@ -58,10 +58,10 @@ def batch_norm(x: Tensor, weight: Tensor | None, bias: Tensor | None,
     inv_std = 1.0 / xp.sqrt(var + eps)
     centred *= inv_std  # `centred` is a fresh array used only here: scale it in place
     xhat = centred
-    gamma = None if weight is None else weight.data
+    gamma = None if weight is None else weight.array
     out = xhat * gamma if gamma is not None else xhat.copy()
     if bias is not None:
-        out += bias.data
+        out += bias.array
 
     def backward(g: Array) -> tuple[Array | None, ...]:
         # dbeta = sum(g) and dgamma = sum(g xhat) over the batch; with dxhat = g gamma, the
@@ -103,7 +103,7 @@ def batch_norm2d(x: Tensor, weight: Tensor | None, bias: Tensor | None,
     Memory per batch: the centred input ``x - mu`` (one array the size of ``x``) is kept; the
     sums use ``einsum`` so no squared temporary is made.
     """
-    xd = x.data
+    xd = x.array
     check_nchw(xd, "batch_norm2d")
     n, c, h, w = xd.shape
     rows = xd.transpose(0, 2, 3, 1).reshape(n * h * w, c)  # a copy only for NCHW memory
@@ -123,11 +123,11 @@ def batch_norm2d(x: Tensor, weight: Tensor | None, bias: Tensor | None,
         centred = rows - running_mean
         var = running_var
     inv_std = (1.0 / xp.sqrt(var + eps)).astype(xd.dtype)
-    gamma = None if weight is None else weight.data
+    gamma = None if weight is None else weight.array
     scale = inv_std if gamma is None else inv_std * gamma
     out = centred * scale
     if bias is not None:
-        out += bias.data
+        out += bias.array
 
     def backward(g: Array) -> tuple[Array | None, ...]:
         g2 = g.transpose(0, 2, 3, 1).reshape(m, c)  # free when g is channels-last

@@ -58,7 +58,7 @@ def max_pool2d(x: Tensor, kernel_size: Pair, stride: Pair | None = None,
     (:func:`~telar.engine.cpu.pooling.max_pool_tiled`, one byte kept per output); the others
     the plain loop (:func:`telar.engine.reference.pooling.max_pool2d`).
     """
-    xd = x.data
+    xd = x.array
     kh, kw, sh, sw, ph, pw, ho, wo = _pool_geometry(xd, kernel_size, stride, padding,
                                                     "max_pool2d")
     if _tiled(kh, kw, sh, sw, ph, pw) and fast_kernels(xd):
@@ -76,7 +76,7 @@ def max_pool2d_relu(x: Tensor, kernel_size: Pair, stride: Pair | None = None,
     ``kh*kw`` times smaller output. Gradients as the written order's, ties included: where a
     window's maximum is positive ``g`` goes to its first maximum, elsewhere nowhere.
     """
-    xd = x.data
+    xd = x.array
     kh, kw, sh, sw, ph, pw, ho, wo = _pool_geometry(xd, kernel_size, stride, padding,
                                                     "max_pool2d")
     if _tiled(kh, kw, sh, sw, ph, pw) and fast_kernels(xd):
@@ -93,7 +93,7 @@ def avg_pool2d(x: Tensor, kernel_size: Pair, stride: Pair | None = None, padding
     values in the window. Backward: ``dxpad[window] += g / D``, one slice addition per kernel
     offset. Non-overlapping windows take a reshape fast path. Memory: nothing is kept.
     """
-    xd = x.data
+    xd = x.array
     kh, kw, sh, sw, ph, pw, ho, wo = _pool_geometry(xd, kernel_size, stride, padding,
                                                     "avg_pool2d")
     n, c, h, w = xd.shape
@@ -153,7 +153,7 @@ def adaptive_avg_pool2d(x: Tensor, output_size: Pair) -> Tensor:
     Ho))``; pooling is linear and separable, ``out = A_h @ x @ A_w^T``, so the backward is
     ``dx = A_h^T @ g @ A_w`` (two small batched matrix products, no loops over pixels).
     """
-    xd = x.data
+    xd = x.array
     check_nchw(xd, "adaptive_avg_pool2d")
     n, c, h, w = xd.shape
     oh, ow = pair(output_size, "output_size")

@@ -40,7 +40,7 @@ from telar.engine.tensor import Tensor, make_result
 def take_step(x: Tensor, index: int) -> Tensor:
     """``x[index]`` along the first axis (a time step, or a layer's state); ``dx`` is zero
     but at ``index``, where it is ``g``."""
-    xd = x.data
+    xd = x.array
 
     def backward(g: Array) -> tuple[Array]:
         gx = xp.zeros_like(xd)
@@ -53,15 +53,15 @@ def take_step(x: Tensor, index: int) -> Tensor:
 def _check(x: Tensor, h0: Tensor, w_ih: Tensor, w_hh: Tensor, gates: int, what: str
            ) -> tuple[int, int, int]:
     """``(T, N, H)``; ``ValueError`` naming the first shape that does not fit."""
-    xd, hd = x.data, h0.data
+    xd, hd = x.array, h0.array
     if xd.ndim != 3:
         raise ValueError(f"{what}: expected the input of shape (T, N, input_size), got "
                          f"{xd.shape}")
     steps, batch, features = xd.shape
-    hidden = w_hh.data.shape[1]
-    if w_ih.data.shape != (gates * hidden, features) or w_hh.data.shape != (gates * hidden,
+    hidden = w_hh.array.shape[1]
+    if w_ih.array.shape != (gates * hidden, features) or w_hh.array.shape != (gates * hidden,
                                                                             hidden):
-        raise ValueError(f"{what}: weights {w_ih.data.shape} and {w_hh.data.shape} do not fit "
+        raise ValueError(f"{what}: weights {w_ih.array.shape} and {w_hh.array.shape} do not fit "
                          f"input_size {features} and hidden_size {hidden} ({gates} gates)")
     if hd.shape != (batch, hidden):
         raise ValueError(f"{what}: expected the initial state of shape {(batch, hidden)}, got "
@@ -117,7 +117,7 @@ def _with_threads(backward: Callable[[Array], Sequence[Array | None]], threads: 
 
 
 def _bias_sum(*biases: Tensor | None) -> Array | None:
-    present = [b.data for b in biases if b is not None]
+    present = [b.array for b in biases if b is not None]
     return None if not present else present[0] if len(present) == 1 else present[0] + present[1]
 
 
@@ -142,7 +142,7 @@ def _weight_grads(dA: Array, x: Array, h_prev: Array, w_ih: Tensor, w_hh: Tensor
     rows = dA.shape[0] * dA.shape[1]
     flat = dA.reshape(rows, -1)
     flat_hh = flat if dA_hh is None else dA_hh.reshape(rows, -1)
-    dx = (flat @ w_ih.data).reshape(x.shape) if need_dx else None
+    dx = (flat @ w_ih.array).reshape(x.shape) if need_dx else None
     dw_ih = flat.T @ x.reshape(rows, -1) if w_ih.requires_grad else None
     dw_hh = flat_hh.T @ h_prev.reshape(rows, -1) if w_hh.requires_grad else None
     ones = xp.ones(rows, dtype=dA.dtype)  # a product sums the rows faster than .sum(axis=0)
@@ -195,9 +195,9 @@ def rnn(x: Tensor, h0: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None =
         raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
     steps, batch, hidden = _check(x, h0, w_ih, w_hh, 1, f"rnn_{nonlinearity}")
     activate, derivative = ACTIVATIONS[nonlinearity]
-    whh_t = xp.ascontiguousarray(w_hh.data.T)  # BLAS is ~2x faster on it than on a view
-    hs = _project(x.data, w_ih.data, _bias_sum(b_ih, b_hh))  # a_t, then h_t in place
-    h = h0.data
+    whh_t = xp.ascontiguousarray(w_hh.array.T)  # BLAS is ~2x faster on it than on a view
+    hs = _project(x.array, w_ih.array, _bias_sum(b_ih, b_hh))  # a_t, then h_t in place
+    h = h0.array
     threads = _step_threads(batch, hidden, 1)
     with blas_threads(threads):
         for t in _order(steps, reverse):
@@ -214,8 +214,8 @@ def rnn(x: Tensor, h0: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None =
             if dh is not None:
                 da += dh
             derivative(da, hs[t])
-            dh = da @ w_hh.data
-        grads = _weight_grads(dA, x.data, _previous_states(h0.data, hs, reverse), w_ih, w_hh,
+            dh = da @ w_hh.array
+        grads = _weight_grads(dA, x.array, _previous_states(h0.array, hs, reverse), w_ih, w_hh,
                               b_ih, b_hh, x.requires_grad)
         return _present((grads[0], dh, *grads[1:]), (x, h0, w_ih, w_hh, b_ih, b_hh))
 
@@ -261,24 +261,24 @@ def lstm(x: Tensor, h0: Tensor, c0: Tensor, w_ih: Tensor, w_hh: Tensor,
     step at a time in place, so a step's arrays stay in cache.
     """
     steps, batch, hidden = _check(x, h0, w_ih, w_hh, 4, "lstm")
-    if c0.data.shape != h0.data.shape:
-        raise ValueError(f"lstm: expected the initial cell state of shape {h0.data.shape}, got "
-                         f"{c0.data.shape}")
-    dtype, features = x.data.dtype, x.data.shape[2]
+    if c0.array.shape != h0.array.shape:
+        raise ValueError(f"lstm: expected the initial cell state of shape {h0.array.shape}, got "
+                         f"{c0.array.shape}")
+    dtype, features = x.array.dtype, x.array.shape[2]
     width = 1 + features + hidden  # a row of xh: [1, x_t, h_prev]
     bias = _bias_sum(b_ih, b_hh)
     blocks = [slice(p * hidden, (p + 1) * hidden) for p in LSTM_ORDER]
     weights = xp.empty((4, width, hidden), dtype=dtype)  # W per gate, halved for o, i, f
     for j, rows in enumerate(blocks):
         weights[j, 0] = 0 if bias is None else bias[rows]
-        weights[j, 1:1 + features] = w_ih.data[rows].T
-        weights[j, 1 + features:] = w_hh.data[rows].T
+        weights[j, 1:1 + features] = w_ih.array[rows].T
+        weights[j, 1 + features:] = w_hh.array[rows].T
     weights[:3] *= 0.5
     xh = xp.empty((steps, batch, width), dtype=dtype)
     xh[..., 0] = 1
-    xh[..., 1:1 + features] = x.data
+    xh[..., 1:1 + features] = x.array
     first, last = (steps - 1, 0) if reverse else (0, steps - 1)
-    xh[first, :, 1 + features:] = h0.data
+    xh[first, :, 1 + features:] = h0.array
     step = -1 if reverse else 1
     gates = xp.empty((4, steps, batch, hidden), dtype=dtype)
     packed = xp.empty((steps + 1, batch, hidden), dtype=dtype)  # h_1..h_T, then c_n
@@ -286,7 +286,7 @@ def lstm(x: Tensor, h0: Tensor, c0: Tensor, w_ih: Tensor, w_hh: Tensor,
     cs = xp.empty((steps, batch, hidden), dtype=dtype)
     tanh_c = xp.empty_like(cs)
     ig = xp.empty((batch, hidden), dtype=dtype)
-    c = c0.data
+    c = c0.array
     threads = _step_threads(batch, hidden, 4)
     with blas_threads(threads):
         for t in _order(steps, reverse):
@@ -312,7 +312,7 @@ def lstm(x: Tensor, h0: Tensor, c0: Tensor, w_ih: Tensor, w_hh: Tensor,
         u = xp.empty((batch, hidden), dtype=dtype)  # work buffers, reused every step
         back = xp.empty((4, batch, hidden), dtype=dtype)
         dh_sum = xp.empty((batch, hidden), dtype=dtype)
-        w_hh4 = xp.stack([w_hh.data[rows] for rows in blocks])  # (4, H, H), unscaled
+        w_hh4 = xp.stack([w_hh.array[rows] for rows in blocks])  # (4, H, H), unscaled
         dh = None
         for t in _order(steps, not reverse):
             o, i, f, g = gates[:, t]
@@ -335,7 +335,7 @@ def lstm(x: Tensor, h0: Tensor, c0: Tensor, w_ih: Tensor, w_hh: Tensor,
             xp.subtract(1, gates[1:3, t], out=dif)
             dif *= gates[1:3, t]
             di *= g
-            df *= c0.data if t == first else cs[t - step]
+            df *= c0.array if t == first else cs[t - step]
             dif *= dc
             xp.multiply(g, g, out=dg)  # dA_g = dc i (1 - g^2)
             xp.subtract(1, dg, out=dg)
@@ -354,7 +354,7 @@ def lstm(x: Tensor, h0: Tensor, c0: Tensor, w_ih: Tensor, w_hh: Tensor,
         for k, (lo, hi, full) in enumerate(((1, 1 + features, w_ih), (1 + features, width,
                                                                         w_hh))):
             if need[k]:
-                grads[k] = xp.empty_like(full.data)
+                grads[k] = xp.empty_like(full.array)
                 for j, rows_j in enumerate(blocks):
                     grads[k][rows_j] = dW[j, :, lo:hi]
         if need[2] or need[3]:
@@ -365,7 +365,7 @@ def lstm(x: Tensor, h0: Tensor, c0: Tensor, w_ih: Tensor, w_hh: Tensor,
             grads[3] = (db.copy() if need[2] else db) if need[3] else None
         dx = None
         if x.requires_grad:
-            w_ih4 = xp.stack([w_ih.data[rows_j] for rows_j in blocks])  # (4, H, I)
+            w_ih4 = xp.stack([w_ih.array[rows_j] for rows_j in blocks])  # (4, H, I)
             dx = xp.matmul(flat, w_ih4).sum(axis=0).reshape(steps, batch, features)
         return _present((dx, dh, dc, *grads), (x, h0, c0, w_ih, w_hh, b_ih, b_hh))
 
@@ -378,7 +378,7 @@ def lstm(x: Tensor, h0: Tensor, c0: Tensor, w_ih: Tensor, w_hh: Tensor,
 def _first_steps(packed: Tensor, steps: int) -> Tensor:
     """``packed[:steps]`` (the outputs of an LSTM without its cell state row); the gradient
     of the dropped row is zero."""
-    pd = packed.data
+    pd = packed.array
 
     def backward(g: Array) -> tuple[Array]:
         gp = xp.empty_like(pd)
@@ -410,14 +410,14 @@ def gru(x: Tensor, h0: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None =
         dh <- dh_t z + dQ_t W_hh
     """
     steps, batch, hidden = _check(x, h0, w_ih, w_hh, 3, "gru")
-    dtype = x.data.dtype
-    whh_t = xp.ascontiguousarray(w_hh.data.T)  # BLAS is ~2x faster on it than on a view
-    bhh = None if b_hh is None else b_hh.data
-    p = _project(x.data, w_ih.data, None if b_ih is None else b_ih.data)  # then r, z, n
+    dtype = x.array.dtype
+    whh_t = xp.ascontiguousarray(w_hh.array.T)  # BLAS is ~2x faster on it than on a view
+    bhh = None if b_hh is None else b_hh.array
+    p = _project(x.array, w_ih.array, None if b_ih is None else b_ih.array)  # then r, z, n
     q_n = xp.empty((steps, batch, hidden), dtype=dtype)
     hs = xp.empty((steps, batch, hidden), dtype=dtype)
     rz = slice(0, 2 * hidden)
-    h = h0.data
+    h = h0.array
     threads = _step_threads(batch, hidden, 3)
     with blas_threads(threads):
         for t in _order(steps, reverse):
@@ -444,7 +444,7 @@ def gru(x: Tensor, h0: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None =
         for t in _order(steps, not reverse):
             r, z, n = (p[t][:, k * hidden:(k + 1) * hidden] for k in range(3))
             dr, dz, dn = (dP[t][:, k * hidden:(k + 1) * hidden] for k in range(3))
-            h_prev = h0.data if t == first else hs[t + 1 if reverse else t - 1]
+            h_prev = h0.array if t == first else hs[t + 1 if reverse else t - 1]
             dh_t = g[t] if dh is None else g[t] + dh
             xp.multiply(dh_t, 1 - z, out=dn)
             dn *= 1 - n * n
@@ -455,11 +455,11 @@ def gru(x: Tensor, h0: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None =
             dz *= dh_t
             dz *= z * (1 - z)
             dh = dh_t * z
-            dh += dP[t][:, rz] @ w_hh.data[rz]
-            dh += dQ_n[t] @ w_hh.data[2 * hidden:]
+            dh += dP[t][:, rz] @ w_hh.array[rz]
+            dh += dQ_n[t] @ w_hh.array[2 * hidden:]
         dQ = dP.copy()
         dQ[..., 2 * hidden:] = dQ_n
-        grads = _weight_grads(dP, x.data, _previous_states(h0.data, hs, reverse), w_ih, w_hh,
+        grads = _weight_grads(dP, x.array, _previous_states(h0.array, hs, reverse), w_ih, w_hh,
                               b_ih, b_hh, x.requires_grad, dA_hh=dQ)
         return _present((grads[0], dh, *grads[1:]), (x, h0, w_ih, w_hh, b_ih, b_hh))
 

@@ -23,21 +23,21 @@ def _keepdims_shape(shape: tuple[int, ...], axis: Axis) -> tuple[int, ...]:
 
 def sum(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
     """``sum(x, axis)``; ``dx = g`` broadcast back over the summed axes."""
-    shape = x.data.shape
-    xp = array_module(x.data)  # module functions: array-API arrays have no .sum method
+    shape = x.array.shape
+    xp = array_module(x.array)  # module functions: array-API arrays have no .sum method
 
     def backward(g: Array) -> tuple[Array]:
         return (xp.broadcast_to(xp.reshape(g, _keepdims_shape(shape, axis)), shape),)
 
-    return make_result(xp.asarray(xp.sum(x.data, axis=axis, keepdims=keepdims)), (x,), backward)
+    return make_result(xp.asarray(xp.sum(x.array, axis=axis, keepdims=keepdims)), (x,), backward)
 
 
 def mean(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """``mean(x, axis)``; ``dx = g / n`` broadcast back, ``n`` the number of averaged values."""
-    shape = x.data.shape
-    xp = array_module(x.data)
-    out = xp.asarray(xp.mean(x.data, axis=axis, keepdims=keepdims))
-    n = x.data.size // out.size if out.size else 1
+    shape = x.array.shape
+    xp = array_module(x.array)
+    out = xp.asarray(xp.mean(x.array, axis=axis, keepdims=keepdims))
+    n = x.array.size // out.size if out.size else 1
 
     def backward(g: Array) -> tuple[Array]:
         return (xp.broadcast_to(xp.reshape(g, _keepdims_shape(shape, axis)) / n, shape),)
@@ -47,7 +47,7 @@ def mean(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
 
 def max(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
     """``max(x, axis)``; ``dx = g`` at the maxima, shared equally between ties, 0 elsewhere."""
-    xd = x.data
+    xd = x.array
     top = xd.max(axis=axis, keepdims=True)
 
     def backward(g: Array) -> tuple[Array]:

@@ -4,11 +4,11 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from telar.engine.array import RandomGenerator, array_module, xp
 from telar.engine.random import default_rng
-from telar.engine.shapes import check_nchw
 from telar.engine.tensor import Tensor, make_result
 
 
@@ -29,7 +29,7 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: Any = Fal
         raise ValueError(f"dropout probability must be in [0, 1], got {p}")
     if not training or p == 0.0:
         return x
-    xd = x.data
+    xd = x.array
     dtype = xd.dtype if xp.issubdtype(xd.dtype, xp.floating) else xp.float64
     if p == 1.0:
         mask = xp.zeros(xd.shape, dtype=dtype)
@@ -50,14 +50,31 @@ def dropout2d(x: Tensor, p: float, training: bool, rng: RandomGenerator) -> Tens
 
     The mask has shape ``(N, C, 1, 1)``: adjacent pixels are correlated, so dropping single
     pixels regularises convolutions little. Memory: the ``N*C`` mask.
+
+    As PyTorch's (``feature_dropout``): a 3-D input is ``(N, C, L)`` and a 2-D one ``(N, C)``,
+    whose "channels" are single values, so it is plain dropout; both with PyTorch's warning.
     """
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability must be in [0, 1], got {p}")
-    xd = x.data
-    check_nchw(xd, "dropout2d")
+    xd = x.array
+    if xd.ndim < 2:
+        raise RuntimeError(f"Feature dropout requires at least 2 dimensions in the input, got "
+                           f"{xd.ndim}")
+    if xd.ndim not in (3, 4):
+        warnings.warn(f"dropout2d: Received a {xd.ndim}-D input to dropout2d, which is "
+                      "deprecated and will result in an error in a future release. To retain "
+                      "the behavior and silence this warning, please use dropout instead. Note "
+                      "that dropout2d exists to provide channel-wise dropout on inputs with 2 "
+                      "spatial dimensions, a channel dimension, and an optional batch dimension "
+                      "(i.e. 3D or 4D inputs).", UserWarning, stacklevel=3)
+    elif xd.ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that "
+                      "channel-wise 1D dropout behavior is desired - input is interpreted as "
+                      "shape (N, C, L), where C is the channel dim.", UserWarning, stacklevel=3)
     if not training or p == 0.0:
         return x
     keep = rng.random(xd.shape[:2]) >= p
     scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
-    mask = array_module(xd).asarray((keep * scale).astype(xd.dtype)[:, :, None, None])
+    mask = array_module(xd).asarray(
+        (keep * scale).astype(xd.dtype).reshape(xd.shape[:2] + (1,) * (xd.ndim - 2)))
     return make_result(xd * mask, (x,), lambda g: (g * mask,))

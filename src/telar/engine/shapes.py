@@ -14,28 +14,42 @@ from typing import Any
 from telar.engine.array import Array, array_module, host, scatter_add
 from telar.engine.devices import device
 from telar.engine.tensor import Tensor, constant, make_result, operand
+from telar.errors import ShapeError
 
 
 def reshape(x: Tensor, shape: Sequence[int]) -> Tensor:
     """A view with another shape; ``dx = g`` reshaped back."""
-    old = x.data.shape
-    return make_result(x.data.reshape(shape), (x,), lambda g: (g.reshape(old),))
+    old = x.array.shape
+    try:
+        out = x.array.reshape(shape)
+    except ValueError:
+        raise _reshape_error(shape, x.array.size) from None
+    return make_result(out, (x,), lambda g: (g.reshape(old),))
+
+
+def _reshape_error(shape: Sequence[int], size: int) -> ShapeError:
+    """PyTorch's words for an impossible ``view``/``reshape``."""
+    sizes = [int(n) for n in (shape if isinstance(shape, Sequence) else (shape,))]
+    if sizes.count(-1) > 1:
+        return ShapeError("only one dimension can be inferred")
+    return ShapeError(f"shape '[{', '.join(map(str, sizes))}]' is invalid for input of size "
+                      f"{size}")
 
 
 def transpose(x: Tensor, axes: Sequence[int] | None = None) -> Tensor:
     """Permute the axes (reverse them if ``axes`` is None); ``dx`` uses the inverse order."""
     inverse = None if axes is None else tuple(host.argsort(axes))
-    xp = array_module(x.data)
-    return make_result(xp.transpose(x.data, axes), (x,), lambda g: (xp.transpose(g, inverse),))
+    xp = array_module(x.array)
+    return make_result(xp.transpose(x.array, axes), (x,), lambda g: (xp.transpose(g, inverse),))
 
 
 def getitem(x: Tensor, index: Any) -> Tensor:
     """``x[index]`` (basic or advanced indexing); ``dx`` scatters ``g`` back, adding repeats."""
     if isinstance(index, Tensor):
-        index = index.data
+        index = index.array
     elif isinstance(index, tuple):
-        index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
-    xd = x.data
+        index = tuple(i.array if isinstance(i, Tensor) else i for i in index)
+    xd = x.array
     xp = array_module(xd)
     if xp is not host:  # index arrays go where the values are
         index = _on_device(index, xp)
@@ -50,9 +64,9 @@ def getitem(x: Tensor, index: Any) -> Tensor:
 
 def gather(x: Tensor, axis: int, index: Any) -> Tensor:
     """``torch.gather``: ``out[..., j, ...] = x[..., index[..., j, ...], ...]`` along ``axis``."""
-    xd = x.data
+    xd = x.array
     xp = array_module(xd)
-    index = xp.asarray(index.data if isinstance(index, Tensor) else index)
+    index = xp.asarray(index.array if isinstance(index, Tensor) else index)
     axis = axis % xd.ndim
 
     def backward(g: Array) -> tuple[Array]:
@@ -68,22 +82,22 @@ def gather(x: Tensor, axis: int, index: Any) -> Tensor:
 def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     """Join along ``axis``; each input's gradient is its slice of ``g``."""
     parts = tuple(operand(t) for t in tensors)
-    sizes = [p.data.shape[axis] for p in parts]
+    sizes = [p.array.shape[axis] for p in parts]
     cuts = list(host.cumsum(sizes)[:-1])
 
-    xp = array_module(*(p.data for p in parts))
+    xp = array_module(*(p.array for p in parts))
 
     def backward(g: Array) -> list[Array | None]:
         pieces = xp.split(g, cuts, axis=axis)
         return [piece if p.requires_grad else None for p, piece in zip(parts, pieces, strict=True)]
 
-    return make_result(xp.concatenate([p.data for p in parts], axis=axis), parts, backward)
+    return make_result(xp.concatenate([p.array for p in parts], axis=axis), parts, backward)
 
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dimensions ``start_dim..end_dim`` into one (``torch.flatten``); ``flatten(x, 1)``
     turns ``(N, d1, d2, ...)`` into ``(N, d1*d2*...)``."""
-    shape = x.data.shape
+    shape = x.array.shape
     if not shape:
         return reshape(x, (1,))
     start, end = start_dim % len(shape), end_dim % len(shape)
@@ -96,7 +110,7 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 def squeeze(x: Tensor, dim: int | None = None) -> Tensor:
     """Drop dimensions of size 1 (only ``dim`` when given; a no-op if its size is not 1)."""
-    shape = x.data.shape
+    shape = x.array.shape
     if dim is None:
         new = tuple(n for n in shape if n != 1)
     else:
@@ -107,7 +121,7 @@ def squeeze(x: Tensor, dim: int | None = None) -> Tensor:
 
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
     """Insert a dimension of size 1 at ``dim`` (negative counts from the end of the result)."""
-    shape = x.data.shape
+    shape = x.array.shape
     d = dim % (len(shape) + 1)
     return reshape(x, shape[:d] + (1,) + shape[d:])
 
@@ -122,11 +136,11 @@ def cast(x: Tensor, dtype: Any, copy: bool = False) -> Tensor:
 
     Casting to an integer or bool dtype ends the graph (no gradient flows through it).
     """
-    source = x.data.dtype
+    source = x.array.dtype
     target = host.dtype(dtype)
     if target == source and not copy:
         return x
-    out = x.data.astype(target, copy=True)
+    out = x.array.astype(target, copy=True)
     if target.kind != "f":
         return constant(out)
     return make_result(out, (x,), lambda g: (g.astype(source, copy=False),))
@@ -138,7 +152,7 @@ def to_device(x: Tensor, target: device) -> Tensor:
     source = x.device
     if source == target:
         return x
-    return make_result(target.put(x.data), (x,), lambda g: (source.put(g),))
+    return make_result(target.put(x.array), (x,), lambda g: (source.put(g),))
 
 
 def _on_device(index: Any, xp: Any) -> Any:

@@ -44,6 +44,8 @@ from telar.engine.array import (
 )
 from telar.engine.devices import CPU, as_device, device_of_array
 from telar.engine.grad_mode import is_grad_enabled
+from telar.engine.node_names import node_name
+from telar.engine.size import DType, Size, dtype_of
 
 BackwardRule = Callable[[Array], Sequence[Array | None]]
 
@@ -52,12 +54,14 @@ class Tensor:
     """An n-dimensional array that remembers how it was computed.
 
     Attributes:
-        data: the values, an ndarray (its dtype is the tensor's dtype).
+        array: the values, an ndarray (its dtype is the tensor's dtype): what telar's own code
+            computes with.
+        data: PyTorch's ``p.data``, a tensor over the same memory outside the graph.
         grad: ``dL/d(data)`` after :meth:`backward`, for leaves that require it; else ``None``.
         requires_grad: whether gradients flow to (or through) this tensor.
     """
 
-    __slots__ = ("data", "_grad", "requires_grad", "_parents", "_backward", "__weakref__")
+    __slots__ = ("array", "_grad", "requires_grad", "_parents", "_backward", "__weakref__")
     # NumPy defers to Tensor: `ndarray + Tensor` calls Tensor.__radd__ and `ndarray == Tensor`
     # calls Tensor.__eq__ (element-wise), instead of NumPy treating the tensor as one object.
     __array_priority__ = 1000
@@ -65,7 +69,7 @@ class Tensor:
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
         if isinstance(data, Tensor):
-            data = data.data
+            data = data.array
         if data is None or isinstance(data, str | bytes):
             raise TypeError(f"a Tensor holds numbers, got {type(data).__name__} {data!r:.40}")
         array = array_module(data).asarray(data, dtype=dtype)
@@ -74,13 +78,25 @@ class Tensor:
                             f"array of dtype {array.dtype}")
         if requires_grad and not xp.issubdtype(array.dtype, xp.floating):
             raise TypeError(f"only floating-point tensors can require gradients, got {array.dtype}")
-        self.data: Array = array
+        self.array: Array = array
         self.grad: Array | None = None
         self.requires_grad: bool = bool(requires_grad)
         self._parents: tuple[Tensor, ...] = ()
         self._backward: BackwardRule | None = None
 
     # ----------------------------------------------------------------- basic properties
+    @property
+    def data(self) -> Tensor:
+        """PyTorch's ``p.data``: the same values, sharing this tensor's memory, as a tensor cut
+        from the graph, so ``p.data.add_(u)``, ``p.data.zero_()`` or ``p.data.numpy()`` change or
+        read ``p`` itself without recording anything. (The ndarray is :attr:`array`.)"""
+        return constant(self.array)
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        """``p.data = other`` replaces the values (PyTorch's idiom); the shape may change."""
+        self.array = value.array if isinstance(value, Tensor) else xp.asarray(value)
+
     @property
     def grad(self) -> GradArray | None:
         """``dL/d(data)`` after :meth:`backward` (an ndarray with PyTorch's ``zero_()``)."""
@@ -91,22 +107,24 @@ class Tensor:
         if value is None or type(value) is GradArray:
             self._grad = value
         else:
-            value = value.data if isinstance(value, Tensor) else value
+            value = value.array if isinstance(value, Tensor) else value
             # a GPU array stays as it is (CuPy arrays cannot be viewed as a NumPy subclass)
             self._grad = xp.asarray(value).view(GradArray) if is_host_array(value) or \
                 array_module(value) is xp else value
 
     @property
-    def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+    def shape(self) -> Size:
+        """The sizes, a tuple printed as ``telar.Size([...])`` (as PyTorch's)."""
+        return Size(self.array.shape)
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self.array.ndim
 
     @property
-    def dtype(self) -> host.dtype:
-        return self.data.dtype
+    def dtype(self) -> DType:
+        """The dtype, printed as ``telar.float32``; equal to NumPy's (``self.array.dtype``)."""
+        return dtype_of(self.array.dtype)
 
     @property
     def is_leaf(self) -> bool:
@@ -114,32 +132,34 @@ class Tensor:
         return self._backward is None
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return len(self.data)
+        return len(self.array)
 
     def __repr__(self) -> str:
-        grad = ", requires_grad=True" if self.requires_grad else ""
-        kind = self.data.dtype
+        grad = f", grad_fn=<{node_name(self._backward)}>" if self._backward is not None else \
+            ", requires_grad=True" if self.requires_grad else ""
+        kind = self.array.dtype
         dtype = "" if kind in (xp.float32, xp.int64, xp.bool_) else f", dtype=telar.{kind}"
         where = "" if self.device.type == "cpu" else f", device='{self.device}'"
-        values = host.array2string(to_host(self.data), separator=", ")
+        values = host.array2string(host.asarray(to_host(self.array)), separator=", ",
+                                   prefix="tensor(")
         return f"tensor({values}{where}{dtype}{grad})"
 
     def numpy(self) -> Array:
         """The values as an ndarray (the same memory; copy it before changing it). A GPU
         tensor raises ``TypeError``, as in PyTorch: copy it to the host with ``.cpu()``."""
         self._check_on_host()
-        return self.data
+        return self.array
 
     def _check_on_host(self) -> None:
-        if not is_host_array(self.data):
+        if not is_host_array(self.array):
             raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use "
                             "Tensor.cpu() to copy the tensor to host memory first.")
 
     def detach(self) -> Tensor:
         """The same values, cut from the graph."""
-        return Tensor(self.data)
+        return Tensor(self.array)
 
     def zero_grad(self) -> None:
         self.grad = None
@@ -161,13 +181,13 @@ class Tensor:
             raise RuntimeError("backward() on a tensor that does not require grad "
                                "(was it computed under no_grad(), or from constants only?)")
         if grad is None:
-            if self.data.size != 1:
+            if self.array.size != 1:
                 raise RuntimeError("backward() needs `grad` for a tensor with more than one "
                                    f"element (shape {self.shape})")
-            grad = array_module(self.data).ones_like(self.data)
+            grad = array_module(self.array).ones_like(self.array)
         else:
-            grad = array_module(self.data).asarray(
-                grad.data if isinstance(grad, Tensor) else grad, dtype=self.data.dtype)
+            grad = array_module(self.array).asarray(
+                grad.array if isinstance(grad, Tensor) else grad, dtype=self.array.dtype)
             if grad.shape != self.shape:
                 raise ValueError(f"grad shape {grad.shape} != tensor shape {self.shape}")
         if self._backward is None:  # a leaf: d self / d self = 1
@@ -196,7 +216,7 @@ class Tensor:
                     grads[key] = pg if previous is None else previous + pg
         if not retain_graph:
             for node in order:  # free the saved arrays, as PyTorch does
-                node._backward = _freed
+                node._backward = FreedRule(node._backward)
 
     # ----------------------------------------------------------------- PyTorch's queries
     def size(self, dim: int | None = None) -> Any:
@@ -204,40 +224,41 @@ class Tensor:
 
         PyTorch's method, not NumPy's attribute: the number of values is :meth:`numel`.
         """
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return Size(self.array.shape) if dim is None else self.array.shape[dim]
 
     @property
     def device(self) -> Any:
         """Where the values live: ``device("cpu")``, or ``device("cuda", i)`` for a CuPy array."""
-        return CPU if is_host_array(self.data) else device_of_array(self.data)
+        return CPU if is_host_array(self.array) else device_of_array(self.array)
 
     @property
     def is_cuda(self) -> bool:
         return self.device.type == "cuda"
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self.array.ndim
 
     def numel(self) -> int:
-        return int(self.data.size)
+        return int(self.array.size)
 
     # ----------------------------------------------------------------- to Python and NumPy
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> Array:
         """``np.asarray(tensor)`` gives the values (as ``torch.Tensor.__array__`` does); a GPU
         tensor raises ``TypeError`` naming ``.cpu()``."""
         self._check_on_host()
-        if dtype is not None and dtype != self.data.dtype:
-            return self.data.astype(dtype)
-        return self.data.copy() if copy else self.data
+        array = xp.asarray(self.array)  # a 0-d result may hold a NumPy scalar
+        if dtype is not None and dtype != array.dtype:
+            return array.astype(dtype)
+        return array.copy() if copy else array
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        return self.array.tolist()
 
     def _one_value(self, what: str) -> Any:
-        if self.data.size != 1:
-            raise RuntimeError(f"a Tensor with {self.data.size} elements cannot be converted "
+        if self.array.size != 1:
+            raise RuntimeError(f"a Tensor with {self.array.size} elements cannot be converted "
                                f"to {what}")
-        return self.data.reshape(()).item()
+        return self.array.reshape(()).item()
 
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
@@ -250,28 +271,28 @@ class Tensor:
         return int(self._one_value("int"))
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with {self.data.size} values is "
+        if self.array.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {self.array.size} values is "
                                "ambiguous")
-        return bool(self.data.reshape(()).item())
+        return bool(self.array.reshape(()).item())
 
     def __index__(self) -> int:
-        if self.data.size != 1 or self.data.dtype.kind not in "iub":
+        if self.array.size != 1 or self.array.dtype.kind not in "iub":
             raise TypeError("only integer tensors of a single element can be converted to an "
                             "index")
-        return int(self.data.reshape(()).item())
+        return int(self.array.reshape(()).item())
 
     def __format__(self, spec: str) -> str:
-        if self.data.size == 1 and self.data.ndim == 0:
-            return format(self.data.item(), spec)
+        if self.array.size == 1 and self.array.ndim == 0:
+            return format(self.array.item(), spec)
         return format(repr(self), spec)
 
     # ----------------------------------------------------------------- the leaf's own values
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Switch gradient tracking of this leaf on or off, in place; returns ``self``."""
-        if requires_grad and not xp.issubdtype(self.data.dtype, xp.floating):
+        if requires_grad and not xp.issubdtype(self.array.dtype, xp.floating):
             raise RuntimeError("only floating-point tensors can require gradients, "
-                               f"got {self.data.dtype}")
+                               f"got {self.array.dtype}")
         if not requires_grad and self._backward is not None:
             raise RuntimeError("you can only change requires_grad flags of leaf variables")
         self.requires_grad = bool(requires_grad)
@@ -287,7 +308,7 @@ class Tensor:
     def fill_(self, value: Any) -> Tensor:
         """Set every value to ``value``, in place (on a leaf, or under ``no_grad()``)."""
         self.check_inplace()
-        self.data[...] = value
+        self.array[...] = value
         return self
 
     def zero_(self) -> Tensor:
@@ -296,8 +317,8 @@ class Tensor:
     def __setitem__(self, index: Any, value: Any) -> None:
         self.check_inplace()
         if isinstance(index, Tensor):
-            index = index.data
-        self.data[index] = value.data if isinstance(value, Tensor) else value
+            index = index.array
+        self.array[index] = value.array if isinstance(value, Tensor) else value
 
 
 class GradArray(Array):
@@ -307,9 +328,31 @@ class GradArray(Array):
         self[...] = 0
         return self
 
+    def __repr__(self) -> str:
+        """Printed as PyTorch prints a gradient: ``tensor([...])`` (``print(w.grad)``)."""
+        values = host.array2string(self.view(Array), separator=", ", prefix="tensor(")
+        dtype = "" if self.dtype in (xp.float32, xp.int64, xp.bool_) else \
+            f", dtype=telar.{self.dtype}"
+        return f"tensor({values}{dtype})"
+
+    __str__ = __repr__
+
     @property
     def data(self) -> GradArray:  # type: ignore[override]
         return self
+
+
+class FreedRule:
+    """The rule of a node whose saved arrays were freed by ``backward()``: calling it raises;
+    it keeps the operation's name (``op``) for ``grad_fn``."""
+
+    __slots__ = ("op",)
+
+    def __init__(self, rule: Any) -> None:
+        self.op = node_name(rule)
+
+    def __call__(self, g: Array) -> Sequence[Array | None]:
+        return _freed(g)
 
 
 def _freed(g: Array) -> Sequence[Array | None]:
@@ -346,7 +389,7 @@ def _topological_order(root: Tensor) -> list[Tensor]:
 def make_result(data: Array, parents: tuple[Tensor, ...], backward: BackwardRule) -> Tensor:
     """The output of an operation: records ``backward`` only if some parent needs a gradient."""
     out = Tensor.__new__(Tensor)
-    out.data = data
+    out.array = data
     out._grad = None
     if is_grad_enabled():
         for parent in parents:  # a plain loop: cheaper than any() on this hot path
@@ -364,7 +407,7 @@ def make_result(data: Array, parents: tuple[Tensor, ...], backward: BackwardRule
 def constant(data: Array) -> Tensor:
     """A tensor with no history and no gradient (cheaper than ``Tensor(...)``)."""
     out = Tensor.__new__(Tensor)
-    out.data = data
+    out.array = data
     out._grad = None
     out.requires_grad = False
     out._parents = ()
@@ -383,7 +426,7 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     """
     target = as_device(device)
     if isinstance(data, Tensor):
-        data = data.data
+        data = data.array
     if dtype is None and not isinstance(data, Array | host.generic):
         array = array_module(data).array(data)
         if array.dtype == xp.float64:
@@ -398,14 +441,24 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
 
 
 def operand(value: Any, like: Tensor | None = None) -> Tensor:
-    """``value`` as a Tensor, for an operation's argument; a Python number takes the dtype of
-    ``like`` (as NumPy's own scalars do), so ``float32_tensor * 0.5`` stays float32. Numbers
-    and arrays become constants (no gradient)."""
+    """``value`` as a Tensor, for an operation's argument, promoted as PyTorch does: a Python
+    number beside a floating ``like`` takes its dtype (``float32_tensor * 0.5`` stays float32);
+    a Python float beside an integer ``like`` gives float32, the default dtype
+    (``uint8_tensor / 255.``); a Python int beside an integer ``like`` takes its dtype
+    (``uint8_tensor + 1`` stays uint8). Numbers and arrays become constants (no gradient)."""
     if isinstance(value, Tensor):
         return value
     if like is not None:
-        module = array_module(like.data)  # a constant lives where the tensor it meets lives
-        if isinstance(value, (int, float)) and xp.issubdtype(like.data.dtype, xp.floating):
-            return constant(module.asarray(value, dtype=like.data.dtype))
+        module = array_module(like.array)  # a constant lives where the tensor it meets lives
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            # PyTorch's promotion: a Python number takes a float tensor's dtype; a float
+            # meeting an integer tensor gives the default float32; an int keeps the int's dtype
+            kind = like.array.dtype.kind
+            if kind in "fc":
+                return constant(module.asarray(value, dtype=like.array.dtype))
+            if isinstance(value, float):
+                return constant(module.asarray(value, dtype=xp.float32))
+            if kind in "iu":
+                return constant(module.asarray(value).astype(like.array.dtype))
         return constant(module.asarray(value))
     return constant(array_module(value).asarray(value))

@@ -52,7 +52,7 @@ def _array(name: Any, value: Any) -> np.ndarray:
         raise ConfigError(f"save_safetensors: tensor names must be non-empty text other than "
                           f"{METADATA!r}, got {name!r}")
     if not isinstance(value, np.ndarray) and hasattr(value, "data"):
-        value = value.data  # a telar Tensor or Parameter
+        value = value.array  # a telar Tensor or Parameter
     array = np.asarray(value)
     dtype = array.dtype.newbyteorder("<") if array.dtype.byteorder == ">" else array.dtype
     if dtype not in _NAMES:

@@ -51,9 +51,9 @@ def encode(tree: Any, name: str, arrays: dict[str, np.ndarray],
     tree = _on_host(tree)
     if isinstance(tree, np.ndarray):
         return {"__array__": store(tree, name, arrays)}
-    if hasattr(tree, "data") and isinstance(_on_host(tree.data), np.ndarray) \
+    if hasattr(tree, "array") and isinstance(_on_host(tree.array), np.ndarray) \
             and not isinstance(tree, dict | list | tuple):
-        return {"__array__": store(_on_host(tree.data), name, arrays)}  # a tensor: its values
+        return {"__array__": store(_on_host(tree.array), name, arrays)}  # a tensor: its values
     if isinstance(tree, dict):
         if any(not isinstance(k, str | int) for k in tree):
             raise TypeError(f"dict keys must be str or int (at {name!r})")

@@ -167,7 +167,7 @@ class BatchNorm2d(BatchNorm1d):
     """
 
     def forward(self, x: Tensor) -> Tensor:
-        if x.data.ndim != 4:
+        if x.array.ndim != 4:
             raise ValueError(f"BatchNorm2d expects (N, C, H, W) input, got shape {x.shape}")
         return F.batch_norm2d(x, self.weight, self.bias, self.running_mean, self.running_var,
                                self.training, self.momentum, self.eps)

@@ -119,8 +119,8 @@ class DenseNet(LayerNet):
         ``(n_in, n_out)``, a Linear's ``(n_out, n_in)``), so both engines start alike."""
         linears = [m for m in self.modules() if isinstance(m, Linear)]
         for layer, w, b in zip(linears, network.weights, network.biases, strict=True):
-            layer.weight.data[...] = w.T
-            layer.bias.data[...] = b
+            layer.weight.array[...] = w.T
+            layer.bias.array[...] = b
 
 
 def build_mlp(spec: dict[str, Any]) -> DenseNet:

@@ -120,7 +120,7 @@ def _fan(tensor: Any, mode: str) -> int:
 
 
 def _fill(tensor: Any, values: np.ndarray | float) -> Any:
-    tensor.data[...] = values  # in place: optimisers and views keep their references
+    tensor.array[...] = values  # in place: optimisers and views keep their references
     return tensor
 
 

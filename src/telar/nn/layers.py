@@ -23,19 +23,21 @@ class Linear(Module):
 
     The default ``init="pytorch"`` is PyTorch's: ``W, b ~ U(-1/sqrt(in), 1/sqrt(in))``
     (``kaiming_uniform_(W, a=sqrt(5))``), drawn in PyTorch's order (weight, then bias), so
-    unchanged PyTorch code trains the same way. A named initialiser (``"xavier_report"``,
-    ``"he_normal"``, ...) sets the weight and zeros the bias. ``rng``: a Generator or a seed;
-    ``None`` draws from telar's default generator (:func:`telar.manual_seed`).
+    unchanged PyTorch code trains the same way. The arguments are PyTorch's, in its order
+    (``bias``, ``device``, ``dtype``: float32 when None), so a subclass passing them on works;
+    telar's own are keyword-only: ``init``, a named initialiser (``"xavier_report"``,
+    ``"he_normal"``, ...) that sets the weight and zeros the bias, and ``rng``, a Generator or
+    a seed (``None`` draws from telar's default generator, :func:`telar.manual_seed`).
 
     >>> layer = Linear(784, 64, init="he_normal", rng=0)   # doctest: +SKIP
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
-                 init: str | Initialiser = "pytorch",
-                 rng: np.random.Generator | int | None = None, dtype: Any = np.float32,
-                 device: Any = None) -> None:
+                 device: Any = None, dtype: Any = None, *, init: str | Initialiser = "pytorch",
+                 rng: np.random.Generator | int | None = None) -> None:
         super().__init__()
         target = as_device(device)  # checked first; the weights are drawn on the host
+        dtype = np.float32 if dtype is None else dtype
         if in_features < 1 or out_features < 1:
             raise ConfigError(f"Linear needs positive sizes, got {in_features} -> {out_features}")
         self.in_features, self.out_features = int(in_features), int(out_features)
@@ -116,7 +118,7 @@ class Flatten(Module):
         self.start_dim, self.end_dim = int(start_dim), int(end_dim)
 
     def forward(self, x: Tensor) -> Tensor:
-        shape = x.data.shape
+        shape = x.array.shape
         start, end = self.start_dim % len(shape), self.end_dim % len(shape)
         if end <= start:
             return x
@@ -139,7 +141,7 @@ class Unflatten(Module):
         self.dim, self.sizes = int(dim), tuple(int(s) for s in sizes)
 
     def forward(self, x: Tensor) -> Tensor:
-        shape = x.data.shape
+        shape = x.array.shape
         dim = self.dim % len(shape)
         return F.reshape(x, (*shape[:dim], *self.sizes, *shape[dim + 1:]))
 

@@ -73,7 +73,7 @@ class Module:
         every buffer is saved.
         """
         if isinstance(value, Tensor):
-            value = value.data
+            value = value.array
         object.__setattr__(self, name, value)
         self._buffers[name] = value
 
@@ -159,7 +159,7 @@ class Module:
 
     def num_parameters(self, trainable_only: bool = False) -> int:
         """The number of scalar parameters (weights and biases)."""
-        return int(sum(p.data.size for p in self.parameters()
+        return int(sum(p.array.size for p in self.parameters()
                        if p.requires_grad or not trainable_only))
 
     # ----------------------------------------------------------------- modes
@@ -204,7 +204,7 @@ class Module:
         """Move every parameter and buffer to ``target`` (the same Parameter objects, their
         arrays replaced; gradients moved with them)."""
         for param in self.parameters():
-            param.data = target.put(param.data)
+            param.array = target.put(param.array)
             if param.grad is not None:
                 param.grad = target.put(param.grad)
         for module in self.modules():
@@ -224,8 +224,8 @@ class Module:
         """Cast every floating-point parameter and buffer to ``dtype`` (e.g. float64 for
         gradient checks); integer buffers (counters) keep theirs."""
         for param in self.parameters():
-            if param.data.dtype.kind == "f":
-                param.data = param.data.astype(dtype)
+            if param.array.dtype.kind == "f":
+                param.array = param.array.astype(dtype)
                 param.grad = None
         for module in self.modules():
             for name in list(module._buffers):
@@ -239,7 +239,7 @@ class Module:
         """Copies of every parameter and buffer, keyed by dotted name, as host (NumPy)
         arrays whichever device the module is on: a file saved from a GPU model is the
         file a CPU model saves."""
-        state = {name: _host_copy(p.data) for name, p in self.named_parameters()}
+        state = {name: _host_copy(p.array) for name, p in self.named_parameters()}
         state.update({name: _host_copy(b) for name, b in self.named_buffers()})
         return state
 
@@ -253,7 +253,7 @@ class Module:
         Every key that names a parameter or buffer must have its shape. Raises
         :class:`telar.errors.ModelFileError` naming the keys or shapes that do not match.
         """
-        targets: dict[str, np.ndarray] = {n: p.data for n, p in self.named_parameters()}
+        targets: dict[str, np.ndarray] = {n: p.array for n, p in self.named_parameters()}
         targets.update(dict(self.named_buffers()))
         missing = [k for k in targets if k not in state]
         unexpected = [k for k in state if k not in targets]
@@ -274,7 +274,7 @@ class Module:
                                  + "; ".join(problems))
         for key, target in targets.items():
             if key in state:
-                value = to_host(state[key].data if isinstance(state[key], Tensor) else state[key])
+                value = to_host(state[key].array if isinstance(state[key], Tensor) else state[key])
                 value = xp.asarray(value)
                 if not xp.all(xp.isfinite(value)) and xp.issubdtype(value.dtype, xp.floating):
                     raise ModelFileError(f"state dict entry {key!r} holds NaN or infinity")

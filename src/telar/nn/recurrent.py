@@ -43,7 +43,7 @@ def _uniform_parameters(module: Module, hidden_size: int, rng: Any) -> None:
     generator = as_rng(rng)
     bound = 1.0 / math.sqrt(hidden_size)
     for param in module.parameters():
-        param.data[...] = generator.uniform(-bound, bound, param.data.shape)
+        param.array[...] = generator.uniform(-bound, bound, param.array.shape)
 
 
 def _run_cell(mode: str, x: Tensor, h0: Tensor, c0: Tensor | None,

@@ -63,7 +63,7 @@ def export(model: Any, example_input: Any, path: str | os.PathLike[str] | IO[byt
     ``input_names`` / ``output_names``: PyTorch's; default ``images`` or ``input``, and
     ``probabilities, logits`` or ``logits``. ConfigError names what cannot be exported.
     """
-    example = np.asarray(example_input.data if isinstance(example_input, Tensor)
+    example = np.asarray(example_input.array if isinstance(example_input, Tensor)
                          else example_input)
     if example.ndim < 2 or len(example) < 1:
         raise ConfigError(f"telar.onnx.export: example_input must be a batch (batch first) "
@@ -217,14 +217,14 @@ def _network_nodes(g: GraphBuilder, model: Any, x: str, batch: np.ndarray) -> tu
                 except (TelarError, ValueError, TypeError) as exc:
                     raise ConfigError(f"telar.onnx.export: the example input does not fit "
                                       f"layer {where!r} ({exc})") from None
-                x = CONVERTERS[type(layer)](g, layer, x, t.data.shape, out.data.shape)
+                x = CONVERTERS[type(layer)](g, layer, x, t.array.shape, out.array.shape)
                 t = out
     finally:
         model.train(was_training)
-    if t.data.ndim != 2:
+    if t.array.ndim != 2:
         raise ConfigError(f"telar.onnx.export: the network gives outputs of shape "
-                          f"{t.data.shape[1:]} per sample; expected class scores (flat)")
-    return x, int(t.data.shape[1])
+                          f"{t.array.shape[1:]} per sample; expected class scores (flat)")
+    return x, int(t.array.shape[1])
 
 
 def _handwritten_nodes(g: GraphBuilder, model: HandwrittenNetwork, x: str,

@@ -47,20 +47,20 @@ def _f32(array: Any) -> np.ndarray:
 
 
 def _linear(g: GraphBuilder, m: Linear, x: str, shape: Shape, out: Shape) -> str:
-    w = g.weight(_f32(m.weight.data), "weight")
+    w = g.weight(_f32(m.weight.array), "weight")
     if len(shape) == 2:
-        inputs = [x, w] if m.bias is None else [x, w, g.weight(_f32(m.bias.data), "bias")]
+        inputs = [x, w] if m.bias is None else [x, w, g.weight(_f32(m.bias.array), "bias")]
         return g.node("Gemm", inputs, transB=1)
     y = g.node("MatMul", [x, g.node("Transpose", [w], perm=[1, 0])])
-    return y if m.bias is None else g.node("Add", [y, g.weight(_f32(m.bias.data), "bias")])
+    return y if m.bias is None else g.node("Add", [y, g.weight(_f32(m.bias.array), "bias")])
 
 
 def _conv(g: GraphBuilder, m: Conv2d, x: str, shape: Shape, out: Shape) -> str:
     (kh, kw), (dh, dw) = m.kernel_size, m.dilation
     ph, pw = (dh * (kh - 1) // 2, dw * (kw - 1) // 2) if m.padding == "same" else m.padding
-    inputs = [x, g.weight(_f32(m.weight.data), "weight")]
+    inputs = [x, g.weight(_f32(m.weight.array), "weight")]
     if m.bias is not None:
-        inputs.append(g.weight(_f32(m.bias.data), "bias"))
+        inputs.append(g.weight(_f32(m.bias.array), "bias"))
     return g.node("Conv", inputs, kernel_shape=[kh, kw], strides=list(m.stride),
                   pads=[ph, pw, ph, pw], dilations=[dh, dw], group=1)
 
@@ -102,8 +102,8 @@ def _adaptive_avg_pool(g: GraphBuilder, m: AdaptiveAvgPool2d, x: str, shape: Sha
 
 def _batch_norm(g: GraphBuilder, m: BatchNorm1d, x: str, shape: Shape, out: Shape) -> str:
     c = m.num_features
-    scale = np.ones(c, np.float32) if m.weight is None else _f32(m.weight.data)
-    shift = np.zeros(c, np.float32) if m.bias is None else _f32(m.bias.data)
+    scale = np.ones(c, np.float32) if m.weight is None else _f32(m.weight.array)
+    shift = np.zeros(c, np.float32) if m.bias is None else _f32(m.bias.array)
     inputs = [x, g.weight(scale, "bn_scale"), g.weight(shift, "bn_bias"),
               g.weight(_f32(m.running_mean), "running_mean"),
               g.weight(_f32(m.running_var), "running_var")]

@@ -29,15 +29,15 @@ class Adagrad(Optimizer):
 
     def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> None:
-        xp = array_module(p.data)  # where the parameter lives
+        xp = array_module(p.array)  # where the parameter lives
         wd = group["weight_decay"]
         if wd:
-            grad = grad + wd * p.data
+            grad = grad + wd * p.array
         if not state:
             state["step"] = 0
-            state["sum"] = xp.full_like(p.data, group["initial_accumulator_value"])
+            state["sum"] = xp.full_like(p.array, group["initial_accumulator_value"])
         state["step"] += 1
         lr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
         s = state["sum"]
         s += grad * grad
-        p.data -= lr * grad / (xp.sqrt(s) + group["eps"])
+        p.array -= lr * grad / (xp.sqrt(s) + group["eps"])

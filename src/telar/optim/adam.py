@@ -50,7 +50,7 @@ class Adam(Optimizer):
         Fast path: when every parameter of a group has a gradient, the same dtype and the same
         step count, and holds at most ``FLAT_MAX_VALUES`` values, the group is updated by ONE
         kernel call over flat arrays. The group's
-        parameters then live in one flat array (``p.data`` becomes a view into it, values
+        parameters then live in one flat array (``p.array`` becomes a view into it, values
         unchanged), as do the moments (each parameter's state holds views); gradients are
         copied in. A parameter whose ``data`` was replaced since is copied back in. Otherwise
         parameters go one by one.
@@ -67,10 +67,10 @@ class Adam(Optimizer):
     def _can_go_flat(self, params: list[Tensor]) -> bool:
         if len(params) < 2 or any(p.grad is None for p in params):
             return False
-        if sum(p.data.size for p in params) > FLAT_MAX_VALUES:
+        if sum(p.array.size for p in params) > FLAT_MAX_VALUES:
             return False
-        dtype = params[0].data.dtype
-        if any(p.data.dtype != dtype for p in params):
+        dtype = params[0].array.dtype
+        if any(p.array.dtype != dtype for p in params):
             return False
         steps = {self.state[id(p)]["step"] if id(p) in self.state else 0 for p in params}
         return len(steps) == 1
@@ -104,14 +104,14 @@ class Adam(Optimizer):
                 group: dict[str, Any]) -> None:
         if not state:
             state["step"] = 0
-            state["exp_avg"] = xp.zeros_like(p.data)
-            state["exp_avg_sq"] = xp.zeros_like(p.data)
+            state["exp_avg"] = xp.zeros_like(p.array)
+            state["exp_avg_sq"] = xp.zeros_like(p.array)
         state["step"] += 1
         beta1, beta2 = group["betas"]
         scratch = self._scratch.get(id(p))
-        if scratch is None or scratch.shape != p.data.shape or scratch.dtype != p.data.dtype:
-            scratch = self._scratch[id(p)] = xp.empty_like(p.data)
-        adam_update_(p.data, grad, state["exp_avg"], state["exp_avg_sq"], state["step"],
+        if scratch is None or scratch.shape != p.array.shape or scratch.dtype != p.array.dtype:
+            scratch = self._scratch[id(p)] = xp.empty_like(p.array)
+        adam_update_(p.array, grad, state["exp_avg"], state["exp_avg_sq"], state["step"],
                      group["lr"], beta1, beta2, group["eps"], weight_decay=group["weight_decay"],
                      decoupled=self.decoupled, scratch=scratch)
         if state["step"] % FLUSH_EVERY == 0:
@@ -129,19 +129,19 @@ class _FlatGroup:
     """One parameter group's flat work arrays; the moments are shared with ``state``."""
 
     def __init__(self, params: list[Tensor], state: dict[int, dict[str, Any]]) -> None:
-        total = sum(p.data.size for p in params)
-        dtype = params[0].data.dtype
-        xp = array_module(params[0].data)  # the buffers live where the parameters do
+        total = sum(p.array.size for p in params)
+        dtype = params[0].array.dtype
+        xp = array_module(params[0].array)  # the buffers live where the parameters do
         self.param, self.grad, self.scratch = (xp.empty(total, dtype) for _ in range(3))
         self.m, self.v = xp.zeros(total, dtype), xp.zeros(total, dtype)
         self.param_views, self.grad_views = [], []
         at = 0
         for p in params:
-            cut = slice(at, at + p.data.size)
-            at += p.data.size
+            cut = slice(at, at + p.array.size)
+            at += p.array.size
             view = self.param[cut].reshape(p.shape)
-            view[...] = p.data
-            p.data = view
+            view[...] = p.array
+            p.array = view
             self.param_views.append(view)
             self.grad_views.append(self.grad[cut].reshape(p.shape))
             m, v = self.m[cut].reshape(p.shape), self.v[cut].reshape(p.shape)
@@ -152,7 +152,7 @@ class _FlatGroup:
 
     def owns(self, params: list[Tensor], state: dict[int, dict[str, Any]]) -> bool:
         """Whether every parameter's values and moments are still views into these buffers."""
-        return all(p.data.base is self.param
+        return all(p.array.base is self.param
                    and state.get(id(p), {}).get("exp_avg") is not None
                    and state[id(p)]["exp_avg"].base is self.m
                    and state[id(p)]["exp_avg_sq"].base is self.v for p in params)

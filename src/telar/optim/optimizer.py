@@ -21,7 +21,7 @@ from telar.errors import ConfigError, ModelFileError
 
 class Optimizer:
     """Base class: subclasses define ``defaults`` checks and ``_update(param, grad, state,
-    group)`` which changes ``param.data`` in place."""
+    group)`` which changes ``param.array`` in place."""
 
     def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]],
                  defaults: dict[str, Any]) -> None:
@@ -65,7 +65,7 @@ class Optimizer:
             if set_to_none or p.grad is None:
                 p.grad = None
             else:
-                p.grad = array_module(p.data).zeros_like(p.data)
+                p.grad = array_module(p.array).zeros_like(p.array)
 
     def step(self) -> None:
         """Update every parameter that has a gradient."""
@@ -117,7 +117,7 @@ class Optimizer:
                                              f"{params[i].shape}")
                     value = value.astype(params[i].dtype, copy=True)
                     # onto the parameter's device: a CPU checkpoint resumes on the GPU
-                    value = array_module(params[i].data).asarray(value)
+                    value = array_module(params[i].array).asarray(value)
                 elif isinstance(value, np.ndarray):
                     value = value.item()
                 if name == "step" and (isinstance(value, bool) or not isinstance(value, int)

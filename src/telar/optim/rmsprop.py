@@ -25,17 +25,17 @@ class RMSprop(Optimizer):
 
     def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> None:
-        xp = array_module(p.data)  # where the parameter lives
+        xp = array_module(p.array)  # where the parameter lives
         alpha, wd, mu = group["alpha"], group["weight_decay"], group["momentum"]
         if wd:
-            grad = grad + wd * p.data
+            grad = grad + wd * p.array
         if not state:
             state["step"] = 0
-            state["square_avg"] = xp.zeros_like(p.data)
+            state["square_avg"] = xp.zeros_like(p.array)
             if mu:
-                state["momentum_buffer"] = xp.zeros_like(p.data)
+                state["momentum_buffer"] = xp.zeros_like(p.array)
             if group["centered"]:
-                state["grad_avg"] = xp.zeros_like(p.data)
+                state["grad_avg"] = xp.zeros_like(p.array)
         state["step"] += 1
         v = state["square_avg"]
         v *= alpha
@@ -52,6 +52,6 @@ class RMSprop(Optimizer):
             buf = state["momentum_buffer"]
             buf *= mu
             buf += grad / denom
-            p.data -= group["lr"] * buf
+            p.array -= group["lr"] * buf
         else:
-            p.data -= group["lr"] * (grad / denom)
+            p.array -= group["lr"] * (grad / denom)

@@ -29,16 +29,16 @@ class SGD(Optimizer):
 
     def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> None:
-        xp = array_module(p.data)  # where the parameter lives
+        xp = array_module(p.array)  # where the parameter lives
         wd, mu = group["weight_decay"], group["momentum"]
         if wd:
-            grad = grad + wd * p.data
+            grad = grad + wd * p.array
         if mu:
             buf = state.get("momentum_buffer")
             if buf is None:
-                buf = state["momentum_buffer"] = xp.array(grad, dtype=p.data.dtype, copy=True)
+                buf = state["momentum_buffer"] = xp.array(grad, dtype=p.array.dtype, copy=True)
             else:
                 buf *= mu
                 buf += (1 - group["dampening"]) * grad
             grad = grad + mu * buf if group["nesterov"] else buf
-        p.data -= group["lr"] * grad
+        p.array -= group["lr"] * grad

@@ -39,7 +39,7 @@ class HandwrittenLearner(Learner):
         self.workers: int | None = None
         #: the whole network as one parameter: data is ``network.params``, grad ``grads``
         self.parameter = Parameter(network.params)
-        if self.parameter.data is not network.params:
+        if self.parameter.array is not network.params:
             raise ValueError("the parameter must share the network's params array")
         self.parameter.grad = network.grads
         optimizer = optimizer if optimizer is not None else Adam([self.parameter])

@@ -38,7 +38,7 @@ class ModuleLearner(Learner):
     def _on_model_device(self, values: np.ndarray) -> Tensor:
         """A host batch as a tensor where the model's parameters live (copied to the GPU for
         a model moved there with ``model.to("cuda")``)."""
-        first = self._params[0].data if self._params else None
+        first = self._params[0].array if self._params else None
         if first is None or is_host_array(first):
             return Tensor(values)
         return Tensor(self._params[0].device.put(values))
@@ -46,8 +46,8 @@ class ModuleLearner(Learner):
     def train_step(self, x: np.ndarray, y: np.ndarray) -> tuple[float, int]:
         self.model.train()
         logits = self.model(self._on_model_device(x))
-        if not is_host_array(logits.data):
-            y = self._on_model_device(y).data
+        if not is_host_array(logits.array):
+            y = self._on_model_device(y).array
         loss = F.cross_entropy(logits, y, label_smoothing=self.label_smoothing)
         self.optimizer.zero_grad()
         loss.backward()
@@ -55,8 +55,8 @@ class ModuleLearner(Learner):
             clip_grad_norm_(self._params, self.clip_grad)
         self.optimizer.step()
         self.after_step()
-        n_correct = int(np.count_nonzero(logits.data.argmax(axis=1) == y))
-        return float(loss.data), n_correct
+        n_correct = int(np.count_nonzero(logits.array.argmax(axis=1) == y))
+        return float(loss.array), n_correct
 
     def set_rng(self, rng: np.random.Generator) -> None:
         """Dropout layers draw their masks from ``rng`` (the loop gives one per epoch)."""
@@ -79,7 +79,7 @@ class ModuleLearner(Learner):
         self.model.eval()
         try:
             with no_grad():
-                return np.array(to_host(self.model(self._on_model_device(x)).data))
+                return np.array(to_host(self.model(self._on_model_device(x)).array))
         finally:
             self.model.train(was_training)
 

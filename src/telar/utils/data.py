@@ -46,7 +46,7 @@ class TensorDataset(Dataset):
     """Samples are the ``i``-th rows of equally long tensors (or arrays): ``(x[i], y[i])``."""
 
     def __init__(self, *tensors: Any) -> None:
-        arrays = [t.data if isinstance(t, Tensor) else np.asarray(t) for t in tensors]
+        arrays = [t.array if isinstance(t, Tensor) else np.asarray(t) for t in tensors]
         if not arrays or any(len(a) != len(arrays[0]) for a in arrays):
             raise ValueError("TensorDataset needs tensors of the same first size, got "
                              f"{[len(a) for a in arrays]}")
@@ -180,7 +180,7 @@ def default_collate(batch: Sequence[Any]) -> Any:
     tuples/lists and dicts are collated field by field, strings stay a list."""
     first = batch[0]
     if isinstance(first, Tensor):
-        return Tensor(np.stack([b.data for b in batch]))
+        return Tensor(np.stack([b.array for b in batch]))
     if isinstance(first, np.ndarray):
         return Tensor(np.stack(batch))
     if isinstance(first, bool | np.bool_):

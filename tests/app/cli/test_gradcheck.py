@@ -33,7 +33,7 @@ def test_gradcheck_command_exits_1_when_a_backward_rule_is_wrong(capsys, monkeyp
     from telar.engine import make_result
 
     def broken_tanh(x):  # forward right, backward missing the (1 - tanh^2) factor
-        out = np.tanh(x.data)
+        out = np.tanh(x.array)
         return make_result(out, (x,), lambda g: (g,))
 
     monkeypatch.setattr(functional, "tanh", broken_tanh)

@@ -22,7 +22,7 @@ def run_conv(x, w, b, kwargs, grad_x=True):
     out = NF.conv2d(xt, wt, bt, **kwargs)
     g = np.random.default_rng(7).normal(size=out.shape).astype(x.dtype)
     (out * telar.tensor(g)).sum().backward()
-    return [np.array(out.data), wt.grad, bt.grad] + ([xt.grad] if grad_x else [])
+    return [np.array(out.array), wt.grad, bt.grad] + ([xt.grad] if grad_x else [])
 
 
 @pytest.mark.parametrize("channels", [1, 3])  # im2col built transposed / row-major
@@ -37,7 +37,7 @@ def test_conv2d_in_sample_chunks_with_a_remainder_gives_the_unchunked_gradients(
     monkeypatch.setattr(cpu_conv, "FOLD_BIAS_BELOW", 10 ** 9 - fold_below)  # whole run: the other
     whole = F.conv2d(x, w, b, **kw)
     whole.backward(g)
-    expected = [whole.data.copy()] + [t.grad.copy() for t in (x, w, b)]
+    expected = [whole.array.copy()] + [t.grad.copy() for t in (x, w, b)]
     # 1 byte: one sample per chunk; 13000 bytes: 2-5 samples per chunk, a remainder.
     monkeypatch.setattr(cpu_scratch, "CHUNK_BYTES", chunk_bytes)
     monkeypatch.setattr(cpu_conv, "FOLD_BIAS_BELOW", fold_below)
@@ -45,7 +45,7 @@ def test_conv2d_in_sample_chunks_with_a_remainder_gives_the_unchunked_gradients(
         t.grad = None
     out = F.conv2d(x, w, b, **kw)
     out.backward(g)
-    for got, want in zip([out.data] + [t.grad for t in (x, w, b)], expected, strict=True):
+    for got, want in zip([out.array] + [t.grad for t in (x, w, b)], expected, strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
     check(lambda x, w, b: F.conv2d(x, w, b, **kw), x, w, b)
 

@@ -19,7 +19,7 @@ def run_pool(x, kwargs):
     out = NF.max_pool2d(xt, **kwargs)
     g = np.random.default_rng(8).normal(size=out.shape).astype(x.dtype)
     (out * telar.tensor(g)).sum().backward()
-    return [np.array(out.data), xt.grad]
+    return [np.array(out.array), xt.grad]
 
 
 @pytest.mark.parametrize("chunk_bytes", [1, 2000])
@@ -36,7 +36,7 @@ def test_max_pool_in_sample_chunks_gives_the_unchunked_values_and_gradients(
         x = telar.tensor(data, requires_grad=True)
         out = F.max_pool2d(x, 2)
         out.backward(g)
-        results.append((out.data.copy(), x.grad.copy()))
+        results.append((out.array.copy(), x.grad.copy()))
     for got, want in zip(results[1], results[0], strict=True):
         np.testing.assert_array_equal(got, want)
     check(lambda x: F.max_pool2d(x, 2), normal_leaf(shape, 8))

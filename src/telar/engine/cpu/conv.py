@@ -61,7 +61,7 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None, stride: tuple[int, in
     backward pass also holds the padded output gradient (stride 1) or, otherwise, ``dcols``
     (``N*Ho*Wo*kh*kw*C`` values) and the padded input gradient.
     """
-    xd, wd = x.data, weight.data
+    xd, wd = x.array, weight.array
     n, c, h, w = xd.shape
     o, _, kh, kw = wd.shape
     (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
@@ -74,7 +74,7 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None, stride: tuple[int, in
     out2 = np.empty((n * rows, o), dtype=xd.dtype)
     # Few columns (the first layer: K = 9): the bias rides in the GEMM as a column of ones.
     fold = bias is not None and k < FOLD_BIAS_BELOW
-    w2f = np.concatenate([w2, bias.data[:, None].astype(w2.dtype)], axis=1) if fold else w2
+    w2f = np.concatenate([w2, bias.array[:, None].astype(w2.dtype)], axis=1) if fold else w2
     starts = range(0, n, fwd_chunk)
 
     def forward_chunks(worker: int, count: int) -> None:
@@ -85,7 +85,7 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None, stride: tuple[int, in
             part = out2[s * rows:s * rows + cols.shape[0]]
             np.matmul(cols, w2f.T, out=part)
             if bias is not None and not fold:
-                part += bias.data
+                part += bias.array
 
     run_chunks(len(starts), forward_chunks)
     out = out2.reshape(n, ho, wo, o).transpose(0, 3, 1, 2)  # NCHW view of NHWC memory

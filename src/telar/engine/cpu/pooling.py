@@ -32,7 +32,7 @@ def max_pool_tiled(x: Tensor, kh: int, kw: int, ho: int, wo: int,
     gradient. Memory per batch: the ``N*C*Ho*Wo`` winner bytes. The output is channels-last
     in memory.
     """
-    xd = x.data
+    xd = x.array
     n, c, h, w = xd.shape
     windows = tiles(xd, kh, kw, ho, wo)
     out = np.empty((n, ho, wo, c), dtype=xd.dtype)

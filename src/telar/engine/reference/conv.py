@@ -20,7 +20,7 @@ same in chunks, on threads, in channels-last memory; the tests hold it to this o
 >>> import numpy as np, telar
 >>> x = telar.tensor(np.ones((1, 1, 3, 3)))
 >>> w = telar.tensor(np.ones((1, 1, 2, 2)))
->>> conv2d(x, w, None, (1, 1), (0, 0), (1, 1)).data[0, 0]
+>>> conv2d(x, w, None, (1, 1), (0, 0), (1, 1)).array[0, 0]
 array([[4., 4.],
        [4., 4.]])
 """
@@ -72,7 +72,7 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None, stride: tuple[int, in
            padding: tuple[int, int], dilation: tuple[int, int]) -> Tensor:
     """``out = im2col(xpad) @ W2^T + b`` as an ``(N, O, Ho, Wo)`` tensor (module doc); the
     arguments are checked by :func:`telar.engine.conv.conv2d`."""
-    xd, wd = x.data, weight.data
+    xd, wd = x.array, weight.array
     n, c, h, w = xd.shape
     o, _, kh, kw = wd.shape
     (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
@@ -84,7 +84,7 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None, stride: tuple[int, in
     w2 = wd.reshape(o, c * kh * kw)
     out = cols @ w2.T
     if bias is not None:
-        out = out + bias.data
+        out = out + bias.array
 
     def backward(g: Array) -> tuple[Array | None, ...]:
         g2 = g.transpose(0, 2, 3, 1).reshape(n * ho * wo, o)  # G, one row per output pixel

@@ -27,7 +27,7 @@ def batch_norm(x: Tensor, weight: Tensor | None, bias: Tensor | None,
                running_mean: Array | None, running_var: Array | None, training: bool,
                momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
     """Normalise ``x`` (``(N, C)`` or ``(N, C, H, W)``) per channel; see the module doc."""
-    xd = x.data
+    xd = x.array
     axes = (0,) if xd.ndim == 2 else (0, 2, 3)  # every axis but the channels'
     per_channel = (1, -1) + (1,) * (xd.ndim - 2)  # a (C,) vector broadcast along them
     m = xd.size // xd.shape[1]
@@ -42,10 +42,11 @@ def batch_norm(x: Tensor, weight: Tensor | None, bias: Tensor | None,
         mu, var = running_mean, running_var
     inv_std = (1.0 / xp.sqrt(var + eps)).reshape(per_channel)
     xhat = (xd - mu.reshape(per_channel)) * inv_std
-    gamma = (xp.ones(xd.shape[1], xd.dtype) if weight is None else weight.data).reshape(per_channel)
+    gamma = xp.ones(xd.shape[1], xd.dtype) if weight is None else weight.array
+    gamma = gamma.reshape(per_channel)
     out = gamma * xhat
     if bias is not None:
-        out = out + bias.data.reshape(per_channel)
+        out = out + bias.array.reshape(per_channel)
 
     def backward(g: Array) -> list[Array | None]:
         dxhat = g * gamma

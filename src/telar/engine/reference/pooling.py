@@ -24,7 +24,7 @@ def max_pool2d(x: Tensor, kernel: tuple[int, int], stride: tuple[int, int],
                padding: tuple[int, int]) -> Tensor:
     """Max over each ``kh x kw`` window every ``(sh, sw)`` pixels, ``-inf`` padding
     ``(ph, pw)`` around the input (the arguments checked by the caller)."""
-    xd = x.data
+    xd = x.array
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
     ho = output_size(xd.shape[2], kh, sh, ph)
     wo = output_size(xd.shape[3], kw, sw, pw)
