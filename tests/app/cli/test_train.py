@@ -48,7 +48,7 @@ def data_dir(tmp_path_factory):
                                "adagrad, adadelta, got 'lbfgs'"),
     (["--activation", "swish"], "--activation: expected one of"),
     (["--schedule", "linear"], "--schedule: expected one of"),
-    (["--preset", "huge"], "--preset: expected one of report, mlp, cnn, got 'huge'"),
+    (["--preset", "huge"], "--preset: expected one of report, mlp, cnn, lstm, got 'huge'"),
     (["--val-split", "1.5"], "--val-split: expected a number in [0, 1), got 1.5"),
     (["--early-stop", "3"], "--early-stop 3 needs a validation set"),
     (["--engine", "manual", "--dropout", "0.2"],
