@@ -84,7 +84,7 @@ def _conv_results(x0: np.ndarray, w0: np.ndarray, b0: np.ndarray, g: np.ndarray,
     x, w, b = (Tensor(v, requires_grad=True) for v in (x0, w0, b0))
     out = F.conv2d(x, w, b, **geometry)
     (out * Tensor(g[:, :, :out.shape[2], :out.shape[3]])).sum().backward()
-    return [out.data, x.grad, w.grad, b.grad]
+    return [out.array, x.grad, w.grad, b.grad]
 
 
 @pytest.mark.parametrize("geometry", [{}, {"padding": 1}, {"stride": 2, "padding": 1},
@@ -126,9 +126,9 @@ def test_max_pool_tiles_give_the_same_values_and_gradients_on_the_generic_path(r
     def run() -> tuple[np.ndarray, np.ndarray]:
         x = Tensor(x0, requires_grad=True)
         out = pool(x, 2)
-        (out * Tensor(np.arange(out.data.size, dtype=np.float32).reshape(out.shape))).sum() \
+        (out * Tensor(np.arange(out.array.size, dtype=np.float32).reshape(out.shape))).sum() \
             .backward()
-        return out.data, x.grad
+        return out.array, x.grad
 
     with generic_path(False):
         fast = run()
@@ -213,8 +213,8 @@ def test_unary_operations_and_their_gradients_run_on_array_api_strict_arrays(nam
     x = _strict_leaf(values)
     out = op(x)
     F.sum(out).backward()
-    assert array_module(out.data).__name__ == "array_api_strict"
-    np.testing.assert_allclose(np.asarray(out.data), reference(values), rtol=1e-12)
+    assert array_module(out.array).__name__ == "array_api_strict"
+    np.testing.assert_allclose(np.asarray(out.array), reference(values), rtol=1e-12)
     numpy_x = Tensor(values, requires_grad=True)
     F.sum(op(numpy_x)).backward()
     np.testing.assert_allclose(np.asarray(x.grad), numpy_x.grad, rtol=1e-12)
@@ -240,7 +240,7 @@ def test_log_softmax_and_its_gradient_run_on_array_api_strict_arrays():
     F.sum(out * constant(strict.asarray(np.eye(4, 5)))).backward()
     nx = Tensor(values, requires_grad=True)
     F.sum(F.log_softmax(nx, 1) * Tensor(np.eye(4, 5))).backward()
-    np.testing.assert_allclose(np.asarray(out.data), F.log_softmax(Tensor(values), 1).data,
+    np.testing.assert_allclose(np.asarray(out.array), F.log_softmax(Tensor(values), 1).array,
                                rtol=1e-12)
     np.testing.assert_allclose(np.asarray(x.grad), nx.grad, rtol=1e-12, atol=1e-15)
 

@@ -62,13 +62,13 @@ def test_arrays_on_one_device_pass_the_same_device_check():
     check_same_device(a, a[1:], np.float32(1.0))  # types differ, the device is the same
     x = telar.ones(3, requires_grad=True)
     (x * 2).sum().backward()
-    check_same_device(x.data, x.grad)  # a gradient array and a plain one
+    check_same_device(x.array, x.grad)  # a gradient array and a plain one
 
 
 def test_moving_to_the_cpu_keeps_tensors_and_modules_as_they_are():
     x = telar.ones(2, requires_grad=True)
     assert x.to("cpu") is x and x.cpu() is x and x.to(device="cpu") is x
     layer = telar.nn.Linear(3, 2, device="cpu")
-    weight = layer.weight.data
-    assert layer.to("cpu") is layer and layer.cpu() is layer and layer.weight.data is weight
+    weight = layer.weight.array
+    assert layer.to("cpu") is layer and layer.cpu() is layer and layer.weight.array is weight
     assert all(type(v) is np.ndarray for v in layer.state_dict().values())

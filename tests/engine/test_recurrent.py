@@ -77,7 +77,7 @@ def test_fused_cell_equals_the_step_by_step_reference_values_and_gradients(kind,
         inputs = make_inputs(kind, bias, seed=7)
         out = call(module, kind, inputs, reverse)
         weighted_sum(out).backward()
-        results[name] = ([o.data for o in out], [t.grad for t in inputs if t is not None])
+        results[name] = ([o.array for o in out], [t.grad for t in inputs if t is not None])
     for got, want in zip(results["fused"][0] + results["fused"][1],
                          results["plain"][0] + results["plain"][1], strict=True):
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
@@ -87,10 +87,10 @@ def test_last_state_is_the_last_step_run_and_reverse_keeps_time_order():
     inputs = make_inputs("gru", seed=2)
     out, h_n = fused.gru(*inputs)
     back, h_back = fused.gru(*inputs, reverse=True)
-    np.testing.assert_array_equal(h_n.data, out.data[-1])
-    np.testing.assert_array_equal(h_back.data, back.data[0])
-    flipped, _ = fused.gru(telar.tensor(inputs[0].data[::-1].copy()), *inputs[1:])
-    np.testing.assert_allclose(back.data, flipped.data[::-1], atol=1e-14)
+    np.testing.assert_array_equal(h_n.array, out.array[-1])
+    np.testing.assert_array_equal(h_back.array, back.array[0])
+    flipped, _ = fused.gru(telar.tensor(inputs[0].array[::-1].copy()), *inputs[1:])
+    np.testing.assert_allclose(back.array, flipped.array[::-1], atol=1e-14)
 
 
 def test_float32_inputs_give_float32_outputs_and_gradients():
@@ -103,7 +103,7 @@ def test_float32_inputs_give_float32_outputs_and_gradients():
 
 def test_no_gradient_is_computed_for_constant_inputs():
     x, h0, c0, w_ih, w_hh, b_ih, b_hh = make_inputs("lstm")
-    x, h0, c0 = (telar.tensor(t.data) for t in (x, h0, c0))
+    x, h0, c0 = (telar.tensor(t.array) for t in (x, h0, c0))
     fused.lstm(x, h0, c0, w_ih, w_hh, b_ih, b_hh)[0].sum().backward()
     assert x.grad is None and h0.grad is None and w_ih.grad is not None
 

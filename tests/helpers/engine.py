@@ -52,7 +52,7 @@ def against_torch(fn, torch_fn, inputs: list[np.ndarray], tol: float, seed: int 
     ours = [telar.tensor(a, requires_grad=True) for a in inputs]
     theirs = [torch.tensor(a, requires_grad=True) for a in inputs]
     out, ref = fn(*ours), torch_fn(*theirs)
-    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=tol, atol=tol)
+    np.testing.assert_allclose(out.array, ref.detach().numpy(), rtol=tol, atol=tol)
     g = np.random.default_rng(seed).normal(size=out.shape).astype(out.dtype)
     out.backward(g)
     ref.backward(torch.tensor(g))

@@ -34,4 +34,4 @@ def telar_outputs(model: Any, x: np.ndarray) -> np.ndarray:
         return model.logits(x)
     model.eval()
     with no_grad():
-        return model(Tensor(x)).data
+        return model(Tensor(x)).array

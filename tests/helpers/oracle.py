@@ -32,7 +32,7 @@ def run(fn: Callable[..., Tensor], arrays: Sequence[np.ndarray | None], *args: o
     out = fn(*inputs, *args)
     r = np.random.default_rng(seed).normal(size=out.shape).astype(out.dtype)
     (out * r).sum().backward()
-    return (np.array(out.data),
+    return (np.array(out.array),
             [None if t is None or t.grad is None else np.array(t.grad) for t in inputs])
 
 

@@ -40,7 +40,7 @@ def run_both(mine, theirs, kind, x, states):
         tensors = [out, *finals]
         loss = sum((t * lib.tensor(rng.normal(size=tuple(t.shape)))).sum() for t in tensors)
         loss.backward()
-        as_np = [np.asarray(t.detach().numpy() if lib is torch else t.data) for t in tensors]
+        as_np = [np.asarray(t.detach().numpy() if lib is torch else t.array) for t in tensors]
         grads = [np.asarray(t.grad) for t in (xt, *st)]
         grads += [np.asarray(p.grad) for p in module.parameters()]
         results.append(as_np + grads)
@@ -98,7 +98,7 @@ def test_cells_give_pytorchs_next_state_and_gradients(kind):
         outs = list(out) if kind == "LSTMCell" else [out]
         sum((o * lib.tensor(w)).sum() for o, w in zip(outs, weights, strict=False)).backward()
         leaves = (xt, ht, ct) if kind == "LSTMCell" else (xt, ht)
-        results.append([np.asarray(o.detach().numpy() if lib is torch else o.data) for o in outs]
+        results.append([np.asarray(o.detach().numpy() if lib is torch else o.array) for o in outs]
                        + [np.asarray(t.grad) for t in leaves]
                        + [np.asarray(p.grad) for p in module.parameters()])
     for a, b in zip(*results, strict=True):
@@ -108,8 +108,8 @@ def test_cells_give_pytorchs_next_state_and_gradients(kind):
 def test_a_cell_without_a_state_starts_from_zeros_and_takes_one_sample():
     cell = telar.nn.GRUCell(3, 4, dtype=np.float64)
     x = np.random.default_rng(4).normal(size=3)
-    np.testing.assert_allclose(cell(telar.tensor(x)).data,
-                               cell(telar.tensor(x[None]), telar.zeros(1, 4).double()).data[0])
+    np.testing.assert_allclose(cell(telar.tensor(x)).array,
+                               cell(telar.tensor(x[None]), telar.zeros(1, 4).double()).array[0])
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -126,14 +126,14 @@ def test_pytorchs_state_dict_loads_and_a_wrong_one_is_refused():
     theirs = torch.nn.LSTM(4, 3, num_layers=2)
     mine = telar.nn.LSTM(4, 3, num_layers=2)
     mine.load_state_dict(theirs.state_dict())
-    np.testing.assert_array_equal(mine.weight_hh_l1.data, theirs.weight_hh_l1.detach().numpy())
+    np.testing.assert_array_equal(mine.weight_hh_l1.array, theirs.weight_hh_l1.detach().numpy())
     with pytest.raises(Exception, match="weight_ih_l0"):
         telar.nn.LSTM(5, 3, num_layers=2).load_state_dict(theirs.state_dict())
 
 
 def test_default_init_is_uniform_within_one_over_root_hidden():
     lstm = telar.nn.LSTM(10, 64, num_layers=2, rng=0)
-    values = np.concatenate([p.data.ravel() for p in lstm.parameters()])
+    values = np.concatenate([p.array.ravel() for p in lstm.parameters()])
     bound = 1 / np.sqrt(64)
     assert values.min() >= -bound and values.max() <= bound
     assert abs(values.std() - bound / np.sqrt(3)) < 0.01 * bound  # uniform's spread
@@ -145,9 +145,9 @@ def test_dropout_acts_between_layers_in_training_only():
     lstm = telar.nn.LSTM(3, 8, num_layers=2, dropout=0.5, rng=0)
     plain = telar.nn.LSTM(3, 8, num_layers=2, rng=0)
     lstm.eval()
-    np.testing.assert_array_equal(lstm(x)[0].data, plain(x)[0].data)
+    np.testing.assert_array_equal(lstm(x)[0].array, plain(x)[0].array)
     lstm.train()
-    assert not np.allclose(lstm(x)[0].data, plain(x)[0].data)
+    assert not np.allclose(lstm(x)[0].array, plain(x)[0].array)
 
 
 def test_dropout_with_one_layer_warns_as_pytorch_does():
@@ -206,7 +206,7 @@ def test_lstm_layer_reads_an_image_row_by_row_and_returns_the_final_state():
     twin_lstm = telar.nn.LSTM(28, 16, batch_first=True, dtype=np.float64)
     twin_lstm.load_state_dict(layer.state_dict())
     _, (h_n, _) = twin_lstm(telar.tensor(rows))
-    np.testing.assert_allclose(net[1](net[0](telar.tensor(images))).data, h_n.data[0],
+    np.testing.assert_allclose(net[1](net[0](telar.tensor(images))).array, h_n.array[0],
                                atol=1e-14)
 
 
@@ -218,8 +218,8 @@ def test_bidirectional_layer_concatenates_both_directions_final_states():
                        dtype=np.float64)
     gru.load_state_dict(net[0].state_dict())
     _, h_n = gru(telar.tensor(x))
-    want = np.concatenate([h_n.data[2], h_n.data[3]], axis=1)
-    np.testing.assert_allclose(net[0](telar.tensor(x)).data, want, atol=1e-14)
+    want = np.concatenate([h_n.array[2], h_n.array[3]], axis=1)
+    np.testing.assert_allclose(net[0](telar.tensor(x)).array, want, atol=1e-14)
     assert net.shapes[0] == (16,)
 
 

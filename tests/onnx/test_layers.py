@@ -57,8 +57,8 @@ def randomised(net: nn.Module, seed: int) -> nn.Module:
             module.running_mean[...] = rng.normal(0, 0.5, c)
             module.running_var[...] = rng.uniform(0.5, 2.0, c)
             if module.weight is not None:
-                module.weight.data[...] = rng.uniform(0.5, 1.5, c)
-                module.bias.data[...] = rng.normal(0, 0.3, c)
+                module.weight.array[...] = rng.uniform(0.5, 1.5, c)
+                module.bias.array[...] = rng.normal(0, 0.3, c)
     return net
 
 

@@ -48,9 +48,9 @@ def test_alpha_is_weight_decay_alpha_over_batch_size_on_the_weights_and_not_the_
                                                                for p in biases["params"])
     # one step with a zero gradient: only the decay moves the weights, w -= lr * alpha/B * w
     w = weights["params"][0]
-    before, bias = w.data.copy(), biases["params"][0].data.copy()
+    before, bias = w.array.copy(), biases["params"][0].array.copy()
     for p in model.parameters():
-        p.grad = np.zeros_like(p.data)
+        p.grad = np.zeros_like(p.array)
     optimizer.step()
-    np.testing.assert_allclose(w.data, before * (1 - 0.1 * 0.05), rtol=1e-6)
-    np.testing.assert_array_equal(biases["params"][0].data, bias)
+    np.testing.assert_allclose(w.array, before * (1 - 0.1 * 0.05), rtol=1e-6)
+    np.testing.assert_array_equal(biases["params"][0].array, bias)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telar.engine.array import Array, array_module, fast_kernels, host, xp
+from telar.engine.array import Array, array_module, astype, dtype_kind, fast_kernels, host, xp
 from telar.engine.cpu.workers import split_matmul
 from telar.engine.devices import check_same_device
 from telar.engine.tensor import Tensor, constant, make_result, operand
@@ -37,12 +37,12 @@ def _operands(a: Any, b: Any) -> tuple[Tensor, Tensor]:
     else:
         a = operand(a, b if isinstance(b, Tensor) else None)
         b = b if isinstance(b, Tensor) else operand(b)
-    ka, kb = a.array.dtype.kind, b.array.dtype.kind
+    ka, kb = dtype_kind(a.array), dtype_kind(b.array)
     if ka != kb:  # integers never require gradients: the cast copies are constants
         if ka in "fc" and kb in "biu":
-            b = constant(b.array.astype(a.array.dtype))
+            b = constant(astype(b.array, a.array.dtype))
         elif kb in "fc" and ka in "biu":
-            a = constant(a.array.astype(b.array.dtype))
+            a = constant(astype(a.array, b.array.dtype))
     return a, b
 
 
@@ -99,8 +99,8 @@ def div(a: Any, b: Any) -> Tensor:
     a, b = _operands(a, b)
     ad, bd = a.array, b.array
     out = ad / bd
-    if ad.dtype.kind in "biu" and bd.dtype.kind in "biu":
-        out = out.astype(xp.float32)
+    if dtype_kind(ad) in "biu" and dtype_kind(bd) in "biu":
+        out = astype(out, array_module(out).float32)
 
     def backward(g: Array) -> tuple[Array | None, Array | None]:
         return (unbroadcast(g / bd, ad.shape) if a.requires_grad else None,
@@ -186,7 +186,7 @@ def _same_float_dtype(a: Array, b: Array, op: str) -> None:
     So float64 data fed to a float32 model raises instead of silently computing in float64;
     cast the input (``x.float()``) or the model (``model.double()``).
     """
-    if a.dtype != b.dtype and a.dtype.kind == "f" and b.dtype.kind == "f":
+    if a.dtype != b.dtype and dtype_kind(a) == "f" and dtype_kind(b) == "f":
         raise RuntimeError(f"{op}: mat1 and mat2 must have the same dtype, but got {a.dtype} "
                            f"and {b.dtype} (cast with .float() / .double(), or the model "
                            "with model.to(dtype))")

@@ -81,6 +81,28 @@ def array_module(*arrays: Any) -> ModuleType:
     return numpy
 
 
+#: NumPy's one-letter dtype kinds, and the array API's names for them (``isdtype``).
+_KINDS = (("b", "bool"), ("f", "real floating"), ("c", "complex floating"),
+          ("i", "signed integer"), ("u", "unsigned integer"))
+
+
+def dtype_kind(a: Any) -> str:
+    """NumPy's kind of ``a``'s dtype (``"f"``, ``"i"``, ``"u"``, ``"b"``, ``"c"``) for an array
+    of any namespace: NumPy's and CuPy's dtypes say it, an array-API dtype is asked."""
+    kind = getattr(a.dtype, "kind", None)
+    if kind is not None:
+        return kind
+    module = array_module(a)
+    return next((k for k, name in _KINDS if module.isdtype(a.dtype, name)), "?")
+
+
+def astype(a: Any, dtype: Any) -> Any:
+    """``a`` cast to ``dtype`` (a copy), by the method NumPy and CuPy arrays have or the array
+    API's ``astype`` function."""
+    method = getattr(a, "astype", None)
+    return method(dtype) if method is not None else array_module(a).astype(a, dtype)
+
+
 def fast_kernels(*arrays: Any) -> bool:
     """Whether the CPU kernels (chunks on threads, scratch buffers, split products) may run on
     ``arrays``: all NumPy arrays, and not inside :func:`generic_path`."""
@@ -211,7 +233,8 @@ def out_of_memory_errors() -> tuple[type[BaseException], ...]:
     return (cupy.cuda.memory.OutOfMemoryError,)
 
 
-__all__ = ["xp", "host", "Array", "RandomGenerator", "array_module", "fast_kernels",
+__all__ = ["xp", "host", "Array", "RandomGenerator", "array_module", "dtype_kind", "astype",
+           "fast_kernels",
            "generic_path", "generic_path_enabled", "is_host_array", "writeable", "copy",
            "scatter_add", "device_of", "to_host", "to_device", "cuda_problem",
            "cuda_device_count", "require_cuda", "CudaUnavailableError",

@@ -35,7 +35,9 @@ from typing import Any
 from telar.engine.array import (
     Array,
     array_module,
+    astype,
     copy,
+    dtype_kind,
     host,
     is_host_array,
     to_host,
@@ -73,7 +75,7 @@ class Tensor:
         if data is None or isinstance(data, str | bytes):
             raise TypeError(f"a Tensor holds numbers, got {type(data).__name__} {data!r:.40}")
         array = array_module(data).asarray(data, dtype=dtype)
-        if array.dtype.kind not in "biufc":  # objects, strings, dates: NumPy would fail later
+        if dtype_kind(array) not in "biufc":  # objects, strings, dates: NumPy would fail later
             raise TypeError(f"a Tensor holds numbers (bool, int, float, complex), got an "
                             f"array of dtype {array.dtype}")
         if requires_grad and not xp.issubdtype(array.dtype, xp.floating):
@@ -453,12 +455,12 @@ def operand(value: Any, like: Tensor | None = None) -> Tensor:
         if isinstance(value, int | float) and not isinstance(value, bool):
             # PyTorch's promotion: a Python number takes a float tensor's dtype; a float
             # meeting an integer tensor gives the default float32; an int keeps the int's dtype
-            kind = like.array.dtype.kind
+            kind = dtype_kind(like.array)
             if kind in "fc":
                 return constant(module.asarray(value, dtype=like.array.dtype))
             if isinstance(value, float):
-                return constant(module.asarray(value, dtype=xp.float32))
+                return constant(module.asarray(value, dtype=module.float32))
             if kind in "iu":
-                return constant(module.asarray(value).astype(like.array.dtype))
+                return constant(astype(module.asarray(value), like.array.dtype))
         return constant(module.asarray(value))
     return constant(array_module(value).asarray(value))

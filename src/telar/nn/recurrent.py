@@ -182,11 +182,11 @@ class RNNBase(Module):
         if x.shape[-1] != self.input_size:
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
                                f"{self.input_size}, got {x.shape[-1]}")
-        weight = self.weight_ih_l0.dtype
-        if x.dtype != weight:
-            raise ValueError(f"RNN input dtype ({x.dtype}) does not match weight dtype "
+        weight = self.weight_ih_l0.array.dtype
+        if x.array.dtype != weight:
+            raise ValueError(f"RNN input dtype ({x.array.dtype}) does not match weight dtype "
                              f"({weight}). Convert input: input.float() / input.double(), or "
-                             f"convert model: model.to({x.dtype})")
+                             f"convert model: model.to(telar.{x.array.dtype})")
         batched = x.ndim == 3
         if not batched:
             x = F.unsqueeze(x, 1)

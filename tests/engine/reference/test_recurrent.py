@@ -23,7 +23,7 @@ def test_reference_cells_give_pytorchs_outputs_and_final_states(kind):
         want, want_state = module(torch.tensor(x), state)
     states = [telar.tensor(h0[0])] + ([telar.tensor(c0[0])] if kind == "lstm" else [])
     got = getattr(plain, kind)(telar.tensor(x), *states, *weights)
-    np.testing.assert_allclose(got[0].data, want.numpy(), atol=1e-12)
+    np.testing.assert_allclose(got[0].array, want.numpy(), atol=1e-12)
     finals = want_state if kind == "lstm" else (want_state,)
     for mine, theirs in zip(got[1:], finals, strict=True):
-        np.testing.assert_allclose(mine.data, theirs[0].numpy(), atol=1e-12)
+        np.testing.assert_allclose(mine.array, theirs[0].numpy(), atol=1e-12)
