@@ -22,6 +22,7 @@ _FROM = {
                      "gradcheck", "Generator", "get_rng_state", "initial_seed", "manual_seed",
                      "seed", "set_rng_state"), "telar.engine"),
     "load": "telar.serialization", "save": "telar.serialization",
+    "sweep": "telar.app.sweep",  # telar.sweep(spec, out=..., jobs=...): a hyper-parameter sweep
 }
 #: Sub-packages and modules reached as attributes (``torch.nn.Linear``, ``torch.utils.data``...).
 _MODULES = {name: f"telar.{name}" for name in (

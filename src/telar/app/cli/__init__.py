@@ -24,7 +24,7 @@ from telar.version import __version__
 
 # Sub-command modules, in the order `telar --help` lists them.
 SUBCOMMAND_MODULES: list[str] = ["data", "train", "evaluate", "predict", "report", "compare",
-                                 "serve", "reproduce", "augment", "gradcheck"]
+                                 "serve", "reproduce", "augment", "gradcheck", "sweep"]
 
 
 class OneLineErrorParser(argparse.ArgumentParser):
