@@ -24,6 +24,7 @@ from telar.app.sweep.study import (
     FAIL_REASON,
     SweepFolder,
     counted,
+    load_study,
     lock,
     open_sweep,
     retire_interrupted,
@@ -62,7 +63,8 @@ def run_sweep(spec: str | Path | Mapping[str, Any] | SweepSpec | None, out: str 
     try:
         parsed, study = open_sweep(folder, parsed, resume=resume)
         _check_data(parsed)
-        retried = retire_interrupted(study)
+        recorder = load_study(folder, parsed)  # tells failures, never samples
+        retried = retire_interrupted(recorder)
         if retried:
             stream.write(f"retrying interrupted trial{'s' * (len(retried) > 1)} "
                          f"{', '.join(map(str, retried))}\n")
@@ -70,11 +72,11 @@ def run_sweep(spec: str | Path | Mapping[str, Any] | SweepSpec | None, out: str 
         try:
             stream.write(f"sweep {folder.path}: {_target(parsed)} trials of {parsed.objective} "
                          f"on {executor.description}\n")
-            _drive(study, parsed, folder, executor, stream, progress)
+            _drive(study, recorder, parsed, executor, stream, progress)
         except KeyboardInterrupt:
             running = executor.running()
             executor.close()
-            retire_interrupted(study, running)
+            retire_interrupted(recorder, running)
             raise SweepInterrupted(f"interrupted; {len(running)} unfinished trial(s) will be "
                                    f"retried: continue with `telar sweep --resume --out "
                                    f"{folder.path}`") from None
@@ -126,9 +128,10 @@ def _target(spec: SweepSpec) -> int:
     return min(spec.trials, points)
 
 
-def _drive(study: Any, spec: SweepSpec, folder: SweepFolder, executor: Any, stream: TextIO,
+def _drive(study: Any, recorder: Any, spec: SweepSpec, executor: Any, stream: TextIO,
            progress: bool | None) -> None:
-    """Keep every slot busy until ``trials`` trials have finished."""
+    """Keep every slot busy until ``trials`` trials have finished (``study`` samples,
+    ``recorder`` records the trials whose process died)."""
     state = optuna().trial.TrialState
     distributions = {p.name: p.distribution() for p in spec.space}
     target = _target(spec)
@@ -152,7 +155,7 @@ def _drive(study: Any, spec: SweepSpec, folder: SweepFolder, executor: Any, stre
                 break
             for number, result in executor.wait(timeout=None):
                 if isinstance(result, str):  # the process running it died: record why
-                    _fail(study, number, result)
+                    _fail(recorder, number, result)
                     result = {"state": "FAIL", "value": None, "reason": result, "seconds": 0.0}
                 write(_trial_line(study, spec, number, result))
                 bar.update(1)
@@ -164,6 +167,8 @@ def _drive(study: Any, spec: SweepSpec, folder: SweepFolder, executor: Any, stre
 def _fail(study: Any, number: int, reason: str) -> None:
     storage = study._storage
     trial_id = storage.get_trial_id_from_study_id_trial_number(study._study_id, number)
+    if storage.get_trial(trial_id).state.is_finished():  # it told its result before dying
+        return
     storage.set_trial_user_attr(trial_id, FAIL_REASON, reason)
     study.tell(number, state=optuna().trial.TrialState.FAIL, skip_if_finished=True)
 

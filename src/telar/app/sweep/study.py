@@ -103,10 +103,13 @@ def pruner(spec: SweepSpec) -> Any:
                                 n_warmup_steps=spec.pruner_warmup_epochs + 1)
 
 
-def load_study(folder: SweepFolder, spec: SweepSpec) -> Any:
-    """The study of ``folder`` (it must exist), with the spec's sampler and pruner."""
+def load_study(folder: SweepFolder, spec: SweepSpec, *, sampling: bool = False) -> Any:
+    """The study of ``folder`` (it must exist), with the spec's pruner; with ``sampling``,
+    its sampler too. Where trials are only recorded (a worker, a failure), no sampler runs:
+    the grid sampler would try to stop the study when it records the grid's last point."""
     return optuna().load_study(study_name=STUDY_NAME, storage=storage(folder),
-                               sampler=sampler(spec), pruner=pruner(spec))
+                               sampler=sampler(spec) if sampling else
+                               optuna().samplers.RandomSampler(), pruner=pruner(spec))
 
 
 def open_sweep(folder: SweepFolder, spec: SweepSpec | None, *, resume: bool

@@ -61,6 +61,17 @@ def limit_threads(threads: int | None) -> None:
     workers.WORKERS = threads
 
 
+def where_it_runs() -> dict[str, Any]:
+    """The host and process a trial runs in, and the threads it may use (BLAS, chunks)."""
+    from threadpoolctl import threadpool_info
+
+    from telar.engine.cpu import workers
+
+    blas = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+    return {"host": socket.gethostname(), "pid": os.getpid(),
+            "blas_threads": max(blas, default=0), "chunk_threads": workers.workers()}
+
+
 def execute_trial(sweep_dir: str, number: int, threads: int | None = None) -> dict[str, Any]:
     """Run trial ``number`` of the sweep in ``sweep_dir`` and tell the study its result.
 
@@ -74,7 +85,8 @@ def execute_trial(sweep_dir: str, number: int, threads: int | None = None) -> di
     study = load_study(folder, spec)
     trial_id = study._storage.get_trial_id_from_study_id_trial_number(study._study_id, number)
     trial = optuna().trial.Trial(study, trial_id)
-    study._storage.set_trial_user_attr(trial_id, "worker", f"{socket.gethostname()}:{os.getpid()}")
+    for key, value in where_it_runs().items():
+        study._storage.set_trial_user_attr(trial_id, key, value)
     state = optuna().trial.TrialState
     prune = PruneOnEpoch(trial, spec.objective)
     reason = ""
