@@ -13,6 +13,7 @@ telar importable (the same install, or ``PYTHONPATH`` on the shared file system)
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ from telar.errors import ConfigError, TelarError
 
 #: Seconds to wait for a scheduler to answer.
 CONNECT_TIMEOUT = 5
+#: How often the futures are looked at while waiting.
+POLL_SECONDS = 0.05
 
 
 def parse_address(address: str) -> tuple[str, int | str]:
@@ -52,7 +55,7 @@ class DaskExecutor:
             self.threads = thread_share(n)
             self.cluster = dd.LocalCluster(
                 n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                dashboard_address=None,
+                dashboard_address=":0",  # any free port: never a clash
                 env=dict.fromkeys(THREAD_VARIABLES, str(self.threads)))
             where = self.cluster.scheduler_address
         try:
@@ -77,14 +80,13 @@ class DaskExecutor:
         self._futures[future] = number
 
     def wait(self, timeout: float | None = None) -> list[tuple[int, dict[str, Any] | str]]:
-        dd = distributed()
         if not self._futures:
             return []
-        try:
-            finished = dd.wait(list(self._futures), timeout=timeout,
-                               return_when="FIRST_COMPLETED").done
-        except TimeoutError:
-            return []
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not (finished := [f for f in self._futures if f.done()]):
+            if deadline is not None and time.monotonic() > deadline:
+                return []
+            time.sleep(POLL_SECONDS)  # a trial takes seconds: polling costs nothing here
         done: list[tuple[int, dict[str, Any] | str]] = []
         for future in finished:
             number = self._futures.pop(future)
