@@ -56,6 +56,10 @@ def run_sweep(spec: str | Path | Mapping[str, Any] | SweepSpec | None, out: str 
         raise ConfigError(f"--jobs: expected an integer >= 1, got {jobs!r}")
     if dask is not None and jobs != 1:
         raise ConfigError("give either --jobs N (local processes) or --dask ADDRESS, not both")
+    if dask is not None:
+        from telar.app.sweep.cluster import parse_address
+
+        parse_address(dask)  # a bad address is refused before the folder is touched
     parsed = as_spec(spec)
     folder = SweepFolder(Path(out))
     _make_folder(folder)
