@@ -62,26 +62,22 @@ def wait_for(condition, seconds=120.0):
         time.sleep(0.05)
 
 
-@pytest.mark.slow
-def test_a_sweep_killed_mid_trial_resumes_keeping_finished_trials_and_retrying_the_other(
-        tmp_path, small_spec):
-    import tomllib
-
+def long_spec(tmp_path, small_spec):
+    """A spec file of three trials long enough (40 epochs) to be caught mid-trial."""
     from telar.app.runs.config import _toml_value
 
-    spec_path = tmp_path / "spec.toml"
     document = {**small_spec, "trials": 3, "fixed": {**small_spec["fixed"], "epochs": 40}}
     lines = [f"{k} = {_toml_value(v)}" for k, v in document.items() if not isinstance(v, dict)]
     lines += ["[fixed]", *(f"{k} = {_toml_value(v)}" for k, v in document["fixed"].items())]
     lines += ["[space]", 'lr = { log = [0.001, 0.01] }', 'hidden = { choice = ["32", "16,16"] }']
-    spec_path.write_text("\n".join(lines) + "\n")
-    assert tomllib.loads(spec_path.read_text())["fixed"]["epochs"] == 40
-    out = tmp_path / "sweep"
-    env = {**os.environ, "PYTHONPATH": str(SRC)}
-    command = [sys.executable, "-m", "telar", "sweep", str(spec_path), "--out", str(out),
-               "--no-progress"]
-    sweep = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
-    folder = SweepFolder(out)
+    path = tmp_path / "spec.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path, document
+
+
+def start_and_catch_trial_1(command, folder, env, **popen):
+    """Start ``telar sweep``; return it once trial 1 has trained an epoch and is running."""
+    sweep = subprocess.Popen(command, env=env, **popen)
     wait_for(lambda: folder.journal_path.exists() and folder.spec_path.exists())
     spec = folder.read_spec()
 
@@ -91,9 +87,44 @@ def test_a_sweep_killed_mid_trial_resumes_keeping_finished_trials_and_retrying_t
             trials[1].state == State.RUNNING
     try:
         wait_for(second_trial_training)
-    finally:
-        sweep.send_signal(signal.SIGKILL)
-        sweep.wait()
+    except BaseException:
+        sweep.kill()
+        raise
+    return sweep, spec
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_the_sweep_and_marks_its_running_trial_for_a_retry(tmp_path, small_spec):
+    spec_path, _ = long_spec(tmp_path, small_spec)
+    out = tmp_path / "sweep"
+    folder = SweepFolder(out)
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    sweep, spec = start_and_catch_trial_1(
+        [sys.executable, "-m", "telar", "sweep", str(spec_path), "--out", str(out),
+         "--no-progress"], folder, env, stderr=subprocess.PIPE, text=True)
+    sweep.send_signal(signal.SIGINT)
+    _, err = sweep.communicate(timeout=120)
+    assert sweep.returncode == 130
+    assert "continue with `telar sweep --resume --out" in err.strip().splitlines()[-1]
+    trials = load_study(folder, spec).get_trials()
+    assert trials[0].state == State.COMPLETE
+    assert trials[1].state == State.FAIL and trials[1].user_attrs[INTERRUPTED]
+    assert trials[2].state == State.WAITING and trials[2].params == trials[1].params
+    assert folder.html_path.exists()  # the report of what is done
+
+
+@pytest.mark.slow
+def test_a_sweep_killed_mid_trial_resumes_keeping_finished_trials_and_retrying_the_other(
+        tmp_path, small_spec):
+    spec_path, document = long_spec(tmp_path, small_spec)
+    out = tmp_path / "sweep"
+    folder = SweepFolder(out)
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    sweep, spec = start_and_catch_trial_1(
+        [sys.executable, "-m", "telar", "sweep", str(spec_path), "--out", str(out),
+         "--no-progress"], folder, env, stderr=subprocess.DEVNULL)
+    sweep.send_signal(signal.SIGKILL)
+    sweep.wait()
     before = load_study(folder, spec).get_trials()
     assert before[0].state == State.COMPLETE and before[1].state == State.RUNNING
     # its worker died with it: nothing tells the study about trial 1 any more

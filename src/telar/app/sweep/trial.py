@@ -15,6 +15,7 @@ with its reason.
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import time
@@ -72,6 +73,16 @@ def where_it_runs() -> dict[str, Any]:
             "blas_threads": max(blas, default=0), "chunk_threads": workers.workers()}
 
 
+@functools.lru_cache(maxsize=4)
+def open_sweep_here(sweep_dir: str) -> tuple[SweepFolder, Any, Any]:
+    """The folder, spec and study of a sweep, read once per process: a worker that runs many
+    trials reads the spec and replays the journal from the start only once (the study reads
+    what other processes appended at each access)."""
+    folder = SweepFolder(Path(sweep_dir))
+    spec = folder.read_spec()
+    return folder, spec, load_study(folder, spec)
+
+
 def execute_trial(sweep_dir: str, number: int, threads: int | None = None) -> dict[str, Any]:
     """Run trial ``number`` of the sweep in ``sweep_dir`` and tell the study its result.
 
@@ -80,9 +91,7 @@ def execute_trial(sweep_dir: str, number: int, threads: int | None = None) -> di
     """
     started = time.perf_counter()
     limit_threads(threads)
-    folder = SweepFolder(Path(sweep_dir))
-    spec = folder.read_spec()
-    study = load_study(folder, spec)
+    folder, spec, study = open_sweep_here(sweep_dir)
     trial_id = study._storage.get_trial_id_from_study_id_trial_number(study._study_id, number)
     trial = optuna().trial.Trial(study, trial_id)
     for key, value in where_it_runs().items():
