@@ -11,7 +11,8 @@ are still drawn, as ``telar train`` draws them). Each sweep is a whole ``telar s
 The "plain" row trains the 16 configurations one after the other in one process with
 :func:`telar.app.runs.run.train_run` (what ``telar train`` runs, without its report.html); the
 overhead per trial is ``(sweep --jobs 1 - plain) / 16``: worker start, Optuna's ask and tell,
-the journal file, the study loaded per trial. One ``telar train`` command of the first
+the journal file. The median extra time of a trial in its worker over the same training
+in this process is given too. One ``telar train`` command of the first
 configuration (process start, data, training, report.html) is timed too, for scale.
 
 The modes alternate over ``--rounds`` rounds; the table gives the median of each and its ratio
@@ -52,19 +53,27 @@ def telar(*args: str) -> float:
     return time.perf_counter() - t0
 
 
-def plain(spec_path: Path, work: Path) -> tuple[float, list[dict]]:
-    """The sweep's 16 configurations (read from a finished sweep), trained in this process."""
+def plain(spec_path: Path, work: Path) -> tuple[float, list[dict], float]:
+    """The sweep's 16 configurations (read from a finished sweep), trained in this process;
+    also the median extra seconds a trial took in the sweep's worker (start to tell, from the
+    journal) over the same configuration here (the first of each left out: imports)."""
     from telar.app.runs.run import train_run
     from telar.app.sweep.study import SweepFolder, load_study
 
     folder = SweepFolder(work / "sweep-jobs1")
     spec = folder.read_spec()
-    params = [t.params for t in load_study(folder, spec).get_trials()]
+    trials = load_study(folder, spec).get_trials()
+    params = [t.params for t in trials]
+    in_worker = [(t.datetime_complete - t.datetime_start).total_seconds() for t in trials]
+    here = []
     t0 = time.perf_counter()
-    for i, p in enumerate(params):
-        train_run(spec.trial_config(p), work / f"plain-{i}", progress=False,
-                  stream=open(os.devnull, "w"))
-    return time.perf_counter() - t0, params
+    with open(os.devnull, "w") as quiet:
+        for i, p in enumerate(params):
+            t1 = time.perf_counter()
+            train_run(spec.trial_config(p), work / f"plain-{i}", progress=False, stream=quiet)
+            here.append(time.perf_counter() - t1)
+    extra = statistics.median(a - b for a, b in zip(in_worker[1:], here[1:], strict=True))
+    return time.perf_counter() - t0, params, extra
 
 
 def main() -> None:
@@ -80,6 +89,7 @@ def main() -> None:
              "--dask local:2": ["--dask", "local:2"]}
     times: dict[str, list[float]] = {m: [] for m in [*modes, "plain (one process)",
                                                       "one telar train"]}
+    extras: list[float] = []
     try:
         for r in range(args.rounds):
             for name, flags in modes.items():
@@ -88,8 +98,9 @@ def main() -> None:
                 times[name].append(telar("sweep", str(spec), "--out", str(out),
                                          "--no-progress", *flags))
                 print(f"round {r + 1}: {name}: {times[name][-1]:.1f} s", flush=True)
-            seconds, params = plain(spec, work)
+            seconds, params, extra = plain(spec, work)
             times["plain (one process)"].append(seconds)
+            extras.append(extra)
             print(f"round {r + 1}: plain: {seconds:.1f} s", flush=True)
             first = params[0]
             shutil.rmtree(work / "train", ignore_errors=True)
@@ -110,7 +121,10 @@ def main() -> None:
         median = statistics.median(values)
         print(f"{name:<22}{median:>10.1f}{median / base:>14.2f}")
     overhead = (base - statistics.median(times["plain (one process)"])) / args.trials
-    print(f"\noverhead per trial of --jobs 1 over plain training: {overhead:.2f} s")
+    print(f"\noverhead per trial of --jobs 1 over plain training: {overhead:.2f} s "
+          "(its start, workers and sweep.html spread over the trials)")
+    print(f"a trial in its worker over the same training here: {statistics.median(extras):.2f}"
+          " s (median)")
     print(f"one `telar train` command of the first configuration (with report.html): "
           f"{statistics.median(times['one telar train']):.1f} s")
 
