@@ -17,6 +17,7 @@ from helpers.fake_data import write_synthetic_fmnist
 from telar.app.cli import main
 from telar.app.run_folder import RunFolder
 from telar.app.runs.config import TrainConfig
+from telar.errors import ConfigError
 
 TRAIN = ["train", "--no-progress", "--epochs", "2", "--hidden", "16", "--batch-size", "32"]
 
@@ -129,3 +130,16 @@ def test_an_out_folder_that_cannot_be_made_is_one_line(data, tmp_path, capsys, w
     refused(capsys, [*TRAIN, "--data", str(data), "--out", str(out)], str(out))
     if where == "under a file":
         assert (tmp_path / "file").read_text() == "mine"
+
+
+def test_a_folder_claimed_once_cannot_be_claimed_again_until_released(tmp_path):
+    # Two claims in one process conflict only if the lock is exclusive (a shared flock would let
+    # both through): the second is refused naming this process, and succeeds after release.
+    folder = RunFolder(tmp_path / "run")
+    first = folder.claim()
+    try:
+        with pytest.raises(ConfigError, match=f"another telar run \\(pid {os.getpid()}\\)"):
+            RunFolder(tmp_path / "run").claim(resume=True)
+    finally:
+        first.release()
+    RunFolder(tmp_path / "run").claim(resume=True).release()

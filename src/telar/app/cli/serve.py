@@ -12,7 +12,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-INSTALL_HINT = "pip install 'telar[web]' (or: pip install flask waitress)"
+INSTALL_HINT = ("from telar's folder: .venv/bin/pip install -e '.[web]' (or: pip install flask "
+                "waitress)")
+
+
+#: Shown at the end of ``telar serve --help``.
+EXAMPLES: tuple[str, ...] = (
+    'telar serve',
+    'telar serve --runs runs --port 8000',
+)
 
 
 def register(subparsers: Any) -> None:

@@ -12,6 +12,15 @@ import sys
 from typing import Any
 
 
+EXAMPLES: tuple[str, ...] = (
+    "telar sweep sweep.toml --out sweeps/lr --jobs 2 --print",
+    "telar sweep --resume --out sweeps/lr",
+    "telar sweep sweep.toml --out /shared/sweeps/lr --dask tcp://lab-1:8786",
+    "telar sweep sweep.toml --out sweeps/lr --dask local:2",
+    "telar sweep --out sweeps/lr --print",
+)
+
+
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "sweep", help="search hyper-parameters (Optuna; local processes or Dask)",
