@@ -109,7 +109,8 @@ def test_ctrl_c_stops_the_sweep_and_marks_its_running_trial_for_a_retry(tmp_path
     trials = load_study(folder, spec).get_trials()
     assert trials[0].state == State.COMPLETE
     assert trials[1].state == State.FAIL and trials[1].user_attrs[INTERRUPTED]
-    assert trials[2].state == State.WAITING and trials[2].params == trials[1].params
+    assert trials[2].state == State.WAITING  # queued with the values of trial 1:
+    assert trials[2].system_attrs["fixed_params"] == trials[1].params
     assert folder.html_path.exists()  # the report of what is done
 
 
