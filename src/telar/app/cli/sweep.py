@@ -11,7 +11,6 @@ import argparse
 import sys
 from typing import Any
 
-
 EXAMPLES: tuple[str, ...] = (
     "telar sweep sweep.toml --out sweeps/lr --jobs 2 --print",
     "telar sweep --resume --out sweeps/lr",
