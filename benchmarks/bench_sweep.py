@@ -70,7 +70,8 @@ def plain(spec_path: Path, work: Path) -> tuple[float, list[dict], float]:
     with open(os.devnull, "w") as quiet:
         for i, p in enumerate(params):
             t1 = time.perf_counter()
-            train_run(spec.trial_config(p), work / f"plain-{i}", progress=False, stream=quiet)
+            train_run(spec.trial_config(p), work / f"plain-{i}", progress=False, stream=quiet,
+                      overwrite=True)  # the same folders again in the next round
             here.append(time.perf_counter() - t1)
     extra = statistics.median(a - b for a, b in zip(in_worker[1:], here[1:], strict=True))
     return time.perf_counter() - t0, params, extra
