@@ -25,6 +25,7 @@ _FROM = {
     **dict.fromkeys(("save_safetensors", "load_safetensors"), "telar.io.safetensors"),
     "load_predictor": "telar.app.inference",  # a trained model file, ready to predict
     "set_num_threads": "telar.threads", "get_num_threads": "telar.threads",
+    "sweep": "telar.app.sweep",  # telar.sweep(spec, out=..., jobs=...): a hyper-parameter sweep
 }
 #: Sub-packages and modules reached as attributes (``torch.nn.Linear``, ``torch.utils.data``...).
 _MODULES = {name: f"telar.{name}" for name in (

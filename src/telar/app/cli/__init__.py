@@ -30,7 +30,7 @@ from telar.version import __version__
 # Sub-command modules, in the order `telar --help` lists them.
 SUBCOMMAND_MODULES: list[str] = ["data", "train", "evaluate", "predict", "report", "compare",
                                  "summary", "export", "serve", "reproduce", "augment",
-                                 "gradcheck"]
+                                 "gradcheck", "sweep"]
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):

@@ -45,6 +45,8 @@ VALUE_OPTIONS: list[tuple[str, str]] = [
                  "'conv(32,3,padding=1) bn relu maxpool(2) flatten linear(10)': "
                  + grammar_help().replace("%", "%%")),
     ("--val-split", "fraction of the training set held out for validation (0: none)"),
+    ("--train-subset", "train on the first N images of the training set only (0: all); "
+                       "a --val-split is taken from them"),
     ("--early-stop", "stop after this many epochs without a better validation loss "
                      "and restore the best weights (needs --val-split)"),
     ("--clip-grad", "clip gradients to this global L2 norm (0: off)"),
@@ -71,6 +73,7 @@ METAVARS = {"--preset": "NAME",
             "--augment": "SPEC",
             "--layers": "LAYERS",
             "--val-split": "FRACTION",
+            "--train-subset": "N",
             "--early-stop": "PATIENCE",
             "--clip-grad": "NORM",
             "--data": "DIR",

@@ -81,6 +81,7 @@ class TrainConfig:
     augment: str = "none"
     layers: str = ""  # a layer list (telar.nn.grammar); replaces the dense network
     val_split: float = 0.0
+    train_subset: int = 0  # train on the first N training images only (0: all of them)
     early_stop: int = 0
     clip_grad: float = 0.0
     data: str = ""
@@ -136,6 +137,7 @@ FIELDS: dict[str, Constraint] = {
     "augment": AUGMENT,
     "layers": Custom(_layers_text, "a layer list"),
     "val_split": VAL_SPLIT,
+    "train_subset": EPOCH_COUNT,
     "early_stop": EPOCH_COUNT,
     "clip_grad": CLIP_NORM,
     "data": Text(),

@@ -26,10 +26,12 @@ class RunData:
 
 
 def load_run_data(config: TrainConfig) -> RunData:
-    """Load the data set the configuration names and split off the validation set."""
+    """Load the data set the configuration names, keep its first ``train_subset`` training
+    images (when set), and split off the validation set from them."""
     data = load_fashion_mnist(config.data or None, train_csv=config.train_csv or None,
                               test_csv=config.test_csv or None)
-    x, y = to_float(data.train_images), data.train_labels.astype(np.int64)
+    keep = slice(config.train_subset or None)
+    x, y = to_float(data.train_images[keep]), data.train_labels[keep].astype(np.int64)
     x_test, y_test = to_float(data.test_images), data.test_labels.astype(np.int64)
     if config.val_split:
         train_idx, val_idx = stratified_split(y, config.val_split, config.seed)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -50,9 +51,12 @@ def build_callbacks(config: TrainConfig, folder: RunFolder, *, stream: TextIO,
 
 def train_run(config: TrainConfig, out: Path, *, resume: bool = False, overwrite: bool = False,
               stream: TextIO | None = None, progress: bool | None = None,
-              tensorboard: TensorBoard | None = None, on: device | None = None
-              ) -> dict[str, Any]:
+              tensorboard: TensorBoard | None = None, on: device | None = None,
+              callbacks: Sequence[Any] = ()) -> dict[str, Any]:
     """Train as ``config`` says into the folder ``out``; return the summary.
+
+    ``callbacks`` run after the run's own (:func:`build_callbacks`): a sweep's pruning watches
+    the validation score this way.
 
     The folder is claimed first (:meth:`~telar.app.run_folder.RunFolder.claim`: locked for the
     whole run; a new run needs an empty folder unless ``overwrite``). With ``resume``, continue from
@@ -66,17 +70,18 @@ def train_run(config: TrainConfig, out: Path, *, resume: bool = False, overwrite
     folder = RunFolder(out)
     with folder.claim(resume=resume, overwrite=overwrite):
         return _train_in(config, folder, resume=resume, stream=stream or sys.stderr,
-                         progress=progress, tensorboard=tensorboard, on=on)
+                         progress=progress, tensorboard=tensorboard, on=on,
+                         extra_callbacks=callbacks)
 
 
 def _train_in(config: TrainConfig, folder: RunFolder, *, resume: bool, stream: TextIO,
               progress: bool | None, tensorboard: TensorBoard | None = None,
-              on: device | None = None) -> dict[str, Any]:
+              on: device | None = None, extra_callbacks: Sequence[Any] = ()) -> dict[str, Any]:
     data = load_run_data(config)
     learner = build_learner(config, n_inputs=data.x_train.shape[1],
                             n_classes=len(data.class_names), n_train=len(data.x_train), on=on)
-    callbacks = build_callbacks(config, folder, stream=stream, progress=progress,
-                                tensorboard=tensorboard)
+    callbacks = [*build_callbacks(config, folder, stream=stream, progress=progress,
+                                  tensorboard=tensorboard), *extra_callbacks]
     trainer = Trainer(learner, (data.x_train, data.y_train), (data.x_eval, data.y_eval),
                       epochs=config.epochs,
                       batch_size=None if config.full_batch else config.batch_size,
