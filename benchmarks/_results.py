@@ -16,12 +16,16 @@ from pathlib import Path
 REPOSITORY = Path(__file__).resolve().parent.parent
 
 
-def provenance(command: str, started: datetime.datetime, env: dict[str, str] | None = None) -> str:
+def provenance(command: str, started: datetime.datetime, env: dict[str, str] | None = None,
+               load: bool = True) -> str:
     """One Markdown paragraph: ``Measured DATE UTC by `COMMAND` on CPU, N cores (pinned to
-    CPUs ..), load average L at the start, Python V, telar REV.``"""
+    CPUs ..), load average L at the start, Python V, telar REV.``
+
+    ``load=False`` leaves the load average out (a run recorded after the fact: today's load says
+    nothing about it)."""
     env = os.environ if env is None else env
     pinned = affinity()
-    load = _load_average()
+    load = _load_average() if load else ""
     parts = [f"Measured {started:%Y-%m-%d %H:%M} UTC by `{command}`",
              f"on {_cpu_name()}, {os.cpu_count()} cores"
              + (f" (pinned to CPU {pinned})" if pinned else ""),
@@ -31,6 +35,16 @@ def provenance(command: str, started: datetime.datetime, env: dict[str, str] | N
                 if env.get("OPENBLAS_NUM_THREADS") else ""),
              f"telar {git_revision()}"]
     return ", ".join(p for p in parts if p) + "."
+
+
+def as_run(command: str, env: dict[str, str] | None = None) -> str:
+    """``command`` as this process was started: with the ``taskset -c CPUS`` and
+    ``env OPENBLAS_NUM_THREADS=N`` that pinned it, so the recorded command repeats the run."""
+    env = os.environ if env is None else env
+    prefix = f"taskset -c {affinity()} " if affinity() else ""
+    if env.get("OPENBLAS_NUM_THREADS"):
+        prefix += f"env OPENBLAS_NUM_THREADS={env['OPENBLAS_NUM_THREADS']} "
+    return prefix + command
 
 
 def git_revision() -> str:

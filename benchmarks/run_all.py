@@ -55,15 +55,12 @@ def main(argv: list[str] | None = None) -> int:
 def run_and_record(script: Path, extra: list[str], env: dict[str, str], results: Path) -> int:
     """Run ``script``, echoing its output, and write that output as Markdown to
     ``results/<script stem>.md`` (atomically) when it succeeds."""
-    from _results import affinity, provenance
+    from _results import as_run, provenance
 
     from telar.io.atomic import atomic_write
 
     command = shlex.join(["python", f"benchmarks/{script.name}", *extra])
-    if affinity():
-        command = f"taskset -c {affinity()} " + (
-            f"env OPENBLAS_NUM_THREADS={env['OPENBLAS_NUM_THREADS']} "
-            if env.get("OPENBLAS_NUM_THREADS") else "") + command
+    command = as_run(command, env)
     # the header is taken before the run: the load average is the one the run started under
     header = provenance(command, datetime.datetime.now(datetime.UTC), env)
     done = subprocess.run([sys.executable, str(script), *extra], env=env, text=True,
