@@ -6,7 +6,8 @@ Each benchmark times telar against its peers in one invocation on the same data 
 table with ratios. The machine is shared and noisy: run this more than once.
 
 With ``--results DIR`` each benchmark's output is also written to ``DIR/bench_NAME.md``, headed
-by the date, the exact command and the machine, for the documentation to include as it is
+by the date, the exact command, the machine, its load average and telar's revision
+(``_results.provenance``), for the documentation to include as it is
 (``docs/explanations/speed.md``), so no figure there is typed by hand.
 """
 
@@ -15,13 +16,13 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
-import platform
 import shlex
 import subprocess
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))  # _results, beside this script
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,42 +55,24 @@ def main(argv: list[str] | None = None) -> int:
 def run_and_record(script: Path, extra: list[str], env: dict[str, str], results: Path) -> int:
     """Run ``script``, echoing its output, and write that output as Markdown to
     ``results/<script stem>.md`` (atomically) when it succeeds."""
+    from _results import as_run, provenance
+
     from telar.io.atomic import atomic_write
 
-    started = datetime.datetime.now(datetime.UTC)
+    command = shlex.join(["python", f"benchmarks/{script.name}", *extra])
+    command = as_run(command, env)
+    # the header is taken before the run: the load average is the one the run started under
+    header = provenance(command, datetime.datetime.now(datetime.UTC), env)
     done = subprocess.run([sys.executable, str(script), *extra], env=env, text=True,
                           stdout=subprocess.PIPE)
     sys.stdout.write(done.stdout)
     if done.returncode:
         return done.returncode
-    command = shlex.join(["python", f"benchmarks/{script.name}", *extra])
-    pinned = _affinity()
-    lines = [f"Measured {started:%Y-%m-%d %H:%M} UTC by `{command}`"
-             + (f" (on CPU {pinned} of {os.cpu_count()})" if pinned else ""),
-             f"on {_cpu_name()}, Python {platform.python_version()}"
-             + (f", OPENBLAS_NUM_THREADS={env['OPENBLAS_NUM_THREADS']}"
-                if env.get("OPENBLAS_NUM_THREADS") else "") + ":",
-             "", "```text", done.stdout.rstrip(), "```", ""]
+    lines = [header, "", "```text", done.stdout.rstrip(), "```", ""]
     results.mkdir(parents=True, exist_ok=True)
     with atomic_write(results / f"{script.stem}.md", "w") as f:
         f.write("\n".join(lines))
     return 0
-
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return f"{line.split(':', 1)[1].strip()} ({os.cpu_count()} CPUs)"
-    except OSError:
-        pass
-    return f"{platform.processor() or platform.machine()} ({os.cpu_count()} CPUs)"
-
-
-def _affinity() -> str:
-    """The CPUs this process may run on, when pinned to fewer than all (``taskset``)."""
-    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
-    return ",".join(map(str, cpus)) if cpus and len(cpus) < (os.cpu_count() or 0) else ""
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ Fashion-MNIST (small subsets, an epoch or two), so they are skipped where it is 
 from __future__ import annotations
 
 import importlib.util
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -155,3 +156,69 @@ def test_a_failing_python_block_names_the_page_and_line():
         run_python(block, {})
     last = caught.traceback[-1]
     assert Path(str(last.path)).name == "page.md" and last.lineno + 1 == 5
+
+
+# ------------------------------------------ measured figures come from benchmarks/results/
+
+SNIPPET = re.compile(r'^\s*--8<--\s+"(?P<path>[^"]+)"\s*$')
+BY_HAND = re.compile(r"^<!--\s*by hand:\s*(?P<reason>\S.*?)\s*-->\s*$")
+# A measured figure: a time (3 s, 0.28 s/epoch, 47.5 ms, 11 min) or a ratio (0.88×, 0.43x);
+# not a shape (28×28, 128×784) nor a plain count.
+MEASURED = re.compile(r"\d(?:[\d,]*\d)?(?:\.\d+)?\s?(?:ms|s|min|minutes)\b(?!-)"
+                      r"|\d(?:\.\d+)?[×x](?![\w×])")
+
+
+def figures_typed_by_hand(page: str, text: str) -> list[str]:
+    """Rows of Markdown tables in ``page`` that quote a measured time or ratio typed into the
+    page, where it should be included from the results file a benchmark wrote
+    (``--8<-- "benchmarks/results/NAME.md"``). A table right under ``<!-- by hand: REASON -->``
+    is allowed (a figure whose run can no longer be recorded, its command beside it)."""
+    problems, fenced, previous, allowed = [], False, "", False
+    for number, line in enumerate(text.splitlines(), 1):
+        if re.match(r"^\s*(```|~~~)", line):
+            fenced = not fenced
+        elif not fenced and line.startswith("|"):
+            if not previous.startswith("|"):
+                allowed = bool(BY_HAND.match(previous))
+            if MEASURED.search(line) and not allowed:
+                problems.append(f"{page}:{number}: a measured figure typed into a table: "
+                                f"{line[:80]}")
+        if line.strip():
+            previous = line
+    return problems
+
+
+def missing_includes(page: str, text: str) -> list[str]:
+    """``--8<--`` includes of ``page`` whose file is not in the repository (mkdocs.yml's
+    snippets base_path is the repository root)."""
+    return [f"{page}:{number}: includes {match['path']}, which is missing"
+            for number, line in enumerate(text.splitlines(), 1)
+            if (match := SNIPPET.match(line)) and not (REPOSITORY / match["path"]).is_file()]
+
+
+def test_no_page_types_a_measured_figure_into_a_table_and_every_include_exists():
+    problems = []
+    for page in pages():
+        text = (REPOSITORY / page).read_text()
+        problems += figures_typed_by_hand(page, text) + missing_includes(page, text)
+    assert not problems, "\n".join(problems)
+
+
+def test_a_typed_speed_table_is_caught_and_an_included_or_marked_one_is_not():
+    typed = "| benchmark | telar | ratio |\n|---|---:|---:|\n| CNN step | 60.1 ms | 0.88× |\n"
+    assert [p.split(": ")[0] for p in figures_typed_by_hand("speed.md", typed)] == [
+        "speed.md:3"]
+    assert figures_typed_by_hand("x.md", "| ratio |\n|---|\n| 0.43x |\n")
+    assert figures_typed_by_hand("x.md", "| run | time |\n|---|---|\n| cnn | 674 s |\n")
+    marked = "<!-- by hand: the run folder is gone -->\n" + typed
+    assert figures_typed_by_hand("speed.md", marked) == []
+    shapes = "| layer | output |\n|---|---|\n| conv | 28×28, 32 channels, 3 epochs |\n"
+    assert figures_typed_by_hand("layers.md", shapes) == []
+    included = '--8<-- "benchmarks/results/bench_seed.md"\n\n```text\n| a | 1.0 s |\n```\n'
+    assert figures_typed_by_hand("speed.md", included) == []
+
+
+def test_an_include_of_a_missing_results_file_is_caught():
+    page = 'text\n\n--8<-- "benchmarks/results/no_such_bench.md"\n'
+    assert missing_includes("speed.md", page) == [
+        "speed.md:3: includes benchmarks/results/no_such_bench.md, which is missing"]
