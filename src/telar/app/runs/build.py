@@ -52,7 +52,10 @@ def build_learner(config: TrainConfig, *, n_inputs: int, n_classes: int,
                   n_train: int) -> Learner:
     """The learner ``config`` describes, for ``n_train`` training samples."""
     description = network_description(config, n_inputs=n_inputs, n_classes=n_classes)
-    network = architectures.build(description)
+    network = architectures.build(description, "the network")
+    batch = n_train if config.full_batch else min(config.batch_size, n_train)
+    architectures.check_batch(description, batch,
+                              "--full-batch" if config.full_batch else "--batch-size")
     if description["kind"] == "handwritten":
         learner: Learner = HandwrittenLearner(network)
         params = [learner.parameter]  # the whole network is one flat parameter
