@@ -81,7 +81,7 @@ def test_a_fifo_is_written_through_and_stays_a_fifo(tmp_path):
     fifo = tmp_path / "out.csv"
     os.mkfifo(fifo)
     received: list[bytes] = []
-    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
     reader.start()
     atomic_write_text(fifo, "file,class\na.png,Coat\n")
     reader.join(timeout=10)
