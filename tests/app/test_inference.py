@@ -91,3 +91,24 @@ def test_a_model_file_over_the_size_budget_is_one_model_file_error(tmp_path):
     edit_meta(path, lambda meta: meta["architecture"].update(hidden=[65536, 2000]))
     with pytest.raises(ModelFileError, match=r"model\.npz: architecture: [\d,]+ parameters"):
         load_predictor(path)
+
+
+@pytest.mark.parametrize("kind", ["mlp", "layers", "handwritten"])
+def test_a_hundred_mutated_model_files_each_load_or_raise_model_file_error(tmp_path, kind):
+    from helpers.model_files import mutated_files
+
+    small = {"mlp": {"kind": "mlp", "input_size": 784, "hidden": [8], "classes": 10,
+                     "batch_norm": True},
+             "layers": {"kind": "layers", "input_shape": [784],
+                        "layers": "unflatten(1,28,28) conv(2,3) bn relu maxpool(2) flatten "
+                                  "linear(10)"},
+             "handwritten": {"kind": "handwritten", "sizes": [784, 5, 10]}}[kind]
+    save(tmp_path / "good.npz", small)
+    refused = 0
+    for how, path in mutated_files(tmp_path / "good.npz", tmp_path, 100, seed=len(kind)):
+        try:
+            load_predictor(path)
+        except ModelFileError as exc:  # never KeyError, TypeError, ValueError...
+            assert "\n" not in str(exc), (how, exc)
+            refused += 1
+    assert refused > 80

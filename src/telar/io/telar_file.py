@@ -31,7 +31,6 @@ import hashlib
 import json
 import math
 import zipfile
-import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -132,7 +131,12 @@ def load_telar_file(path: str | Path, fmt: str,
         raise
     except PermissionError:
         raise refuse(path, "cannot read: permission denied") from None
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError) as exc:
+    except MemoryError:
+        raise refuse(path, "too large to load in memory") from None
+    except Exception as exc:  # noqa: BLE001 - what a damaged archive makes the readers raise
+        # zipfile, zlib and NumPy's .npy header parser raise BadZipFile, zlib.error, EOFError,
+        # OSError, ValueError, KeyError, struct.error, tokenize.TokenError, RuntimeError
+        # (an encrypted member), NotImplementedError...: all mean this file is damaged
         raise refuse(path, f"corrupt or truncated file ({_short(exc)})") from None
     _check_manifest(path, meta, arrays)
     return meta, arrays
