@@ -84,3 +84,32 @@ def test_module_learner_reports_the_sizes_of_its_linear_layers():
     learner = ModuleLearner(model, optim.Adam(model.parameters()))
     assert learner.matmul_layer_sizes() == [(6, 16), (16, 8), (8, 10)]
     assert np.isfinite(learner.train_step(np.zeros((4, 6), np.float32), np.arange(4))[0])
+
+
+
+def test_a_blas_block_on_one_thread_is_not_the_limit_another_thread_sees():
+    import threading
+
+    from telar.engine.cpu import threads
+    from telar.engine.cpu.threads import blas_limit, blas_threads
+
+    entered, leave = threading.Event(), threading.Event()
+    seen: list[int | None] = []
+
+    def worker() -> None:  # a request thread scoring an upload, say
+        with blas_threads(1):
+            entered.set()
+            leave.wait(10)
+
+    other = threading.Thread(target=worker)
+    other.start()
+    entered.wait(10)
+    seen.append(blas_limit())  # this thread opened no block: split_matmul must not split
+    with blas_threads(1):
+        seen.append(blas_limit())
+    leave.set()
+    other.join(10)
+    # the old module-wide variable said 1 here while the other thread's block was open, and
+    # blocks closing out of order on two threads left it at 1 for good
+    assert seen == [None, 1] and blas_limit() is None
+    assert getattr(threads, "_open", []) == []  # every block closed: the BLAS restored
