@@ -27,3 +27,12 @@ def test_a_network_over_the_size_budget_is_a_one_line_error(tmp_path, shapes, ca
     one_line_error(capsys, ["train", "--no-progress", "--data", str(shapes), "--out",
                             str(tmp_path / "run"), "--epochs", "1", *options], message,
                    progress_lines=True)
+
+
+def test_a_config_toml_over_the_size_budget_is_the_same_one_line_error(tmp_path, shapes,
+                                                                     capsys):
+    config = tmp_path / "config.toml"
+    config.write_text(f'[train]\ndata = "{shapes}"\nepochs = 1\nhidden = [65536, 65536]\n')
+    one_line_error(capsys, ["train", "--no-progress", "--config", str(config), "--out",
+                            str(tmp_path / "run")], "the network: 4,347,133,962 parameters",
+                   progress_lines=True)
