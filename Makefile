@@ -7,16 +7,18 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 CORE   := $(VENV)/.core-installed
 DEV    := $(VENV)/.dev-installed
+DOCS   := $(VENV)/.docs-installed
 
-.PHONY: run test data browser venv bench lint clean
+.PHONY: run test data browser venv bench lint docs clean
 
 venv: $(CORE)
 
-# telar and its core dependencies (NumPy, pandas, scikit-learn, matplotlib, tqdm).
+# telar and its core dependencies (NumPy, pandas, scikit-learn, matplotlib, tqdm), with the web
+# extra (Flask, waitress) so that `telar serve` works after `make run` too.
 $(CORE): pyproject.toml
 	@$(PYTHON) -m venv $(VENV) || { echo "make: could not create $(VENV); on Debian/Ubuntu: apt-get install python3-venv" >&2; exit 1; }
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet -e '.[web]'
 	touch $@
 
 # What the tests and benchmarks add: pytest, hypothesis, ruff, Playwright, PyTorch (CPU) to check
@@ -43,8 +45,16 @@ test: $(DEV) data browser
 bench: $(DEV) data
 	$(PY) benchmarks/run_all.py
 
+# The documentation site, built offline into site/ (open site/index.html); a warning fails it.
+$(DOCS): $(CORE)
+	$(PY) -m pip install --quiet -e '.[docs]'
+	touch $@
+
+docs: $(DOCS)
+	$(PY) -m mkdocs build --strict
+
 lint: $(DEV)
 	$(VENV)/bin/ruff check .
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache
+	rm -rf $(VENV) runs site .pytest_cache

@@ -77,8 +77,8 @@ LAYERS: tuple[Group, ...] = (
     Group(6, "PyTorch-named surface", (
         "telar/utils/", "telar/datasets.py", "telar/transforms.py", "telar/factories.py",
         "telar/tensor_functions.py", "telar/serialization.py", "telar/cuda.py",
-        "telar/accelerator.py", "telar/backends/")),
-    Group(7, "app", ("telar/app/",)),
+        "telar/accelerator.py", "telar/backends/", "telar/onnx/")),
+    Group(7, "app", ("telar/app/", "telar/sklearn/")),
     Group(8, "entry points", ("telar/__init__.py", "telar/__main__.py", "telar/evaluation.py")),
 )
 
@@ -91,7 +91,7 @@ ENGINE_LAZY_IMPORTS: frozenset[str] = frozenset({"scipy"})
 REPOSITORY = Path(__file__).resolve().parents[1]
 SRC = REPOSITORY / "src"
 #: Test files about the whole tree rather than one module (paths relative to tests/).
-WHOLE_TREE_TESTS: frozenset[str] = frozenset({"test_architecture.py"})
+WHOLE_TREE_TESTS: frozenset[str] = frozenset({"test_architecture.py", "test_docs.py"})
 
 # ------------------------------------------------------------------------------- the parsing
 

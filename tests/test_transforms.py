@@ -20,6 +20,16 @@ def test_normalize_and_to_tensor_follow_torchvision():
     assert transforms.Lambda(lambda v: v + 1)(1) == 2
 
 
+@pytest.mark.parametrize("shape", [(3, 4, 5), (2, 3, 4, 5), (2, 2, 3, 4, 5)])
+def test_normalize_works_per_channel_on_an_image_and_on_batches_of_images(shape):
+    # torchvision: the channel axis is -3, whatever the leading batch dimensions
+    x = np.random.default_rng(0).normal(size=shape).astype(np.float32)
+    mean, std = np.array([0.5, -1.0, 2.0]), np.array([2.0, 0.5, 4.0])
+    out = transforms.Normalize(mean, std)(telar.tensor(x)).numpy()
+    expected = (x - mean[:, None, None]) / std[:, None, None]
+    np.testing.assert_allclose(out, expected, rtol=1e-6, atol=1e-6)
+
+
 def test_random_flip_and_crop_move_pixels_per_image_and_per_batch():
     images = np.arange(2 * 4 * 5, dtype=np.uint8).reshape(2, 4, 5)
     telar.manual_seed(0)

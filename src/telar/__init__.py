@@ -22,11 +22,13 @@ _FROM = {
                      "gradcheck", "Generator", "get_rng_state", "initial_seed", "manual_seed",
                      "seed", "set_rng_state"), "telar.engine"),
     "load": "telar.serialization", "save": "telar.serialization",
+    **dict.fromkeys(("save_safetensors", "load_safetensors"), "telar.io.safetensors"),
+    "load_predictor": "telar.app.inference",  # a trained model file, ready to predict
 }
 #: Sub-packages and modules reached as attributes (``torch.nn.Linear``, ``torch.utils.data``...).
 _MODULES = {name: f"telar.{name}" for name in (
     "nn", "optim", "utils", "datasets", "transforms", "cuda", "accelerator", "backends", "data",
-    "engine", "train", "handwritten", "app", "evaluation")}
+    "engine", "train", "handwritten", "app", "evaluation", "onnx", "sklearn")}
 _MODULES["functional"] = "telar.engine.functional"  # telar.functional: every operation
 _MODULES["random"] = "telar.engine.random"
 #: Modules whose public names are telar's top-level names: dtypes (``telar.float32``), tensor

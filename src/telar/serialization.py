@@ -27,6 +27,7 @@ import numpy as np
 from telar.engine import Tensor
 from telar.engine.devices import check_device
 from telar.errors import ModelFileError
+from telar.io.model_file import MODEL_FORMAT
 from telar.io.state import array_named, decode, encode, store
 from telar.io.telar_file import load_telar_file, save_telar_file
 
@@ -81,7 +82,15 @@ def load(f: str | os.PathLike[str], map_location: Any = None, pickle_module: Any
             check_device(map_location)
     path = Path(f)
     _refuse_pytorch_file(path)
-    meta, arrays = load_telar_file(path, OBJECT_FORMAT)
+    try:
+        meta, arrays = load_telar_file(path, OBJECT_FORMAT)
+    except ModelFileError as exc:
+        if f"is a {MODEL_FORMAT} file" in str(exc):  # a run's model.npz: say what reads it
+            raise ModelFileError(f"{path}: a trained model (telar train's model file), not "
+                                 "an object telar.save wrote; load it with "
+                                 "telar.load_predictor(path): .predict(images) gives class "
+                                 "names, .network is the model") from None
+        raise
     return decode(meta.get("object"), arrays, _decode_tensor)
 
 

@@ -1,14 +1,17 @@
 """Loading a model for inference: memory bounded by the file's weights, the arrays checked
-against the architecture before any is read."""
+against the architecture before any is read; telar.load_predictor, any model file or run
+folder ready to predict on uint8 images; and telar.load on a model file points to it."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 from helpers.bounded import run_bounded
 
+import telar
 from telar.app import architectures
 from telar.app.inference import load_predictor
 from telar.errors import ModelFileError
@@ -112,3 +115,25 @@ def test_a_hundred_mutated_model_files_each_load_or_raise_model_file_error(tmp_p
             assert "\n" not in str(exc), (how, exc)
             refused += 1
     assert refused > 80
+
+
+RUNS = Path(__file__).resolve().parents[1] / "fixtures" / "main-runs"
+
+
+@pytest.mark.parametrize("run", ["report", "mlp", "layers"])
+def test_a_loaded_predictor_names_each_images_class_batch_or_single(run):
+    model = telar.load_predictor(RUNS / run)
+    images = np.random.default_rng(0).integers(0, 256, (6, 28, 28), dtype=np.uint8)
+    probs = model.predict_proba(images)
+    assert probs.shape == (6, 10) and np.allclose(probs.sum(axis=1), 1)
+    expected = model.probabilities(model.preprocess(images)).argmax(axis=1)
+    assert model.predict(images) == [model.class_names[i] for i in expected]
+    assert model.predict(images[2]) == model.class_names[expected[2]]  # one image: one name
+    assert np.allclose(model.predict_proba(images[2]), probs[2])
+    same = telar.load_predictor(RUNS / run / "model.npz")  # the file itself, or its folder
+    assert same.predict(images) == model.predict(images)
+
+
+def test_telar_load_on_a_model_file_names_the_function_that_reads_it():
+    with pytest.raises(ModelFileError, match=r"a trained model .*telar\.load_predictor\(path\)"):
+        telar.load(RUNS / "mlp" / "model.npz")

@@ -17,7 +17,7 @@ from helpers.fake_data import write_synthetic_fmnist
 from telar.app.cli import main
 from telar.app.run_folder import RunFolder
 from telar.app.runs.config import TrainConfig
-from telar.errors import TelarError
+from telar.errors import ConfigError, TelarError
 
 TRAIN = ["train", "--no-progress", "--epochs", "2", "--hidden", "16", "--batch-size", "32"]
 
@@ -229,3 +229,16 @@ def test_report_gives_one_line_for_a_config_with_wrong_types(tmp_path, capsys):
     one_line_error(capsys, ["report", str(run.path)], "train: expected a table")
     run.config_path.write_text('[train]\ndata = 5\n')
     one_line_error(capsys, ["report", str(run.path)], "data: expected a path (text), got int")
+
+
+def test_a_folder_claimed_once_cannot_be_claimed_again_until_released(tmp_path):
+    # Two claims in one process conflict only if the lock is exclusive (a shared flock would let
+    # both through): the second is refused naming this process, and succeeds after release.
+    folder = RunFolder(tmp_path / "run")
+    first = folder.claim()
+    try:
+        with pytest.raises(ConfigError, match=f"another telar run \\(pid {os.getpid()}\\)"):
+            RunFolder(tmp_path / "run").claim(resume=True)
+    finally:
+        first.release()
+    RunFolder(tmp_path / "run").claim(resume=True).release()

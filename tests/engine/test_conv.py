@@ -19,6 +19,8 @@ CONV_CASES = [
     ((2, 3, 4, 4), (4, 3, 1, 1), {}),
     ((1, 2, 5, 5), (2, 2, 2, 2), {"padding": 2}),           # stride 1, wide padding: col2im
     ((1, 2, 8, 7), (2, 2, 3, 3), {"dilation": 2, "padding": (1, 3)}),
+    # "same" with unequal dilation and kernel sides: each axis pads from its own dilation
+    ((1, 2, 7, 9), (2, 2, 3, 5), {"padding": "same", "dilation": (1, 2)}),
 ]
 
 

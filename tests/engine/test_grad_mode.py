@@ -25,6 +25,19 @@ def test_no_grad_restores_the_mode_even_after_an_exception():
     assert telar.is_grad_enabled()
 
 
+def test_leaving_a_nested_block_restores_the_outer_blocks_mode_not_enabled():
+    w = telar.tensor(np.ones(3), requires_grad=True)
+    with telar.no_grad():
+        with telar.no_grad():
+            pass
+        assert not telar.is_grad_enabled()  # still inside the outer no_grad
+        assert not (w * 2.0).requires_grad
+        with telar.enable_grad():
+            assert (w * 2.0).requires_grad
+        assert not telar.is_grad_enabled()
+    assert telar.is_grad_enabled()
+
+
 def test_no_grad_on_one_thread_leaves_another_thread_recording():
     import threading
 

@@ -15,6 +15,9 @@ POOL_CASES = [
     ((1, 2, 7, 5), {"kernel_size": 2}),                                   # fast path, crop
     ((2, 2, 7, 6), {"kernel_size": 3, "stride": 2, "padding": 1}),        # overlapping
     ((1, 2, 5, 7), {"kernel_size": (2, 3), "stride": (1, 2)}),
+    # unequal padding on the two axes: count_include_pad=False counts each axis's own padding
+    ((1, 2, 6, 7), {"kernel_size": 3, "stride": 1, "padding": (1, 0)}),
+    ((1, 1, 5, 6), {"kernel_size": (3, 5), "stride": 2, "padding": (0, 2)}),
 ]
 
 

@@ -120,3 +120,15 @@ def test_module_traversal_apply_buffers_and_keyword_arguments_in_forward():
     net.zero_grad()
     assert all(p.grad is None for p in net.parameters())
     assert net.to("cpu") is net and net.load_state_dict(net.state_dict()).missing_keys == []
+
+
+def test_load_state_dict_without_strict_returns_unexpected_keys_as_pytorch_does():
+    model = nn.build_mlp({"hidden": [4], "input_size": 3, "batch_norm": True})
+    state = model.state_dict()
+    state["2.num_batches_tracked"] = np.array(7)  # what a PyTorch BatchNorm1d adds
+    state["1.weight"] = np.full((4, 3), 0.5, np.float32)
+    result = model.load_state_dict(state, strict=False)
+    assert result.unexpected_keys == ["2.num_batches_tracked"] and result.missing_keys == []
+    np.testing.assert_array_equal(model.state_dict()["1.weight"], 0.5)
+    with pytest.raises(ModelFileError, match="unexpected keys"):
+        model.load_state_dict(state)

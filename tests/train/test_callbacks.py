@@ -4,6 +4,7 @@ across a resume) and the metrics CSV."""
 from __future__ import annotations
 
 import csv
+import re
 
 import numpy as np
 import pytest
@@ -49,6 +50,21 @@ def test_nan_guard_stops_a_diverging_run_and_keeps_the_last_good_checkpoint(tmp_
     restore_training_checkpoint(path, fresh)
     assert fresh.state.epoch == 2
     assert np.isfinite(fresh.learner.w1).all() and np.isfinite(fresh.learner.w2).all()
+
+
+@pytest.mark.parametrize("loss", [1e26, 2e6])
+def test_nan_guard_stops_a_loss_that_explodes_without_becoming_nan(loss):
+    train, val = data()
+    trainer = Trainer(ToyLearner(), train, val, epochs=3, batch_size=32, seed=0,
+                      callbacks=[], score=evaluate)
+    guard = NanGuard()
+    guard.on_batch_end(trainer, 2.3, 10, 32)  # an ordinary loss passes
+    with pytest.raises(TrainingDiverged, match=re.escape(f"the training loss is {loss} at")):
+        guard.on_batch_end(trainer, loss, 0, 32)
+    row = {"epoch": 1.0, "train_loss": 0.5, "val_loss": loss}
+    trainer.state.epoch, trainer.state.history = 1, [row]
+    with pytest.raises(TrainingDiverged, match=re.escape(f"the val loss is {loss} at epoch 0")):
+        guard.on_epoch_end(trainer, row)
 
 
 class RecordValLoss(Callback):

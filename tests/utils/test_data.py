@@ -51,6 +51,28 @@ def test_shuffling_with_a_generator_is_reproducible_and_covers_every_sample():
     assert not (order(3) == np.arange(100)).all()
 
 
+def test_drop_last_drops_nothing_when_the_batch_size_divides_the_data():
+    x = telar.arange(8.0)
+    loader = DataLoader(TensorDataset(x), batch_size=4, drop_last=True)
+    batches = [b[0].tolist() for b in loader]
+    assert len(loader) == 2 and batches == [[0, 1, 2, 3], [4, 5, 6, 7]]
+
+
+def test_shuffling_without_a_generator_draws_from_telars_seeded_default_generator():
+    data = TensorDataset(telar.arange(100))
+
+    def epoch(loader):
+        return np.concatenate([b[0].numpy() for b in loader])
+
+    telar.manual_seed(7)
+    loader = DataLoader(data, 16, shuffle=True)
+    first, second = epoch(loader), epoch(loader)
+    assert sorted(first.tolist()) == list(range(100))
+    assert not (first == np.arange(100)).all() and not (first == second).all()
+    telar.manual_seed(7)
+    assert (epoch(DataLoader(data, 16, shuffle=True)) == first).all()
+
+
 def test_default_collate_stacks_arrays_numbers_dicts_and_keeps_strings():
     batch = next(iter(DataLoader(Squares(), batch_size=3)))
     assert batch["x"].shape == (3, 2) and batch["x"].dtype == np.float32

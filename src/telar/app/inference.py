@@ -33,10 +33,13 @@ CHUNK = 8192
 
 
 class Predictor:
-    """A trained network in inference mode (no dropout, batch-norm running statistics).
+    """A trained network in inference mode (no dropout, batch-norm running statistics), what
+    ``telar.load_predictor(path)`` returns for a model file or run folder.
 
-    ``preprocess(images)`` turns uint8 images into the model's input as the file says;
-    ``logits(x)`` and ``probabilities(x)`` score it.
+    ``predict(images)`` and ``predict_proba(images)`` take uint8 images as they come;
+    ``preprocess(images)`` turns them into the model's input as the file says, and
+    ``logits(x)`` and ``probabilities(x)`` score that. ``network`` is the model itself,
+    ``class_names`` its classes.
     """
 
     def __init__(self, model_file: ModelFile, network: Any,
@@ -59,6 +62,26 @@ class Predictor:
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         """Softmax of the logits: ``exp(z - max z) / sum(exp(z - max z))`` per row, float64."""
         return softmax_array(self.logits(x).astype(np.float64), axis=1)
+
+    def predict_proba(self, images: np.ndarray) -> np.ndarray:
+        """Class probabilities ``(n, classes)`` of uint8 images ``(n, 28, 28)`` (or one image
+        ``(28, 28)``: then ``(classes,)``), preprocessed as the model was trained."""
+        images = np.asarray(images)
+        one = images.ndim == len(self.model_file.preprocessing.get("input_shape", (28, 28)))
+        probs = self.probabilities(self.preprocess(images[None] if one else images))
+        return probs[0] if one else probs
+
+    def predict(self, images: np.ndarray) -> list[str] | str:
+        """The class name of each image (one name for one image)::
+
+            >>> model = telar.load_predictor("runs/cnn")            # doctest: +SKIP
+            >>> model.predict(test_images[:3])                      # doctest: +SKIP
+            ['Ankle boot', 'Pullover', 'Trouser']
+        """
+        probs = self.predict_proba(images)
+        if probs.ndim == 1:
+            return self.class_names[int(probs.argmax())]
+        return [self.class_names[i] for i in probs.argmax(axis=1)]
 
     def preprocess(self, images: np.ndarray) -> np.ndarray:
         """uint8 images ``(n, 28, 28)`` -> float32 rows, as the model was trained."""

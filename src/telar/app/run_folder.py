@@ -9,6 +9,7 @@ A training run (``telar train --out DIR``, default ``runs/<time>-<preset>``)::
     summary.json        test accuracy and loss, epochs, seconds, parameters, best epoch, ...
     figures/            loss.png, accuracy.png, confusion_matrix.png (report/ for the report's)
     report.html         the run report (``telar report``)
+    tensorboard/        TensorBoard event files (``telar train --tensorboard``)
     .telar.lock         held while a run writes here
 
 A ``telar reproduce`` folder holds ``reproduce.json``, ``reproduce.md``, ``history.csv``,
@@ -62,6 +63,7 @@ class RunFolder:
     SUMMARY = "summary.json"
     FIGURES = "figures"
     REPORT = "report.html"
+    TENSORBOARD = "tensorboard"
     LOCK = ".telar.lock"
     #: Files that mean "a run has started here".
     MARKERS = (CONFIG, CHECKPOINT, MODEL, SUMMARY, METRICS)
@@ -104,6 +106,11 @@ class RunFolder:
     @property
     def report_path(self) -> Path:
         return self.path / self.REPORT
+
+    @property
+    def tensorboard_path(self) -> Path:
+        """``tensorboard/``: the default folder of ``telar train --tensorboard``."""
+        return self.path / self.TENSORBOARD
 
     def figure(self, name: str) -> Path:
         """``figures/NAME.png``: ``loss``, ``accuracy``, ``confusion_matrix``."""

@@ -28,6 +28,7 @@ the file and the reason.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import math
 import zipfile
@@ -62,9 +63,9 @@ def jsonable(obj: Any) -> Any:
     return obj
 
 
-def save_telar_file(path: str | Path, fmt: str, meta: dict[str, Any],
-                    arrays: dict[str, np.ndarray]) -> None:
-    """Write ``arrays`` and ``meta`` as a telar file of format ``fmt``, atomically."""
+def _members(fmt: str, meta: dict[str, Any], arrays: dict[str, np.ndarray]
+             ) -> dict[str, np.ndarray]:
+    """The ``.npz`` members of a telar file: the checked arrays plus the metadata bytes."""
     if META_KEY in arrays:
         raise ValueError(f"array name {META_KEY!r} is reserved for the metadata")
     clean: dict[str, np.ndarray] = {}
@@ -80,8 +81,23 @@ def save_telar_file(path: str | Path, fmt: str, meta: dict[str, Any],
                  "telar_version": __version__, **jsonable(meta), "arrays": manifest}
     payload = json.dumps(full_meta, sort_keys=True).encode("utf-8")
     clean[META_KEY] = np.frombuffer(payload, dtype=np.uint8)
+    return clean
+
+
+def save_telar_file(path: str | Path, fmt: str, meta: dict[str, Any],
+                    arrays: dict[str, np.ndarray]) -> None:
+    """Write ``arrays`` and ``meta`` as a telar file of format ``fmt``, atomically."""
+    members = _members(fmt, meta, arrays)
     with atomic_write(path, "wb") as f:
-        np.savez(f, **clean)
+        np.savez(f, **members)
+
+
+def telar_file_bytes(fmt: str, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> bytes:
+    """The bytes :func:`save_telar_file` would write (for a telar file kept in memory, such as
+    a pickled scikit-learn estimator's weights); :func:`read_telar_bytes` reads them."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **_members(fmt, meta, arrays))
+    return buffer.getvalue()
 
 
 def refuse(path: Path, reason: str) -> ModelFileError:
@@ -108,11 +124,32 @@ def load_telar_file(path: str | Path, fmt: str,
     try:
         with open(path, "rb") as f:
             head = f.read(4)
+    except PermissionError:
+        raise refuse(path, "cannot read: permission denied") from None
+    return _read_archive(path, path, head, fmt, check)
+
+
+def read_telar_bytes(data: bytes, fmt: str, name: str = "<telar bytes>"
+                     ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """:func:`load_telar_file` for a telar file held in memory; errors name it ``name``."""
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise ModelFileError(f"{name}: expected the bytes of a telar file, got "
+                             f"{type(data).__name__}")
+    data = bytes(data)
+    return _read_archive(Path(name), io.BytesIO(data), data[:4], fmt)
+
+
+def _read_archive(path: Path, source: Path | io.BytesIO, head: bytes, fmt: str,
+                  check: Callable[[dict[str, Any]], None] | None = None,
+                  ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The checks and reading shared by files and bytes (``path`` names the source in
+    errors; ``head`` is its first four bytes; ``check`` as in :func:`load_telar_file`)."""
+    try:
         if not head:
             raise refuse(path, "the file is empty")
         if head != _ZIP_MAGIC:
             raise refuse(path, f"not a telar {_kind(fmt)} file (not an .npz archive)")
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(source) as archive:
             entries = _entries(path, archive)
             if META_KEY not in entries:
                 raise refuse(path, f"not a telar {_kind(fmt)} file (no telar metadata in it)")

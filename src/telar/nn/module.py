@@ -96,6 +96,14 @@ class Module:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.forward(*args, **kwargs)
 
+    def summary(self, input_size: Any = None, print_fn: Any = print) -> None:
+        """Print each layer, its output shape and parameter count, then the totals, as Keras's
+        ``model.summary()`` does. ``input_size``: one sample's shape, e.g. ``(1, 28, 28)``
+        (default: the network's ``input_shape``, which layer-list networks have)."""
+        from telar.nn.summary import summary_text  # the module imports nothing of ours
+
+        print_fn(summary_text(self, input_size))
+
     def apply(self, fn: Any) -> Module:
         """Call ``fn(module)`` on every sub-module (children first) and on ``self``; returns
         ``self``. PyTorch's idiom for custom initialisation: ``net.apply(init_weights)``."""
@@ -221,8 +229,10 @@ class Module:
                         assign: bool = False) -> IncompatibleKeys:
         """Copy ``state``'s arrays into this module's parameters and buffers, in place.
 
-        Every key must name a parameter or buffer of the same shape; with ``strict`` (the
-        default) every parameter and buffer must be present, too. Raises
+        With ``strict`` (the default) the keys must be exactly this module's parameters and
+        buffers; without it, as in PyTorch, missing and unexpected keys are only returned
+        (e.g. PyTorch's ``num_batches_tracked``, which telar's batch norm does not keep).
+        Every key that names a parameter or buffer must have its shape. Raises
         :class:`telar.errors.ModelFileError` naming the keys or shapes that do not match.
         """
         targets: dict[str, np.ndarray] = {n: p.data for n, p in self.named_parameters()}
@@ -232,7 +242,7 @@ class Module:
         problems = []
         if strict and missing:
             problems.append(f"missing keys {missing}")
-        if unexpected:
+        if strict and unexpected:
             problems.append(f"unexpected keys {unexpected}")
         for key, target in targets.items():
             if key in state:

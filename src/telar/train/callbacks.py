@@ -21,16 +21,27 @@ from telar.io.atomic import atomic_write_text
 from telar.train.checkpointing import save_training_checkpoint
 from telar.train.loop import Callback, Trainer, TrainingDiverged
 
+#: A cross-entropy above this means logits a million apart: weights that exploded, even while
+#: the loss is still a finite number (a run once finished "successfully" at 1e26).
+EXPLODED_LOSS = 1e6
+
+
+def diverged(loss: float, limit: float = EXPLODED_LOSS) -> bool:
+    """Whether ``loss`` is NaN, infinite, or above ``limit``."""
+    return not math.isfinite(loss) or loss > limit
+
 
 class NanGuard(Callback):
-    """Stop a diverging run: a NaN or infinite loss raises :class:`TrainingDiverged`.
+    """Stop a diverging run: a NaN, infinite or exploded loss (over ``max_loss``, default
+    :data:`EXPLODED_LOSS`) raises :class:`TrainingDiverged`.
 
     It raises before anything records the bad weights, so the last checkpoint on disk is the
     last good one. ``checkpoint_hint`` (e.g. where that checkpoint is) ends the message.
     """
 
-    def __init__(self, checkpoint_hint: str = "") -> None:
+    def __init__(self, checkpoint_hint: str = "", max_loss: float = EXPLODED_LOSS) -> None:
         self.checkpoint_hint = checkpoint_hint
+        self.max_loss = max_loss
 
     def _fail(self, trainer: Trainer, what: str, value: float) -> None:
         state = trainer.state
@@ -43,12 +54,12 @@ class NanGuard(Callback):
                                f"{last}{hint}; try a lower --lr or --clip-grad")
 
     def on_batch_end(self, trainer: Trainer, loss: float, n_correct: int, n: int) -> None:
-        if not math.isfinite(loss):
+        if diverged(loss, self.max_loss):
             self._fail(trainer, "training loss", loss)
 
     def on_epoch_end(self, trainer: Trainer, row: dict[str, float]) -> None:
         for key, value in row.items():
-            if key.endswith("_loss") and not math.isfinite(value):
+            if key.endswith("_loss") and diverged(value, self.max_loss):
                 trainer.state.epoch -= 1  # this epoch's weights are not good: say so
                 trainer.state.history.pop()
                 self._fail(trainer, key.replace("_", " "), value)

@@ -11,7 +11,7 @@ from helpers.cli_error import one_line_error
 def test_without_flask_serve_says_how_to_install_the_web_extra(capsys, monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "flask", None)  # `import flask` now fails
     line = one_line_error(capsys, ["serve", "--runs", str(tmp_path)])
-    assert "flask is not installed" in line and "pip install 'telar[web]'" in line
+    assert "flask is not installed" in line and "pip install -e '.[web]'" in line
 
 
 def test_without_waitress_serve_says_how_to_install_the_web_extra(capsys, monkeypatch, tmp_path):

@@ -53,7 +53,8 @@ def test_compare_prints_a_markdown_table_whose_values_are_the_summaries(two_runs
         assert float(row["test loss"]) == pytest.approx(summary["test_loss"], abs=5e-5)
         assert int(row["epochs"]) == summary["epochs"]
         assert int(row["parameters"].replace(",", "")) == summary["parameters"]
-        assert row["preset"] == summary["preset"] and row["engine"] == summary["engine"]
+        assert row["network"] == summary.get("network", summary["preset"])
+        assert row["engine"] == summary["engine"]
         assert float(row["seconds per epoch"]) == pytest.approx(
             summary["train_seconds"] / summary["epochs"])
 

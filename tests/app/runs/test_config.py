@@ -15,7 +15,15 @@ from helpers.fake_data import write_synthetic_fmnist
 
 from telar import constraints
 from telar.app.cli import main
-from telar.app.runs.config import FIELDS, TrainConfig, build_config, coerce, config_toml
+from telar.app.runs.config import (
+    FIELDS,
+    TrainConfig,
+    build_config,
+    coerce,
+    config_toml,
+    network_label,
+    settings_that_apply,
+)
 from telar.errors import ConfigError
 from telar.io.model_file import load_checkpoint, save_checkpoint
 
@@ -180,3 +188,36 @@ def test_a_model_whose_input_size_does_not_fit_its_preprocessing_is_refused(
                class_names=model.class_names, preprocessing=pre)
     one_line(capsys, ["evaluate", str(path)], str(path))
     assert np.load(path, allow_pickle=False) is not None
+
+
+@pytest.mark.parametrize("preset", ["cnn", "mlp"])
+def test_a_presets_warmup_follows_fewer_epochs_or_a_schedule_without_one(preset):
+    assert build_config({"preset": preset}).warmup == 1
+    assert build_config({"preset": preset, "epochs": "1"}).warmup == 0
+    assert build_config({"preset": preset, "epochs": "2"}).warmup == 1
+    assert build_config({"preset": preset, "schedule": "none"}).warmup == 0
+
+
+def test_a_warmup_the_user_gave_is_checked_as_given(tmp_path):
+    with pytest.raises(ConfigError, match="--warmup 1: must be fewer than --epochs 1"):
+        build_config({"preset": "cnn", "epochs": "1", "warmup": "1"})
+    config = tmp_path / "c.toml"
+    config.write_text('preset = "cnn"\nwarmup = 3\nepochs = 2\n')
+    with pytest.raises(ConfigError, match="--warmup 3"):
+        build_config({}, config_file=config)
+
+
+@pytest.mark.parametrize("cli, label", [
+    ({}, "report"),
+    ({"preset": "mlp"}, "mlp"),
+    ({"preset": "cnn"}, "cnn"),
+    ({"engine": "autograd", "layers": "flatten linear(10)"}, "layers"),
+    ({"preset": "cnn", "layers": "flatten linear(10)"}, "layers"),
+])
+def test_a_run_is_called_by_its_preset_unless_layers_replaced_its_network(cli, label):
+    settings = build_config(cli).to_dict()
+    assert network_label(settings) == label
+    shown = settings_that_apply(settings)
+    assert shown["preset"] == label
+    dense_only = {"hidden", "activation", "init", "dropout", "batch_norm"}
+    assert dense_only.isdisjoint(shown) if settings["layers"] else dense_only <= set(shown)

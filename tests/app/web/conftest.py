@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from helpers.fake_data import write_shape_fmnist
 
-pytest.importorskip("flask", reason="the web extra is not installed (pip install 'telar[web]')")
+pytest.importorskip("flask", reason="the web extra is not installed (pip install -e '.[web]')")
 
 
 def train_shape_run(out: Path, data: Path, *extra: str) -> Path:

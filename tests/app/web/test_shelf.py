@@ -75,12 +75,34 @@ def outside(runs_dir, tmp_path_factory):
     "/runs/.%2e/.%2e/etc/passwd",
     "/static/../../../../etc/passwd",
     "/static/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+    # a sibling of the runs folder whose name starts with the runs folder's own name
+    "/runs/seed/figures/sibling.png",
+    "/runs/sibling-run/secret.txt",
 ])
-def test_no_path_leads_outside_the_runs_folder(port, path):
+def test_no_path_leads_outside_the_runs_folder(port, sibling, path):
     passwd = open("/etc/passwd", "rb").read(12) if os.path.exists("/etc/passwd") else SECRET
     status, body = request(port, "GET", path, follow=True)
     assert status == 404, (status, body[:200])
     assert SECRET not in body and passwd not in body
+
+
+@pytest.fixture(scope="module")
+def sibling(runs_dir, outside):
+    """``<runs>-sibling/``, beside the runs folder (a prefix test on the path string would take
+    it for inside), with a secret, and links to it from inside the runs folder."""
+    folder = runs_dir.with_name(runs_dir.name + "-sibling")
+    folder.mkdir(exist_ok=True)
+    (folder / "secret.txt").write_bytes(SECRET)
+    os.symlink(folder / "secret.txt", runs_dir / "seed" / "figures" / "sibling.png")
+    os.symlink(folder, runs_dir / "sibling-run")
+    return folder
+
+
+def test_a_hidden_file_of_a_run_folder_is_not_served(port, runs_dir):
+    assert (runs_dir / "seed" / ".telar.lock").is_file()  # the run's lock, left by training
+    for path in ("/runs/seed/.telar.lock", "/runs/.hidden-run/x", "/runs/seed/figures/.x.png"):
+        status, _ = request(port, "GET", path)
+        assert status == 404, path
 
 
 def test_a_symlinked_run_folder_outside_is_not_listed(client, outside):

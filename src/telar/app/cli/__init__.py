@@ -6,11 +6,16 @@ Each sub-command module exposes ``register(subparsers)``, which adds its parser 
 exits with status 2, with no traceback. So does an OS error the user's surroundings cause
 (a full disk, standard output on a full device such as ``> /dev/full``). Control characters
 in a message (from a file name, a model file) are escaped, so it stays one line.
+
+Help as people expect it: every ``--help`` shows the options' defaults and ends with examples
+(each module's ``EXAMPLES``); options must be spelled out (no prefix matching: ``--epoch 3``
+is not silently ``--epochs 3``), and a mistyped sub-command or option gets "did you mean …?".
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import os
 import signal
@@ -24,15 +29,65 @@ from telar.version import __version__
 
 # Sub-command modules, in the order `telar --help` lists them.
 SUBCOMMAND_MODULES: list[str] = ["data", "train", "evaluate", "predict", "report", "compare",
-                                 "serve", "reproduce", "augment", "gradcheck"]
+                                 "summary", "export", "serve", "reproduce", "augment",
+                                 "gradcheck"]
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Help that ends each option with its default (when it has one the help does not already
+    name) and keeps the examples' line breaks."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if (action.option_strings and "default" not in text and "%(default)" not in text
+                and default not in (None, False, argparse.SUPPRESS, [], ())):
+            text += " (default: %(default)s)"
+        return text
 
 
 class OneLineErrorParser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors are one line, ``telar: error: …``, exit status 2."""
+    """An ArgumentParser whose errors are one line, ``telar: error: …``, exit status 2; which
+    takes no abbreviated option, and suggests the closest sub-command to a mistyped one."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
     def error(self, message: str) -> None:  # type: ignore[override]
         where = self.prog.removeprefix("telar").strip()  # the sub-command, if any
+        if "invalid choice: " in message:
+            message = message + _did_you_mean(message, self)
         fail(f"{where}: {message}" if where else message)
+
+
+def _did_you_mean(message: str, parser: argparse.ArgumentParser) -> str:
+    """``"; did you mean 'train'?"`` for argparse's ``invalid choice: 'trian' (…)``."""
+    typed = message.split("invalid choice: ", 1)[1].split(" (choose from")[0].strip("'")
+    choices = [c for a in parser._actions for c in (a.choices or ()) if isinstance(c, str)]
+    close = difflib.get_close_matches(typed, choices, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _closest_option(typed: str, parser: argparse.ArgumentParser) -> str | None:
+    """The option of ``parser`` (or of the sub-command it chose) closest to ``typed``."""
+    name = typed.split("=", 1)[0]
+    options = [o for a in parser._actions for o in a.option_strings]
+    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _chosen_parser(parser: argparse.ArgumentParser,
+                   args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The deepest sub-command parser ``args`` went through (``telar data info`` -> info's)."""
+    while True:
+        sub = next((a for a in parser._actions
+                    if isinstance(a, argparse._SubParsersAction)), None)
+        chosen = getattr(args, sub.dest, None) if sub is not None else None
+        if sub is None or chosen not in sub.choices:
+            return parser
+        parser = sub.choices[chosen]
 
 
 def fail(message: str) -> None:
@@ -50,13 +105,32 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND",
                                        parser_class=OneLineErrorParser)
     for name in SUBCOMMAND_MODULES:
-        importlib.import_module(f"telar.app.cli.{name}").register(subparsers)
+        module = importlib.import_module(f"telar.app.cli.{name}")
+        module.register(subparsers)
+        examples = getattr(module, "EXAMPLES", ())
+        if examples:
+            subparsers.choices[name].epilog = "examples:\n" + "\n".join(
+                f"  {line}" for line in examples)
     return parser
+
+
+def parse_arguments(parser: argparse.ArgumentParser,
+                    argv: Sequence[str] | None) -> argparse.Namespace:
+    """``parser.parse_args(argv)``, but an unknown option names its sub-command and the
+    closest option it has (``train: unrecognized arguments: --epocs 3; did you mean
+    --epochs?``)."""
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        chosen = _chosen_parser(parser, args)
+        hint = next((f"; did you mean {close}?" for typed in extras if typed.startswith("-")
+                     for close in [_closest_option(typed, chosen)] if close), "")
+        chosen.error(f"unrecognized arguments: {' '.join(extras)}{hint}")
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse_arguments(parser, argv)
     if threading.current_thread() is threading.main_thread():
         # From here Ctrl-C is a KeyboardInterrupt again (telar.app.command exits at once before)
         signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -16,6 +16,13 @@ PREVIEW_AUGMENT = ",".join(OPS)  # every op at its default strength
 MAX_COUNT, MAX_COPIES = 50, 16
 
 
+#: Shown at the end of ``telar augment --help``.
+EXAMPLES: tuple[str, ...] = (
+    'telar augment --augment shift=2,flip --out runs/augment.png',
+    'telar augment --preview',
+)
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "augment", help="show what batch augmentation does to training images",

@@ -6,6 +6,11 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+#: Shown at the end of ``telar compare --help``.
+EXAMPLES: tuple[str, ...] = (
+    'telar compare runs/* --out runs/compare.html',
+)
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(

@@ -19,6 +19,13 @@ from telar.data.fashion_mnist import (
 from telar.errors import DataError
 from telar.io.text import printable
 
+#: Shown at the end of ``telar data --help``.
+EXAMPLES: tuple[str, ...] = (
+    'telar data info',
+    'telar data export --format csv --out runs/csv',
+    'telar data download',
+)
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(

@@ -19,6 +19,12 @@ from telar.app.run_folder import RunFolder
 from telar.errors import DataError, TelarError
 from telar.io.text import printable
 
+#: Shown at the end of ``telar evaluate --help``.
+EXAMPLES: tuple[str, ...] = (
+    'telar evaluate runs/cnn',
+    'telar evaluate runs/cnn/model.npz --json',
+)
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(

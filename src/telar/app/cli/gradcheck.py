@@ -118,6 +118,13 @@ def run(args: argparse.Namespace) -> int:
     return 0 if failures == 0 else 1
 
 
+#: Shown at the end of ``telar gradcheck --help``.
+EXAMPLES: tuple[str, ...] = (
+    'telar gradcheck',
+    'telar gradcheck --hidden 8,4 --activation tanh',
+)
+
+
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "gradcheck", help="check a model's gradients against central differences",

@@ -42,6 +42,14 @@ import numpy as np
 CHUNK = 256
 
 
+#: Shown at the end of ``telar predict --help``.
+EXAMPLES: tuple[str, ...] = (
+    'telar predict runs/cnn photo.jpg',
+    'telar predict runs/cnn photos/ --csv runs/predictions.csv',
+    'telar predict runs/cnn shirt.png --explain',
+)
+
+
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "predict", help="classify your own pictures (PNG, JPEG, GIF, BMP, WebP)",

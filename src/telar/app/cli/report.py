@@ -5,6 +5,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+#: Shown at the end of ``telar report --help``.
+EXAMPLES: tuple[str, ...] = (
+    'telar report runs/cnn',
+)
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(

@@ -33,6 +33,13 @@ def _rates(text: str) -> list[float]:
     return values
 
 
+#: Shown at the end of ``telar reproduce --help``.
+EXAMPLES: tuple[str, ...] = (
+    'telar reproduce',
+    'telar reproduce --epochs 20,200 --out runs/reproduce',
+)
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "reproduce", help="rerun the report's full-batch experiments and check its claims",

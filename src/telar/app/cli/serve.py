@@ -18,13 +18,21 @@ import sys
 from pathlib import Path
 from typing import Any
 
-INSTALL_HINT = "pip install 'telar[web]' (or: pip install flask waitress)"
+INSTALL_HINT = ("from telar's folder: .venv/bin/pip install -e '.[web]' (or: pip install flask "
+                "waitress)")
 #: The most request threads (each may decode an upload; memory is bounded apart from this).
 MAX_THREADS = 64
 #: Connections open at once (waitress's default, 100, let 100 idle sockets stop the server).
 CONNECTIONS = 1000
 #: Seconds a connection may stay idle (waitress's default: 120) before it is closed.
 IDLE_SECONDS = 30
+
+
+#: Shown at the end of ``telar serve --help``.
+EXAMPLES: tuple[str, ...] = (
+    'telar serve',
+    'telar serve --runs runs --port 8000',
+)
 
 
 def register(subparsers: Any) -> None:

@@ -80,17 +80,44 @@ FLAG_OPTIONS: list[tuple[str, str]] = [
 ]
 
 
+#: Shown at the end of ``telar train --help``.
+EXAMPLES: tuple[str, ...] = (
+    'telar train',
+    'telar train --preset cnn --out runs/cnn',
+    'telar train --epochs 5 --lr 1e-3 --val-split 0.1 --early-stop 2',
+    'telar train --engine autograd --layers "conv(16,3) relu maxpool(2) flatten linear(10)"',
+    'telar train --resume runs/cnn',
+)
+
+
+def preset_defaults() -> dict[str, str]:
+    """``{"--epochs": " (default: 10)", ...}``: each option's value when none is given (the
+    report preset's); another ``--preset`` brings its own values."""
+    from telar.app.runs.config import build_config
+
+    shown: dict[str, str] = {}
+    for name, value in build_config({}).to_dict().items():
+        if value is None or value is False or value in ("", []):
+            continue  # nothing to show: the option is off or empty unless given
+        text = ",".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
+        shown["--" + name.replace("_", "-")] = f" (default: {text.replace('%', '%%')})"
+    return shown
+
+
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "train", help="train a network and write a run folder",
         description="Train a classifier on Fashion-MNIST. Writes config.toml, metrics.csv, "
-                    "checkpoint.npz, model.npz, summary.json and figures/ to the run folder.")
+                    "checkpoint.npz, model.npz, summary.json and figures/ to the run folder. "
+                    "The defaults shown are the report preset's; another --preset brings its "
+                    "own, and a --config file's values override the preset's.")
+    defaults = preset_defaults()
     for option, help_text in VALUE_OPTIONS:
         parser.add_argument(option, default=argparse.SUPPRESS, metavar=METAVARS[option],
-                            help=help_text)
+                            help=help_text + defaults.get(option, ""))
     for option, help_text in FLAG_OPTIONS:
         parser.add_argument(option, action=argparse.BooleanOptionalAction,
-                            default=argparse.SUPPRESS, help=help_text)
+                            default=argparse.SUPPRESS, help=help_text + defaults.get(option, ""))
     parser.add_argument("--config", metavar="FILE", help="read settings from a TOML file "
                         "(e.g. a run's config.toml); options given here override it")
     parser.add_argument("--out", metavar="DIR", help="run folder (default: runs/<time>-<preset>)")
@@ -101,6 +128,11 @@ def register(subparsers: Any) -> None:
                         "its checkpoint (takes no other option)")
     parser.add_argument("--no-progress", action="store_true",
                         help="no progress bar (epoch lines only)")
+    parser.add_argument("--tensorboard", nargs="?", const="", metavar="DIR",
+                        help="also write TensorBoard event files (loss, accuracy, learning "
+                             "rate per epoch; the configuration; the figures) to DIR (default: "
+                             "the run folder's tensorboard/); a resumed run continues its "
+                             "run folder's tensorboard/ by itself; needs the tensorboard extra")
     parser.set_defaults(func=run)
 
 
@@ -113,8 +145,11 @@ def run(args: argparse.Namespace) -> int:
 
     given = {name: value for name, value in vars(args).items()
              if name not in ("command", "func", "config", "out", "resume", "no_progress",
-                                 "overwrite")}
+                                 "overwrite", "tensorboard")}
     progress = False if args.no_progress else None
+    if args.tensorboard is not None:  # before any folder is made: a missing package is one line
+        from telar.train.tensorboard import require_tensorboard
+        require_tensorboard()
     if args.resume:
         if given or args.config or args.out:
             extra = sorted(["--" + n.replace("_", "-") for n in given]
@@ -128,16 +163,62 @@ def run(args: argparse.Namespace) -> int:
     else:
         config = build_config(given, config_file=args.config)
         out = Path(args.out) if args.out else RunFolder.new("runs", config.preset).path
+    board = _tensorboard(args.tensorboard, RunFolder(out), config, resume=bool(args.resume))
     try:
-        summary = train_run(config, out, resume=bool(args.resume), overwrite=args.overwrite,
-                            progress=progress)
-    except TrainingInterrupted as stop:
-        sys.stderr.write(f"telar: {stop}; checkpoint saved in {RunFolder(out).checkpoint_path}. "
-                         f"Continue with: telar train --resume {out}\n")
-        return 130
-    print(summary_line(summary, out))
-    _write_report(out)
+        try:
+            summary = train_run(config, out, resume=bool(args.resume),
+                                overwrite=args.overwrite, progress=progress, tensorboard=board)
+        except TrainingInterrupted as stop:
+            sys.stderr.write(f"telar: {stop}; checkpoint saved in "
+                             f"{RunFolder(out).checkpoint_path}. Continue with: telar train "
+                             f"--resume {out}\n")
+            return 130
+        except KeyboardInterrupt:
+            # Ctrl-C outside the epochs: loading the data, or testing and writing the results.
+            checkpoint = RunFolder(out).checkpoint_path
+            if not checkpoint.is_file():
+                raise
+            sys.stderr.write(f"telar: interrupted before the results were written; the "
+                             f"trained weights are safe in {checkpoint}. Write model.npz and "
+                             f"the rest with: telar train --resume {out}\n")
+            return 130
+        print(summary_line(summary, out))
+        try:
+            _write_report(out)
+        except KeyboardInterrupt:
+            sys.stderr.write(f"telar: interrupted while writing report.html (the model and "
+                             f"results are written); build it with: telar report {out}\n")
+            return 130
+        if board is not None:
+            from telar.app.runs.outputs import log_figures
+            log_figures(board, RunFolder(out), summary["epochs"])
+            print(f"tensorboard: {board.log_dir} (view with: tensorboard --logdir "
+                  f"{board.log_dir})")
+    finally:
+        if board is not None:
+            board.close()
     return 0
+
+
+def _tensorboard(option: str | None, folder: Any, config: Any, *, resume: bool) -> Any:
+    """The TensorBoard callback ``--tensorboard [DIR]`` asks for (DIR "" = the run folder's
+    ``tensorboard/``); a resumed run whose folder has ``tensorboard/`` gets it unasked, so its
+    logs go on (without the package it says so and trains on). The package is checked
+    before any training."""
+    if option is None and not (resume and folder.tensorboard_path.is_dir()):
+        return None
+    from telar.errors import TelarError
+    from telar.train.tensorboard import TensorBoard, require_tensorboard
+
+    try:
+        require_tensorboard()
+    except TelarError as exc:
+        if option is not None:
+            raise
+        sys.stderr.write(f"telar: not continuing {folder.tensorboard_path} ({exc})\n")
+        return None
+    return TensorBoard(Path(option) if option else folder.tensorboard_path,
+                       hparams=config.to_dict())
 
 
 def _write_report(out: Path) -> None:

@@ -20,7 +20,7 @@ from telar.io.text import printable
 
 #: (column title, summary key) of the comparison table, after the run's name.
 COLUMNS: tuple[tuple[str, str], ...] = (
-    ("preset", "preset"), ("engine", "engine"), ("epochs", "epochs"),
+    ("network", "network"), ("engine", "engine"), ("epochs", "epochs"),
     ("parameters", "parameters"), ("test accuracy", "test_accuracy"),
     ("test loss", "test_loss"), ("train seconds", "train_seconds"),
 )
@@ -37,7 +37,7 @@ def summary_rows(runs: Sequence[RunFolder]) -> tuple[list[str], list[list[str]]]
     header = ["run", *(title for title, _ in COLUMNS), "seconds per epoch"]
     rows = []
     for label, run in zip(run_labels(runs), runs, strict=True):
-        s = run.summary
+        s = {"network": run.summary.get("preset", ""), **run.summary}  # older runs: preset
         per_epoch = (float(s["train_seconds"]) / s["epochs"]
                      if isinstance(s.get("train_seconds"), int | float)
                      and isinstance(s.get("epochs"), int) and s["epochs"] > 0 else None)

@@ -29,6 +29,7 @@ from telar.app.report import plots
 from telar.app.report.page import format_value
 from telar.app.report.predictions import load_run_test_set, probabilities_of
 from telar.app.run_folder import RunFolder
+from telar.app.runs.config import settings_that_apply
 from telar.app.saliency import saliency_map
 from telar.errors import TelarError
 from telar.io.atomic import atomic_write_bytes, atomic_write_text
@@ -167,7 +168,8 @@ def report_html(run: RunFolder, labels: np.ndarray, probs: np.ndarray, class_nam
         + P.section("summary", "Final figures", P.table(["figure", "value"], summary_rows)),
         P.section("config", "Configuration",
                   P.table(["setting", "value"],
-                          [(k, format_value(v)) for k, v in run.train_section().items()])
+                          [(k, format_value(v))
+                           for k, v in settings_that_apply(run.train_section()).items()])
                   + f'<p class="muted">Run it again: <code>telar train --config '
                     f'{P.esc(run.config_path)}</code></p>') + "</div>",
         P.section("curves", "Loss and accuracy per epoch",

@@ -188,9 +188,49 @@ def build_config(cli: Mapping[str, Any], *, config_file: str | Path | None = Non
         values[name] = coerce(name, value, source)
     for name, value in cli.items():
         values[name] = coerce(name, value)
+    adapt_preset_warmup(values, from_preset=set(PRESETS[preset]) - set(file_values) - set(cli))
     config = TrainConfig(**values)
     check_combination(config, explicit=set(cli))
     return config
+
+
+def adapt_preset_warmup(values: dict[str, Any], from_preset: set[str]) -> None:
+    """A warm-up the user never asked for follows their other choices: a preset's ``warmup``
+    is cut to ``epochs - 1`` when they ask for fewer epochs (``--preset cnn --epochs 1`` runs
+    without one), and dropped when their ``--schedule`` takes none. A warm-up they gave
+    themselves is checked as given (:func:`check_combination`)."""
+    if "warmup" not in from_preset or not values.get("warmup"):
+        return
+    schedule = SCHEDULES.get(values["schedule"])
+    if schedule is None or not schedule.takes_warmup:
+        values["warmup"] = 0
+    else:
+        values["warmup"] = min(values["warmup"], max(values["epochs"] - 1, 0))
+
+
+#: Settings that shape a dense network only: a ``--layers`` network ignores them.
+DENSE_ONLY: tuple[str, ...] = ("hidden", "activation", "init", "dropout", "batch_norm")
+
+
+def network_label(settings: Mapping[str, Any]) -> str:
+    """What run lists and reports call a run's network (``settings``: a config's fields):
+    its preset's name, or ``"layers"`` when ``--layers`` replaced the preset's network."""
+    preset = str(settings.get("preset") or "report")
+    preset = PRESET_ALIASES.get(preset, preset)
+    layers = settings.get("layers") or ""
+    return "layers" if layers and layers != PRESETS.get(preset, {}).get("layers") else preset
+
+
+def settings_that_apply(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """``settings`` without those its network ignores (a ``--layers`` network's dense-only
+    ones), the preset shown as :func:`network_label` says."""
+    shown = dict(settings)
+    if shown.get("layers"):
+        for name in DENSE_ONLY:
+            shown.pop(name, None)
+        if "preset" in shown:
+            shown["preset"] = network_label(settings)
+    return shown
 
 
 def check_combination(config: TrainConfig, explicit: set[str]) -> None:
@@ -224,8 +264,7 @@ def check_combination(config: TrainConfig, explicit: set[str]) -> None:
         if config.engine != "autograd":
             raise ConfigError("--layers builds its network with the autodiff engine: add "
                               "--engine autograd")
-        dense_only = ("hidden", "activation", "init", "dropout", "batch_norm")
-        clash = [OPTION_NAMES[n] for n in dense_only if n in explicit]
+        clash = [OPTION_NAMES[n] for n in DENSE_ONLY if n in explicit]
         if clash:
             raise ConfigError(f"--layers describes the whole network; {', '.join(clash)} "
                               "would be ignored: write it into the layer list instead")

@@ -7,10 +7,11 @@ from typing import Any
 from telar.app.evaluation import Evaluation, evaluate
 from telar.app.report.figures import plot_confusion_matrix, plot_curves
 from telar.app.run_folder import RunFolder
-from telar.app.runs.config import TrainConfig
+from telar.app.runs.config import TrainConfig, network_label
 from telar.app.runs.data import RunData
 from telar.io.model_file import save_model
 from telar.train import EarlyStopping, Trainer
+from telar.train.tensorboard import TensorBoard
 from telar.version import __version__
 
 #: How a model's input is made from 28x28 uint8 images (stored in the model file).
@@ -34,7 +35,8 @@ def finish_run(config: TrainConfig, folder: RunFolder, trainer: Trainer,
         "epochs": state.epoch, "epochs_planned": config.epochs,
         "train_seconds": float(sum(epoch_seconds)), "epoch_seconds": epoch_seconds,
         "parameters": learner.num_parameters(),
-        "preset": config.preset, "engine": config.engine, "seed": config.seed,
+        "preset": config.preset, "network": network_label(config.to_dict()),
+        "engine": config.engine, "seed": config.seed,
         "eval_set": data.eval_name, "data_source": data.source,
         "stopped_early": bool(state.stopped), "stop_reason": state.stop_reason,
         "telar_version": __version__,
@@ -65,3 +67,19 @@ def write_figures(folder: RunFolder, history: list[dict[str, float]], test: Eval
     plot_confusion_matrix(test.confusion_matrix(len(class_names)), class_names,
                           folder.figure("confusion_matrix"),
                           title=f"Test set confusion matrix (accuracy {test.accuracy:.4f})")
+
+
+#: The figures a run shows in TensorBoard (tag -> path in the run folder), when present.
+TENSORBOARD_FIGURES = {"figures/confusion_matrix": "figures/confusion_matrix.png",
+                       "figures/samples": "figures/report/samples.png",
+                       "figures/misclassified": "figures/report/misclassified.png"}
+
+
+def log_figures(board: TensorBoard, folder: RunFolder, step: int) -> list[str]:
+    """Add the run's figures (:data:`TENSORBOARD_FIGURES`: the confusion matrix written by
+    :func:`finish_run`, the report's samples and mistakes) to ``board`` at ``step`` (the last
+    epoch); returns the tags written."""
+    images = {tag: (folder.path / path).read_bytes()
+              for tag, path in TENSORBOARD_FIGURES.items() if (folder.path / path).is_file()}
+    board.add_images(images, step)
+    return list(images)

@@ -23,7 +23,7 @@ from telar.errors import TelarError
 web = Blueprint("web", __name__)
 
 #: The summary.json fields the runs page shows, in its column order.
-SUMMARY_FIELDS = ("test_accuracy", "test_loss", "epochs", "parameters", "preset", "engine",
+SUMMARY_FIELDS = ("test_accuracy", "test_loss", "epochs", "parameters", "network", "engine",
                   "train_seconds")
 
 
@@ -62,7 +62,9 @@ def runs_page() -> str:
 
 def summary_view(run: RunEntry) -> dict[str, str]:
     """The SUMMARY_FIELDS that ``run``'s summary.json has, formatted for the runs page."""
-    return {k: format_value(run.summary[k]) for k in SUMMARY_FIELDS if k in run.summary}
+    # runs from before "network" was recorded: their preset named the network
+    summary = {"network": run.summary.get("preset"), **run.summary}
+    return {k: format_value(summary[k]) for k in SUMMARY_FIELDS if summary.get(k) is not None}
 
 
 @web.get("/runs/<path:relative>")

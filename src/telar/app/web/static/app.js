@@ -11,6 +11,8 @@
   const result = document.getElementById("result");
 
   function showError(message) {
+    // the previous prediction goes: under an error it would read as this upload's answer
+    result.hidden = true;
     errorBox.textContent = message;
     errorBox.hidden = false;
   }
