@@ -68,3 +68,21 @@ def test_missing_and_corrupt_files_name_the_problem(tmp_path):
     (tmp_path / "junk.pth").write_bytes(b"PK\x03\x04 truncated")
     with pytest.raises(ModelFileError):
         telar.load(tmp_path / "junk.pth")
+
+
+def test_three_hundred_mutated_files_each_load_or_raise_model_file_error(tmp_path):
+    from helpers.model_files import mutated_files
+
+    from telar.errors import ModelFileError
+
+    model = telar.nn.Sequential(telar.nn.Linear(4, 3), telar.nn.ReLU(), telar.nn.Linear(3, 2))
+    telar.save({"model": model.state_dict(), "step": 3, "pair": (1, "a"),
+                "t": telar.tensor([1.0, 2.0]), 5: [None, True]}, tmp_path / "good.pth")
+    refused = 0
+    for kind, path in mutated_files(tmp_path / "good.pth", tmp_path, 300, seed=21):
+        try:
+            telar.load(path)
+        except ModelFileError as exc:  # never KeyError, TypeError, ValueError, TokenError...
+            assert str(path) in str(exc) or "metadata" in str(exc), (kind, exc)
+            refused += 1
+    assert refused > 250  # most mutations break the file; a few leave a valid one

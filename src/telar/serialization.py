@@ -116,7 +116,7 @@ def _refuse_pytorch_file(path: Path) -> None:
         try:
             with zipfile.ZipFile(path) as archive:
                 names = archive.namelist()
-        except (zipfile.BadZipFile, OSError):
+        except Exception:  # noqa: BLE001 - damaged: load_telar_file names the problem
             return
         if any(n == "data.pkl" or n.endswith("/data.pkl") for n in names):
             raise ModelFileError(f"{path}: a PyTorch file (a zip holding data.pkl, a pickle); "

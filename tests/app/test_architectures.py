@@ -11,7 +11,16 @@ from helpers.model_files import edit_meta, write_good
 
 from telar import nn
 from telar.app import architectures
-from telar.app.architectures import ARCHITECTURES, build, check_fits, describe, parameters, rebuild
+from telar.app.architectures import (
+    ARCHITECTURES,
+    MAX_PARAMETERS,
+    build,
+    check_batch,
+    check_fits,
+    describe,
+    parameters,
+    rebuild,
+)
 from telar.engine import Tensor
 from telar.errors import ConfigError, ModelFileError
 from telar.handwritten import HandwrittenNetwork
@@ -92,14 +101,41 @@ HUGE = {
 
 
 @pytest.mark.parametrize("kind", sorted(HUGE))
-def test_a_description_declaring_more_parameters_than_the_file_holds_is_refused(kind):
+def test_a_description_over_the_size_budget_is_refused_before_anything_is_built(kind):
     arrays = {"w": np.zeros(15, np.float32)}
     declared = parameters(HUGE[kind])
     assert declared > 10**9  # built, tens of gigabytes
-    with pytest.raises(ConfigError, match=rf"^architecture does not fit its weights: its layer "
-                                          rf"shapes declare {declared} parameters, the file "
-                                          rf"holds 15 numbers$"):
+    with pytest.raises(ConfigError, match=rf"^architecture: {declared:,} parameters .*; "
+                                          rf"telar's limit is {MAX_PARAMETERS:,}"):
         check_fits(HUGE[kind], arrays, input_shape=[4, 4], classes=3)
+    with pytest.raises(ConfigError, match="telar's limit"):
+        build(HUGE[kind])
+
+
+@pytest.mark.parametrize("kind", sorted(DESCRIPTIONS))
+def test_a_file_must_hold_exactly_the_numbers_its_architecture_declares(kind):
+    network = build(DESCRIPTIONS[kind])
+    arrays = network.arrays() if kind == "handwritten" else network.state_dict()
+    stored = sum(a.size for a in arrays.values())
+    shapes = {name: a.shape for name, a in arrays.items()}
+    check_fits(DESCRIPTIONS[kind], shapes, input_shape=None, classes=3)  # shapes alone do
+    extra = {**arrays, "spare": np.zeros(7, np.float32)}
+    with pytest.raises(ConfigError, match=rf"^architecture does not fit its weights: its layer "
+                                          rf"shapes declare {stored:,} numbers, the file "
+                                          rf"holds {stored + 7:,}$"):
+        check_fits(DESCRIPTIONS[kind], extra, input_shape=None, classes=3)
+
+
+def test_activations_per_image_and_per_batch_are_budgeted():
+    wide = {"kind": "layers", "layers": "unflatten(1,28,28) conv(8192,3) flatten linear(3)",
+            "input_shape": [784]}
+    assert parameters(wide) < MAX_PARAMETERS  # few weights, but 8192 x 26 x 26 per image
+    with pytest.raises(ConfigError, match="activation values through the network"):
+        build(wide)
+    small = {"kind": "mlp", "input_size": 784, "hidden": [1000], "classes": 3}
+    check_batch(small, 128, "--batch-size")
+    with pytest.raises(ConfigError, match=r"^--full-batch: 1,000,000 images at once"):
+        check_batch(small, 1_000_000, "--full-batch")
 
 
 def test_widths_that_differ_from_the_preprocessing_or_the_class_names_are_refused():
@@ -137,7 +173,8 @@ def test_a_hostile_layer_list_in_a_model_file_is_refused_before_anything_is_buil
     result = python_bounded(code, str(path))  # built, 300 GB of weights; the child has 1 GiB
     assert "MemoryError" not in result.stderr, result.stderr[-500:]
     assert "ModelFileError" in result.stderr and str(path) in result.stderr
-    assert "the file holds 15 numbers" in result.stderr, result.stderr[-800:]
+    assert "parameters (154.6 GB as float32); telar's limit is 100,000,000" in result.stderr, \
+        result.stderr[-800:]
 
 
 def test_the_registry_is_the_one_inference_and_runs_use():
@@ -189,8 +226,8 @@ def test_layers_wider_than_the_file_holds_weights_for_are_refused_before_anythin
     result = python_bounded(LOAD_PREDICTOR, str(path))
     assert "MemoryError" not in result.stderr, result.stderr[-500:]
     assert "ModelFileError" in result.stderr, result.stderr[-800:]
-    assert "architecture does not fit its weights: its layer shapes declare 4295557123 " \
-           "parameters, the file holds 15 numbers" in result.stderr, result.stderr[-800:]
+    assert "architecture: 4,295,557,123 parameters (17.2 GB as float32); telar's limit is " \
+           "100,000,000" in result.stderr, result.stderr[-800:]
 
 
 def test_an_architecture_whose_input_size_differs_from_the_input_shape_is_refused(tmp_path):

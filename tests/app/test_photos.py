@@ -14,7 +14,9 @@ from helpers.pictures import (
     WHITE,
     bar,
     encode,
+    fuzzed_exif,
     png_header_only,
+    raw_exif,
     shoe,
     splice_exif,
     with_orientation,
@@ -351,3 +353,32 @@ def test_photos_of_test_images_are_classified_as_well_as_the_images(real_data):
     assert original > 0.75, original
     assert ours >= original - 0.06, (original, ours)  # 0.86 -> 0.81 for this 1-epoch net
     assert plain < original - 0.3, (original, plain)
+
+
+# An oddly typed tag beside orientation 6 (ResolutionUnit as a BYTE here) made
+# ImageOps.exif_transpose raise struct.error: a traceback from predict, a 500 from serve.
+ODD_TAG = [(0x0112, 3, 1, 6), (0x0128, 1, 1, 0)]
+
+
+def test_orientation_6_beside_an_oddly_typed_tag_still_turns_the_photo_upright():
+    turned = shoe().transpose(Image.Transpose.ROTATE_90)
+    data = encode(turned, "JPEG", quality=95, exif=raw_exif(ODD_TAG))
+    upright = load_image(encode(shoe(), "JPEG", quality=95))
+    assert np.abs(load_image(data).astype(int) - upright).mean() < 3
+
+
+def test_three_hundred_fuzzed_exif_blocks_each_give_an_image_or_its_one_line_error():
+    import random
+
+    rng, held = random.Random(21), 0
+    base = shoe().resize((40, 30))
+    for i in range(300):
+        data = fuzzed_exif(rng, base)
+        try:
+            pixels = load_image(data, name=f"fuzz{i}.jpg")
+        except ImageFileError as exc:
+            assert str(exc).startswith(f"fuzz{i}.jpg: ") and "\n" not in str(exc)
+        else:
+            assert pixels.shape == (28, 28) and pixels.dtype == np.uint8
+        held += 1
+    assert held == 300

@@ -17,7 +17,7 @@ from helpers.fake_data import write_synthetic_fmnist
 from telar.app.cli import main
 from telar.app.run_folder import RunFolder
 from telar.app.runs.config import TrainConfig
-from telar.errors import ConfigError
+from telar.errors import ConfigError, TelarError
 
 TRAIN = ["train", "--no-progress", "--epochs", "2", "--hidden", "16", "--batch-size", "32"]
 
@@ -130,6 +130,105 @@ def test_an_out_folder_that_cannot_be_made_is_one_line(data, tmp_path, capsys, w
     refused(capsys, [*TRAIN, "--data", str(data), "--out", str(out)], str(out))
     if where == "under a file":
         assert (tmp_path / "file").read_text() == "mine"
+
+
+# --- reading a run folder that may come from anyone (issue 21) --------------------------------
+
+def finished(folder: Path) -> RunFolder:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "summary.json").write_text('{"test_accuracy": 0.5, "epochs": 2}')
+    return RunFolder(folder)
+
+
+def test_a_summary_linked_from_outside_the_folder_is_not_followed(tmp_path):
+    secret = tmp_path / "secret.json"
+    secret.write_text('{"password": "hunter2"}')
+    run = RunFolder(tmp_path / "run")
+    run.path.mkdir()
+    run.summary_path.symlink_to(secret)
+    with pytest.raises(TelarError, match="a link leading out of the run folder"):
+        run.summary  # noqa: B018
+    inside = finished(tmp_path / "other")  # a link inside the folder is fine
+    (inside.path / "copy.json").write_text('{"epochs": 3}')
+    inside.summary_path.unlink()
+    inside.summary_path.symlink_to("copy.json")
+    assert inside.summary == {"epochs": 3}
+
+
+def test_a_linked_figures_folder_is_never_written_through(tmp_path):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    run = finished(tmp_path / "run")
+    run.figures_path.symlink_to(outside)
+    with pytest.raises(TelarError, match="is a link"):
+        run.figures_folder("report")
+    (tmp_path / "run2").mkdir()
+    run2 = finished(tmp_path / "run2")
+    run2.figures_path.mkdir()
+    (run2.figures_path / "report").symlink_to(outside)
+    with pytest.raises(TelarError, match="is a link"):
+        run2.figures_folder("report")
+    assert list(outside.iterdir()) == []
+    assert finished(tmp_path / "run3").figures_folder("report").is_dir()
+
+
+@pytest.mark.parametrize(("name", "text", "message"), [
+    ("config.toml", 'train = "abc"\n', "train: expected a table, got str"),
+    ("config.toml", "a = " + "[" * 5000 + "]" * 5000 + "\n", "config.toml: cannot read it"),
+    ("config.toml", "[train]\nepochs = " + "9" * 5000 + "\n", "config.toml: cannot read it as "
+                                                             "TOML"),
+    ("config.toml", "\x00\xff", "config.toml: cannot read it as TOML"),
+    ("summary.json", "[" * 100_000 + "]" * 100_000, "summary.json: cannot read it as JSON"),
+    ("summary.json", '{"epochs": ' + "9" * 5000 + "}", "summary.json: cannot read it as JSON"),
+    ("summary.json", "{}" + " " * (5 << 20), "larger than the 4,194,304 bytes"),
+])
+def test_hostile_run_files_are_one_telar_error(tmp_path, name, text, message):
+    run = finished(tmp_path / "run")
+    (run.path / name).write_text(text)
+    with pytest.raises(TelarError, match=message.replace("(", r"\(").replace("[", r"\[")) \
+            as info:
+        run.summary  # noqa: B018
+        run.train_section()
+    assert "\n" not in str(info.value)
+
+
+def test_a_metrics_file_with_a_byte_order_mark_reads_its_epoch_column(tmp_path):
+    run = finished(tmp_path / "run")
+    run.metrics_path.write_bytes("\ufeffepoch,train_loss\n1,0.5\n2,0.25\n".encode())
+    assert run.metrics == {"epoch": [1.0, 2.0], "train_loss": [0.5, 0.25]}
+
+
+def test_a_million_row_metrics_file_is_refused_by_its_size_not_parsed(tmp_path):
+    run = finished(tmp_path / "run")
+    with open(run.metrics_path, "w") as f:
+        f.write("epoch,train_loss,train_accuracy,test_loss,test_accuracy\n")
+        f.writelines(f"{i},0.5,0.5,0.5,0.5\n" for i in range(1_000_000))
+    with pytest.raises(TelarError, match="metrics.csv: larger than the 16,777,216 bytes"):
+        run.metrics  # noqa: B018
+
+
+def test_a_fifo_named_summary_json_is_refused_not_waited_on(tmp_path):
+    run = RunFolder(tmp_path / "run")
+    run.path.mkdir()
+    os.mkfifo(run.summary_path)
+    with pytest.raises(TelarError, match="not a regular file"):
+        run.summary  # noqa: B018
+
+
+def test_report_gives_one_line_for_a_config_with_wrong_types(tmp_path, capsys):
+    from telar.app import architectures
+    from telar.io.model_file import save_model
+
+    run = finished(tmp_path / "a")
+    run.metrics_path.write_text("epoch,train_loss\n1,0.5\n")
+    run.config_path.write_text('train = "abc"\n')
+    architecture = {"kind": "mlp", "input_size": 784, "hidden": [], "classes": 3}
+    save_model(run.model_path, architecture=architecture,
+               arrays=architectures.build(architecture).state_dict(), class_names=list("abc"),
+               preprocessing={"input_shape": [28, 28]})
+    one_line_error(capsys, ["report", str(run.path)], "train: expected a table")
+    run.config_path.write_text('[train]\ndata = 5\n')
+    one_line_error(capsys, ["report", str(run.path)], "data: expected a path (text), got int")
 
 
 def test_a_folder_claimed_once_cannot_be_claimed_again_until_released(tmp_path):

@@ -21,13 +21,23 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def telar_serve(runs: Path, *extra: str, timeout: float = 60) -> Iterator[int]:
+def telar_serve(runs: Path, *extra: str, timeout: float = 60, env: dict[str, str] | None = None,
+                memory: int | None = None) -> Iterator[int]:
     """Run ``telar serve --runs RUNS`` (waitress) on 127.0.0.1 at a free port in a child
-    process; yield the port once it answers; stop that process after."""
+    process (with ``env`` added to its environment, its address space capped at ``memory``
+    bytes); yield the port once it answers; stop that process after."""
+    import os
+    import resource
+
+    def limit() -> None:
+        if memory is not None:
+            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
     port = free_port()
     child = subprocess.Popen([sys.executable, "-m", "telar", "serve", "--runs", str(runs),
                               "--port", str(port), *extra],
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             env={**os.environ, **(env or {})}, preexec_fn=limit)
     try:
         deadline = time.monotonic() + timeout
         while True:

@@ -85,3 +85,27 @@ def photo(label: int, size: int = 280, fmt: str = "PNG", light: bool = True) -> 
     buf = io.BytesIO()
     Image.fromarray(rgb).save(buf, format=fmt)
     return buf.getvalue()
+
+
+def raw_exif(entries: list[tuple[int, int, int, int]], tail: bytes = b"") -> bytes:
+    """An EXIF block written by hand: one little-endian IFD of ``(tag, type, count, value)``
+    entries, any of them as odd as a broken camera or a hostile user writes them."""
+    body = struct.pack("<2sHI", b"II", 42, 8) + struct.pack("<H", len(entries))
+    for tag, kind, count, value in entries:
+        body += struct.pack("<HHII", tag, kind, count, value)
+    return b"Exif\x00\x00" + body + struct.pack("<I", 0) + tail
+
+
+def fuzzed_exif(rng, image: Image.Image) -> bytes:
+    """``image`` as JPEG, PNG or WebP with an EXIF block holding orientation 6 (or another
+    value) and up to four tags of random type, count and value."""
+    entries = [(0x0112, rng.choice([3, 1, 4]), 1, rng.choice([6, 6, 3, 8, 0, 9, 65535]))]
+    for _ in range(rng.randint(0, 4)):
+        tag = rng.choice([0x0112, 0x011A, 0x0128, 0x8769, 0x8825, 0x927C, 0x0131, 0x0100,
+                          0x02BC, 0x4746, 0xA005, 0x0201, 0x0202, 0x0103])
+        entries.append((tag, rng.randint(0, 14), rng.choice([0, 1, 2, 4, 1000, 2**31]),
+                        rng.randint(0, 2**32 - 1)))
+    if rng.random() < 0.3:
+        rng.shuffle(entries)
+    return encode(image, rng.choice(["JPEG", "PNG", "WEBP"]),
+                  exif=raw_exif(entries, bytes(rng.randint(0, 40))))

@@ -66,7 +66,10 @@ def export_model(target: str | Path, fmt: str, out: str | Path, *,
         export(predictor.network, np.zeros((1, *shape), np.uint8), out,
                class_names=predictor.class_names, preprocessing={"scale": scale})
     else:
-        save_safetensors(model_file.arrays, out, metadata={
+        from telar.io.model_file import load_model
+
+        # the file's own arrays (a loaded predictor lets its copy go once the network has them)
+        save_safetensors(load_model(model).arrays, out, metadata={
             "producer": "telar", "telar_version": __version__,
             "architecture": json.dumps(model_file.architecture),
             "class_names": json.dumps(list(model_file.class_names)),

@@ -14,18 +14,20 @@ arrays and JSON are read (no pickle). Every caller that runs a saved model uses 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from telar.app.architectures import rebuild
+from telar.app.architectures import check_fits, rebuild
 from telar.app.run_folder import RunFolder
 from telar.engine.activations import softmax_array
 from telar.engine.devices import device
 from telar.errors import ConfigError, ModelFileError, TelarError
 from telar.io.model_file import ModelFile, load_model
+from telar.io.telar_file import manifest_shapes
 from telar.nn import Module
 
 #: Rows per forward pass when scoring many images: bounds the activations' memory.
@@ -106,11 +108,13 @@ def load_predictor(path: str | Path, on: device | None = None) -> Predictor:
     path = Path(path)
     if path.is_dir():
         path = RunFolder(path).model_path
-    model_file = load_model(path)
+    model_file = load_model(path, check_architecture)
     try:
         network, logits = rebuild(model_file.architecture, model_file.arrays,
                                   input_shape=model_file.preprocessing.get("input_shape"),
                                   classes=len(model_file.class_names))
+        # the network holds the weights now: the file's copy of them is let go
+        model_file = dataclasses.replace(model_file, arrays={})
     except TelarError as exc:
         raise ModelFileError(f"{path}: {exc}") from None
     except (KeyError, TypeError, ValueError) as exc:
@@ -124,6 +128,18 @@ def load_predictor(path: str | Path, on: device | None = None) -> Predictor:
     predictor = Predictor(model_file, network, logits)
     _check_input_fits(predictor)
     return predictor
+
+
+def check_architecture(path: Path, meta: dict[str, Any]) -> None:
+    """A model file's architecture against its metadata and the array shapes its manifest
+    lists (:func:`telar.app.architectures.check_fits`), before any array is read: a file
+    declaring more than the size budget, or other arrays than its network, costs nothing."""
+    try:
+        check_fits(meta["architecture"], manifest_shapes(path, meta),
+                   input_shape=meta["preprocessing"].get("input_shape"),
+                   classes=len(meta["class_names"]))
+    except TelarError as exc:
+        raise ModelFileError(f"{path}: {exc}") from None
 
 
 def _check_input_fits(predictor: Predictor) -> None:

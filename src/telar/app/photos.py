@@ -17,7 +17,7 @@ The steps, for one picture:
    only; refuse more than ``max_pixels`` pixels before decoding anything (decompression
    bombs); decode a large JPEG at a reduced scale (``draft``), then shrink to at most
    :data:`WORK_SIZE` pixels a side.
-2. Turn it upright as its EXIF orientation says (``ImageOps.exif_transpose``): phones store
+2. Turn it upright as its EXIF orientation says (:func:`upright`): phones store
    the sensor's pixels and a rotation tag.
 3. Flatten transparency onto a background that contrasts with the object: transparent means
    background. 16-bit grey is scaled to 8 bits, CMYK and palettes become RGB.
@@ -53,7 +53,7 @@ from pathlib import Path
 from typing import IO, Literal
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from telar.errors import ImageFileError
 from telar.io.text import printable
@@ -112,6 +112,7 @@ def open_image(source: Source, *, name: str | None = None,
             raise ImageFileError(f"{shown}: an HEIC/HEIF/AVIF picture; telar reads PNG, JPEG, "
                                  "GIF, BMP and WebP (export it as JPEG)")
         with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # EXIF "Metadata Warning"s: noise
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(fp, formats=FORMATS)
             width, height = image.size
@@ -123,8 +124,8 @@ def open_image(source: Source, *, name: str | None = None,
             image.seek(0)  # GIF, WebP, MPO: the first frame
             if image.format in ("JPEG", "MPO"):
                 image.draft(None, (WORK_SIZE, WORK_SIZE))  # decode at 1/2, 1/4 or 1/8 scale
-            image = ImageOps.exif_transpose(image)  # loads the pixels
             image.load()
+            image = upright(image)
             if max(image.size) > WORK_SIZE:
                 image.thumbnail((WORK_SIZE, WORK_SIZE), Image.Resampling.LANCZOS)
             return image
@@ -138,14 +139,36 @@ def open_image(source: Source, *, name: str | None = None,
                              f"({_first_line(exc)})") from None
     except MemoryError:
         raise ImageFileError(f"{shown}: too large to decode in memory") from None
-    except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError,
-            ZeroDivisionError) as exc:
-        # Pillow's decoders report truncated or corrupt data with any of these.
+    except Exception as exc:  # noqa: BLE001 - whatever a decoder raises is this file's error
+        # Pillow's decoders report truncated or corrupt data with OSError, SyntaxError,
+        # ValueError, EOFError, IndexError, TypeError, ZeroDivisionError, struct.error...
         raise ImageFileError(f"{shown}: truncated or corrupt image "
                              f"({type(exc).__name__}: {_first_line(exc)})") from None
     finally:
         if isinstance(source, str | os.PathLike):
             fp.close()
+
+
+#: EXIF orientation (tag 0x0112) -> the transpose that turns the stored pixels upright.
+ORIENTATIONS: dict[int, Image.Transpose] = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE, 8: Image.Transpose.ROTATE_90}
+
+
+def upright(image: Image.Image) -> Image.Image:
+    """The picture turned as its EXIF orientation tag says (1-8; anything else: as stored).
+
+    Only the one tag is read: ``ImageOps.exif_transpose`` also rewrites the whole EXIF block,
+    and raises (``struct.error``) on an oddly typed tag that has nothing to do with
+    orientation. An EXIF block Pillow cannot parse at all leaves the pixels as stored: it is
+    metadata, and the picture itself decoded."""
+    try:
+        orientation = image.getexif().get(0x0112)
+    except Exception:  # noqa: BLE001 - unreadable metadata: no rotation
+        return image
+    method = ORIENTATIONS.get(orientation) if isinstance(orientation, int) else None
+    return image if method is None else image.transpose(method)
 
 
 def to_model_input(image: Image.Image, *, layout: Layout = "fashion-mnist") -> np.ndarray:

@@ -22,12 +22,20 @@ A ``telar reproduce`` folder holds ``reproduce.json``, ``reproduce.md``, ``histo
 (``write_config``, ``write_summary``) and claims the folder for a run (:meth:`RunFolder.claim`:
 a lock held for the whole run, and a check that starting there loses nothing). The model
 file and checkpoint are written by their formats' modules at the paths named here.
+
+Reading is defensive, as a run folder may come from anyone: a file whose link leads out of
+the folder is not followed, only regular files are read (a FIFO would block), each file has a
+size limit (:data:`MAX_TEXT_BYTES`, :data:`MAX_METRICS_BYTES`), a UTF-8 byte-order mark is
+skipped, and JSON or TOML nested too deeply or holding a 5,000-digit number, or a
+``[train]`` that is not a table, is one :class:`~telar.errors.TelarError` naming the file.
+:meth:`RunFolder.figures_folder` is where figures may be written: never through a link.
 """
 
 from __future__ import annotations
 
 import csv
 import fcntl
+import io
 import json
 import os
 import time
@@ -38,6 +46,11 @@ from typing import Any
 
 from telar.errors import ConfigError, TelarError
 from telar.io.atomic import atomic_write_text, remove_stale_parts
+
+#: The most bytes read from summary.json, config.toml or reproduce.json.
+MAX_TEXT_BYTES = 4 << 20
+#: The most bytes read from metrics.csv (about 200,000 epochs of rows).
+MAX_METRICS_BYTES = 16 << 20
 
 
 class RunFolder:
@@ -130,22 +143,82 @@ class RunFolder:
     @cached_property
     def summary(self) -> dict[str, Any]:
         """``summary.json``: the final figures."""
-        return _read_json(self.summary_path)
+        return _read_json(self.summary_path, self.read_text(self.summary_path))
 
     @cached_property
     def config(self) -> dict[str, Any]:
         """``config.toml`` as a dict (``{}`` when the folder has none)."""
-        return _read_toml(self.config_path) if self.config_path.is_file() else {}
+        if not os.path.lexists(self.config_path):
+            return {}
+        return _read_toml(self.config_path, self.read_text(self.config_path))
 
     @cached_property
     def metrics(self) -> dict[str, list[float]]:
         """``metrics.csv``'s columns (``epoch``, ``train_loss``, ``val_accuracy``, ``seconds``…)
         as float lists, one value per epoch (``{}`` when the folder has none)."""
-        return read_metrics(self.metrics_path) if self.metrics_path.is_file() else {}
+        if not os.path.lexists(self.metrics_path):
+            return {}
+        return parse_metrics(self.metrics_path,
+                             self.read_text(self.metrics_path, MAX_METRICS_BYTES))
 
     def train_section(self) -> dict[str, Any]:
         """The ``[train]`` table of config.toml (the whole file if it has no such table)."""
-        return dict(self.config.get("train", self.config))
+        section = self.config.get("train", self.config)
+        if not isinstance(section, dict):
+            raise TelarError(f"{self.config_path}: train: expected a table, got "
+                             f"{type(section).__name__}")
+        return dict(section)
+
+    def inside(self, path: Path) -> Path:
+        """``path`` resolved (links followed), if it lies inside this folder; TelarError when
+        a link leads out of it or it does not exist."""
+        try:
+            resolved = path.resolve(strict=True)
+        except FileNotFoundError:
+            raise TelarError(f"{path}: no such file") from None
+        except (OSError, RuntimeError) as exc:
+            raise TelarError(f"{path}: cannot read it ({exc})") from None
+        if not resolved.is_relative_to(self.path.resolve()):
+            raise TelarError(f"{path}: a link leading out of the run folder (not followed)")
+        return resolved
+
+    def read_text(self, path: Path, max_bytes: int = MAX_TEXT_BYTES) -> str:
+        """The text of the regular file ``path`` inside this folder (UTF-8, a byte-order mark
+        skipped), at most ``max_bytes``; TelarError naming it otherwise."""
+        resolved = self.inside(path)
+        if not resolved.is_file():  # checked before opening: opening a FIFO would block
+            raise TelarError(f"{path}: not a regular file")
+        try:
+            with open(resolved, "rb") as f:
+                data = f.read(max_bytes + 1)
+        except OSError as exc:
+            raise TelarError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+        if len(data) > max_bytes:
+            raise TelarError(f"{path}: larger than the {max_bytes:,} bytes telar reads of it")
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise TelarError(f"{path}: not UTF-8 text ({exc.reason} at byte "
+                             f"{exc.start})") from None
+
+    def figures_folder(self, *parts: str) -> Path:
+        """``figures/PARTS…``, created, where figures may be written: TelarError when
+        ``figures`` or a part below it is a link or not a folder (a link would carry the
+        files out of the run folder)."""
+        folder = self.figures_path
+        for part in ("", *parts):
+            folder = folder / part if part else folder
+            if folder.is_symlink():
+                raise TelarError(f"{folder}: is a link; telar writes figures only into the "
+                                 "run folder itself (remove the link)")
+            try:
+                folder.mkdir(exist_ok=True)
+            except FileExistsError:
+                raise TelarError(f"{folder}: exists and is not a folder") from None
+            except OSError as exc:
+                raise TelarError(f"{folder}: cannot create it ({exc.strerror})") from None
+        self.inside(folder)
+        return folder
 
     @property
     def eval_name(self) -> str:
@@ -273,7 +346,7 @@ class ReproduceFolder(RunFolder):
     @cached_property
     def record(self) -> dict[str, Any]:
         """``reproduce.json``: what the experiments measured and the judged claims."""
-        return _read_json(self.record_path)
+        return _read_json(self.record_path, self.read_text(self.record_path))
 
 
 class RunDirLock:
@@ -314,30 +387,52 @@ class RunDirLock:
         self.release()
 
 
-def _read_json(path: Path) -> dict[str, Any]:
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0]
+
+
+def _read_json(path: Path, text: str) -> dict[str, Any]:
     try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise TelarError(f"{path}: cannot read it as JSON ({exc})") from None
+        value = json.loads(text)
+    except RecursionError:
+        raise TelarError(f"{path}: cannot read it as JSON (nested too deeply)") from None
+    except ValueError as exc:  # JSONDecodeError, and int()'s limit of 4,300 digits
+        raise TelarError(f"{path}: cannot read it as JSON ({_first_line(exc)})") from None
     if not isinstance(value, dict):
         raise TelarError(f"{path}: expected a JSON object, got {type(value).__name__}")
     return value
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: Path, text: str) -> dict[str, Any]:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise TelarError(f"{path}: cannot read it as TOML ({exc})") from None
+        return tomllib.loads(text)
+    except RecursionError:
+        raise TelarError(f"{path}: cannot read it as TOML (nested too deeply)") from None
+    except ValueError as exc:  # TOMLDecodeError, and int()'s limit of 4,300 digits
+        raise TelarError(f"{path}: cannot read it as TOML ({_first_line(exc)})") from None
 
 
 def read_metrics(path: Path) -> dict[str, list[float]]:
-    """Columns of ``metrics.csv`` as float lists; a cell that is not a number is an error
-    naming the line and column."""
+    """Columns of the ``metrics.csv`` at ``path`` (see :func:`parse_metrics`)."""
     try:
-        with path.open(newline="", encoding="utf-8") as f:
-            rows = list(csv.DictReader(f))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        with path.open("rb") as f:
+            data = f.read(MAX_METRICS_BYTES + 1)
+    except OSError as exc:
+        raise TelarError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    if len(data) > MAX_METRICS_BYTES:
+        raise TelarError(f"{path}: larger than the {MAX_METRICS_BYTES:,} bytes telar reads")
+    try:
+        return parse_metrics(path, data.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise TelarError(f"{path}: not UTF-8 text ({exc.reason})") from None
+
+
+def parse_metrics(path: Path, text: str) -> dict[str, list[float]]:
+    """Columns of ``metrics.csv`` (its ``text``) as float lists; a cell that is not a number
+    is an error naming the line and column."""
+    try:
+        rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
         raise TelarError(f"{path}: cannot read it ({exc})") from None
     columns: dict[str, list[float]] = {}
     for line, row in enumerate(rows, start=2):

@@ -42,6 +42,7 @@ from telar.engine import Tensor, enable_grad
 from telar.engine.array import to_host
 from telar.errors import TelarError
 from telar.io.atomic import atomic_write_bytes
+from telar.io.text import plain_label
 from telar.nn import Module
 
 
@@ -176,7 +177,7 @@ def saliency_png(image: np.ndarray, saliency: np.ndarray, *, title: str | None =
         ax.set_xticks([])
         ax.set_yticks([])
     if title:
-        fig.suptitle(title)
+        fig.suptitle(plain_label(title))
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
     return buf.getvalue()

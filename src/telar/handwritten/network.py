@@ -42,6 +42,7 @@ logits. It exists only to test the report's claim about high learning rates.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -49,6 +50,7 @@ import numpy as np
 from telar.engine.array import xp
 from telar.engine.cpu.threads import blas_threads, thread_budget
 from telar.engine.cpu.workers import run_chunks
+from telar.engine.init_mode import init_skipped
 from telar.errors import ConfigError, ModelFileError
 
 REPORT_SIZES: tuple[int, ...] = (784, 64, 32, 16, 10)
@@ -138,13 +140,13 @@ class HandwrittenNetwork:
         self._shapes = shapes = [(a, b) for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
         total = sum(a * b + b for a, b in shapes)
         self.params = xp.zeros(total, self.dtype)
-        self.grads = xp.zeros(total, self.dtype)
         self.weights, self.biases = self._views(self.params, shapes)
-        self.grad_weights, self.grad_biases = self._views(self.grads, shapes)
-        # Drawn by NumPy on the host whatever the backend, so a seed gives the same weights.
+        # Drawn by NumPy on the host whatever the backend, so a seed gives the same weights;
+        # not drawn at all for a network whose weights a file is about to overwrite.
         rng = np.random.default_rng(seed)
         for w, (n_in, n_out) in zip(self.weights, shapes, strict=True):
-            w[...] = rng.standard_normal((n_in, n_out)) * xp.sqrt(2.0 / (n_in + n_out))
+            if not init_skipped():
+                w[...] = rng.standard_normal((n_in, n_out)) * xp.sqrt(2.0 / (n_in + n_out))
         self._buffers: dict[int, _Buffers] = {}
         self._block_buffers: list[_Buffers] = []  # one set per worker thread
         self._partials: np.ndarray | None = None  # (blocks, params): per-block gradients
@@ -155,6 +157,24 @@ class HandwrittenNetwork:
         self.track_max_logit: bool = False
         self.last_max_abs_logit: float = 0.0
         self.last_loss: float = float("nan")
+
+    @functools.cached_property
+    def grads(self) -> np.ndarray:
+        """The flat gradient, made at its first use: a network loaded only to predict never
+        holds a second copy of its weights' size."""
+        return xp.zeros(self.params.size, self.dtype)
+
+    @functools.cached_property
+    def _grad_views(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        return self._views(self.grads, self._shapes)
+
+    @property
+    def grad_weights(self) -> list[np.ndarray]:
+        return self._grad_views[0]
+
+    @property
+    def grad_biases(self) -> list[np.ndarray]:
+        return self._grad_views[1]
 
     @staticmethod
     def _views(flat: np.ndarray, shapes: list[tuple[int, int]]):

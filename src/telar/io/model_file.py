@@ -10,6 +10,7 @@ holds everything a run needs to continue (:mod:`telar.train.checkpointing` says 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,12 +63,19 @@ def save_model(path: str | Path, *, architecture: dict[str, Any], arrays: dict[s
         atomic_write_text(Path(path).with_suffix(".json"), json.dumps(readable, indent=2) + "\n")
 
 
-def load_model(path: str | Path) -> ModelFile:
+def load_model(path: str | Path,
+               check: Callable[[Path, dict[str, Any]], None] | None = None) -> ModelFile:
     """Load a model file and check its container (:func:`check_model_meta`); raise
-    ModelFileError naming the file and the reason."""
+    ModelFileError naming the file and the reason. ``check(path, meta)`` runs after that and
+    before any array is read (the architecture held to the arrays the manifest lists)."""
     path = Path(path)
-    meta, arrays = load_telar_file(path, MODEL_FORMAT)
-    check_model_meta(path, meta)
+
+    def check_meta(meta: dict[str, Any]) -> None:
+        check_model_meta(path, meta)
+        if check is not None:
+            check(path, meta)
+
+    meta, arrays = load_telar_file(path, MODEL_FORMAT, check_meta)
     return ModelFile(path, meta["architecture"], arrays, tuple(meta["class_names"]),
                      meta["preprocessing"], meta)
 

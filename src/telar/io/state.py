@@ -90,7 +90,9 @@ def store(array: np.ndarray, name: str, arrays: dict[str, np.ndarray]) -> str:
 
 def decode(tree: Any, arrays: dict[str, np.ndarray],
            decode_leaf: DecodeLeaf | None = None) -> Any:
-    """Inverse of :func:`encode`; ``ModelFileError`` if a marker names a missing array."""
+    """Inverse of :func:`encode`; ``ModelFileError`` if a marker names a missing array or is
+    malformed (a ``__tuple__`` that is no list, a ``__dict__`` entry that is no
+    ``[str or int key, value]`` pair)."""
     if isinstance(tree, list):
         return [decode(v, arrays, decode_leaf) for v in tree]
     if not isinstance(tree, dict):
@@ -102,9 +104,18 @@ def decode(tree: Any, arrays: dict[str, np.ndarray],
     if set(tree) == {"__array__"}:
         return array_named(tree["__array__"], arrays)
     if set(tree) == {"__tuple__"}:
-        return tuple(decode(v, arrays, decode_leaf) for v in tree["__tuple__"])
+        items = tree["__tuple__"]
+        if not isinstance(items, list):
+            raise ModelFileError(f"corrupt metadata: a tuple holds {type(items).__name__}, "
+                                 "not a list")
+        return tuple(decode(v, arrays, decode_leaf) for v in items)
     if set(tree) == {"__dict__"}:
-        return {k: decode(v, arrays, decode_leaf) for k, v in tree["__dict__"]}
+        pairs = tree["__dict__"]
+        if not isinstance(pairs, list) or not all(
+                isinstance(p, list) and len(p) == 2 and isinstance(p[0], str | int)
+                and not isinstance(p[0], bool) for p in pairs):
+            raise ModelFileError("corrupt metadata: a dict is not a list of [key, value] pairs")
+        return {k: decode(v, arrays, decode_leaf) for k, v in pairs}
     return {k: decode(v, arrays, decode_leaf) for k, v in tree.items()}
 
 

@@ -32,7 +32,7 @@ import io
 import json
 import math
 import zipfile
-import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -105,12 +105,16 @@ def refuse(path: Path, reason: str) -> ModelFileError:
     return ModelFileError(f"{path}: {reason}")
 
 
-def load_telar_file(path: str | Path, fmt: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+def load_telar_file(path: str | Path, fmt: str,
+                    check: Callable[[dict[str, Any]], None] | None = None,
+                    ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """Read a telar file of format ``fmt``: ``(metadata, arrays)``, or raise ModelFileError.
 
     Memory stays bounded by what the file really holds: every zip entry's declared size is
     capped (:data:`MAX_FILE_BYTES` in all), and each member's ``.npy`` header (shape, dtype,
     size) is checked against its zip entry and the metadata *before* its data is read.
+    ``check(meta)`` runs once the metadata is read and before any array is: a model file's
+    architecture is held to the arrays its manifest lists (:func:`manifest_shapes`) there.
     """
     path = Path(path)
     if not path.exists():
@@ -122,7 +126,7 @@ def load_telar_file(path: str | Path, fmt: str) -> tuple[dict[str, Any], dict[st
             head = f.read(4)
     except PermissionError:
         raise refuse(path, "cannot read: permission denied") from None
-    return _read_archive(path, path, head, fmt)
+    return _read_archive(path, path, head, fmt, check)
 
 
 def read_telar_bytes(data: bytes, fmt: str, name: str = "<telar bytes>"
@@ -135,10 +139,11 @@ def read_telar_bytes(data: bytes, fmt: str, name: str = "<telar bytes>"
     return _read_archive(Path(name), io.BytesIO(data), data[:4], fmt)
 
 
-def _read_archive(path: Path, source: Path | io.BytesIO, head: bytes, fmt: str
+def _read_archive(path: Path, source: Path | io.BytesIO, head: bytes, fmt: str,
+                  check: Callable[[dict[str, Any]], None] | None = None,
                   ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """The checks and reading shared by files and bytes (``path`` names the source in
-    errors; ``head`` is its first four bytes)."""
+    errors; ``head`` is its first four bytes; ``check`` as in :func:`load_telar_file`)."""
     try:
         if not head:
             raise refuse(path, "the file is empty")
@@ -152,13 +157,23 @@ def _read_archive(path: Path, source: Path | io.BytesIO, head: bytes, fmt: str
                                                   None))
             _check_format(path, meta, fmt)
             manifest = meta["arrays"]
+            if check is not None:  # every header first: the container's errors come first
+                for name, info in entries.items():
+                    if name != META_KEY:
+                        _read_header(path, archive, info, name, manifest.get(name))
+                check(meta)
             arrays = {name: _read_member(path, archive, info, name, manifest.get(name))
                       for name, info in entries.items() if name != META_KEY}
     except ModelFileError:
         raise
     except PermissionError:
         raise refuse(path, "cannot read: permission denied") from None
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError) as exc:
+    except MemoryError:
+        raise refuse(path, "too large to load in memory") from None
+    except Exception as exc:  # noqa: BLE001 - what a damaged archive makes the readers raise
+        # zipfile, zlib and NumPy's .npy header parser raise BadZipFile, zlib.error, EOFError,
+        # OSError, ValueError, KeyError, struct.error, tokenize.TokenError, RuntimeError
+        # (an encrypted member), NotImplementedError...: all mean this file is damaged
         raise refuse(path, f"corrupt or truncated file ({_short(exc)})") from None
     _check_manifest(path, meta, arrays)
     return meta, arrays
@@ -190,38 +205,53 @@ def _entries(path: Path, archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]
     return entries
 
 
+def _read_header(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str,
+                 entry: Any) -> None:
+    """Check one ``.npy`` member's header against the zip entry and ``entry`` (the
+    metadata's ``{"shape", "dtype"}``) without reading its data."""
+    with archive.open(info) as f:
+        _header(path, f, info, name, entry)
+
+
+def _header(path: Path, f: Any, info: zipfile.ZipInfo, name: str,
+            entry: Any) -> tuple[tuple[int, ...], bool, np.dtype]:
+    version = np.lib.format.read_magic(f)
+    if version == (1, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+    elif version == (2, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+    else:
+        raise refuse(path, f"array {name!r} is in .npy format version {version}")
+    if dtype.hasobject:
+        raise refuse(path, f"array {name!r} holds pickled Python objects; "
+                            "telar never loads those")
+    if dtype.kind not in _ALLOWED_KINDS or dtype.fields is not None:
+        raise refuse(path, f"array {name!r} has dtype {dtype}; telar files hold numbers "
+                            "only")
+    n_bytes = math.prod(shape) * dtype.itemsize
+    header_bytes = f.tell()
+    if header_bytes + n_bytes != info.file_size:
+        raise refuse(path, f"corrupt file: the header of array {name!r} declares "
+                            f"{dtype.str}{list(shape)} ({n_bytes} bytes), its zip entry "
+                            f"holds {info.file_size - header_bytes}")
+    if entry is None:
+        if n_bytes > MAX_META_BYTES or dtype != np.uint8 or len(shape) != 1:
+            raise refuse(path, "corrupt telar metadata (not a byte array of at most "
+                                f"{MAX_META_BYTES >> 20} MiB)")
+    elif isinstance(entry, dict) and (list(shape) != entry.get("shape")
+                                      or dtype.str != entry.get("dtype")):
+        raise refuse(path, f"corrupt file: array {name!r} is {dtype.str}{list(shape)}, "
+                            f"the metadata says {entry.get('dtype')}{entry.get('shape')}")
+    return shape, fortran, dtype
+
+
 def _read_member(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str,
                  entry: Any) -> np.ndarray:
     """One ``.npy`` member: its header checked against the zip entry and ``entry`` (the
     metadata's ``{"shape", "dtype"}``, or ``None`` for the metadata member itself) first."""
     with archive.open(info) as f:
-        version = np.lib.format.read_magic(f)
-        if version == (1, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
-        elif version == (2, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
-        else:
-            raise refuse(path, f"array {name!r} is in .npy format version {version}")
-        if dtype.hasobject:
-            raise refuse(path, f"array {name!r} holds pickled Python objects; "
-                                "telar never loads those")
-        if dtype.kind not in _ALLOWED_KINDS or dtype.fields is not None:
-            raise refuse(path, f"array {name!r} has dtype {dtype}; telar files hold numbers "
-                                "only")
+        shape, fortran, dtype = _header(path, f, info, name, entry)
         n_bytes = math.prod(shape) * dtype.itemsize
-        header_bytes = f.tell()
-        if header_bytes + n_bytes != info.file_size:
-            raise refuse(path, f"corrupt file: the header of array {name!r} declares "
-                                f"{dtype.str}{list(shape)} ({n_bytes} bytes), its zip entry "
-                                f"holds {info.file_size - header_bytes}")
-        if entry is None:
-            if n_bytes > MAX_META_BYTES or dtype != np.uint8 or len(shape) != 1:
-                raise refuse(path, "corrupt telar metadata (not a byte array of at most "
-                                    f"{MAX_META_BYTES >> 20} MiB)")
-        elif isinstance(entry, dict) and (list(shape) != entry.get("shape")
-                                          or dtype.str != entry.get("dtype")):
-            raise refuse(path, f"corrupt file: array {name!r} is {dtype.str}{list(shape)}, "
-                                f"the metadata says {entry.get('dtype')}{entry.get('shape')}")
         flat = np.empty(math.prod(shape), dtype=dtype)
         buffer, have = memoryview(flat.view(np.uint8)), 0
         while have < n_bytes:  # straight into the array: no second copy of a big member
@@ -282,6 +312,19 @@ def _check_format(path: Path, meta: dict[str, Any], fmt: str) -> None:
                             f"({__version__}) reads version {FORMAT_VERSION}")
     if not isinstance(meta.get("arrays"), dict):
         raise refuse(path, "corrupt telar metadata (no array list)")
+
+
+def manifest_shapes(path: Path, meta: dict[str, Any]) -> dict[str, tuple[int, ...]]:
+    """Each array's shape as the metadata lists it (read before any array is); ModelFileError
+    when an entry is not ``{"shape": [n, ...], ...}`` with counts >= 0."""
+    shapes = {}
+    for name, entry in meta["arrays"].items():
+        shape = entry.get("shape") if isinstance(entry, dict) else None
+        if (not isinstance(shape, list) or len(shape) > 32 or not all(
+                isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape)):
+            raise refuse(path, f"corrupt telar metadata for array {name!r}")
+        shapes[name] = tuple(shape)
+    return shapes
 
 
 def _check_manifest(path: Path, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:

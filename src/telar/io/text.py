@@ -31,6 +31,17 @@ def printable(text: str) -> str:
     return "".join(_escape(ch) if unicodedata.category(ch) in _UNSAFE else ch for ch in text)
 
 
+def plain_label(text: str) -> str:
+    r"""``text`` for a matplotlib label: :func:`printable`, and every ``$`` escaped, so that a
+    name such as ``$\foo$`` is drawn as written instead of parsed as math text (where an
+    unknown command raises and the whole figure is lost).
+
+    >>> print(plain_label(r"$\foo$ shirt"))
+    \$\foo\$ shirt
+    """
+    return printable(str(text)).replace("$", "\\$")
+
+
 def _escape(ch: str) -> str:
     if ch in _NAMED:
         return _NAMED[ch]

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from telar.constraints import OneOf
+from telar.engine.init_mode import init_skipped
 from telar.engine.random import as_rng
 from telar.errors import ConfigError
 
@@ -73,8 +74,15 @@ INITIALISERS: dict[str, Initialiser] = {
 INIT = OneOf(INITIALISERS)
 
 
+def _undrawn(shape: tuple[int, int], rng: np.random.Generator, dtype=np.float32) -> np.ndarray:
+    return np.zeros(shape, dtype)
+
+
 def get_initialiser(name: str | Initialiser) -> Initialiser:
-    """The initialiser called ``name`` (or ``name`` itself when it is already a function)."""
+    """The initialiser called ``name`` (or ``name`` itself when it is already a function);
+    inside :func:`telar.engine.init_mode.skip_init`, one that leaves the weights at zero."""
+    if init_skipped():
+        return _undrawn
     if callable(name):
         return name
     try:

@@ -17,6 +17,7 @@ a layer list, :mod:`telar.nn.dense`). Building goes in two passes:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -87,6 +88,31 @@ def count_parameters(layers: str | Sequence[Any], input_shape: Sequence[int]) ->
     """The parameters the layer list declares (weights, biases, batch norm's scale and shift):
     ``linear(out)`` on ``n`` features has ``n * out + out``."""
     return sum(plan.parameters for plan in plan_layers(layers, input_shape))
+
+
+def footprint(layers: str | Sequence[Any], input_shape: Sequence[int]) -> tuple[int, int, int]:
+    """``(parameters, buffers, activations)`` the layer list declares, arithmetic only.
+
+    ``buffers`` are the numbers a file stores beside the parameters (batch norm's running mean
+    and variance: ``2 C``); ``activations`` the values one image makes on its way through:
+    ``prod(input) + sum(prod(output))`` over the layers, plus each convolution's unfolded
+    input (``C kh kw Ho Wo``, the im2col matrix the kernels build).
+    """
+    shape = tuple(SHAPE.check(list(input_shape), "the input shape"))
+    parameters = buffers = 0
+    activations = math.prod(shape)
+    for plan in _plan(normalise_layers(layers), shape):
+        parameters += plan.parameters
+        activations += math.prod(plan.shape)
+        kind = plan.layer["layer"]
+        if kind == "bn":
+            buffers += 2 * shape[0]
+        elif kind == "conv":
+            kernel = _args(plan.layer)["kernel"]
+            kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
+            activations += shape[0] * kh * kw * math.prod(plan.shape[1:])
+        shape = plan.shape
+    return parameters, buffers, activations
 
 
 class LayerNet(Sequential):

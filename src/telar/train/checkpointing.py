@@ -10,6 +10,7 @@ the callbacks' other state, and whatever the caller adds (the run's configuratio
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,7 @@ def restore_training_checkpoint(path: str | Path, trainer: Trainer,
     if meta is None or arrays is None:
         meta, arrays = load_checkpoint(path)
     try:
+        _check_meta(meta)
         learner_arrays = {k.removeprefix("learner/"): v for k, v in arrays.items()
                           if k.startswith("learner/")}
         trainer.learner.load_state_arrays(learner_arrays)
@@ -62,15 +64,57 @@ def restore_training_checkpoint(path: str | Path, trainer: Trainer,
         _check_train_state(state)
         trainer.state = state
         trainer.state.epochs = epochs
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ModelFileError(f"{path}: checkpoint does not fit this run ({exc})") from None
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        raise ModelFileError(f"{path}: checkpoint does not fit this run "
+                             f"({_first_line(exc)})") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc)
+    text = text if len(text) <= 200 else text[:200] + "…"  # a 5,000-digit value stays short
+    return (text.splitlines() or [type(exc).__name__])[0]
+
+
+def _check_meta(meta: dict[str, Any]) -> None:
+    """The checkpoint's own JSON has the types it was written with (hand edits refused)."""
+    if not isinstance(meta.get("train_state"), dict):
+        raise ValueError("train_state must be a table, got "
+                         f"{type(meta.get('train_state')).__name__}")
+    if not isinstance(meta.get("callbacks", {}), dict):
+        raise ValueError("callbacks must be a table of callback states")
+    for key, value in meta.get("callbacks", {}).items():
+        if not isinstance(value, dict):
+            raise ValueError(f"the state of callback {key} must be a table")
+    if not isinstance(meta.get("learner_json"), dict | None):
+        raise ValueError("learner_json must be a table")
+    seed = meta.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise ValueError(f"seed must be an integer, got {seed!r}")
+
+
+def _is_number(value: Any, finite: bool = True) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) \
+        and (not finite or math.isfinite(value))
 
 
 def _check_train_state(state: TrainState) -> None:
     """Refuse a hand-edited train state now rather than deep inside the loop."""
-    for name in ("epoch", "batch", "n_batches", "correct", "seen"):
+    for name in ("epochs", "epoch", "batch", "n_batches", "correct", "seen"):
         value = getattr(state, name)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**53:
             raise ValueError(f"train state {name} must be a count >= 0, got {value!r}")
+    for name in ("loss_sum", "seconds"):
+        if not _is_number(getattr(state, name)):
+            raise ValueError(f"train state {name} must be a number, got "
+                             f"{getattr(state, name)!r}")
+    if not isinstance(state.stopped, bool) or not isinstance(state.stop_reason, str):
+        raise ValueError("train state stopped must be true or false, stop_reason text")
+    if not isinstance(state.history, list) or not all(
+            isinstance(row, dict) and all(isinstance(k, str) and _is_number(v, finite=False)
+                                          for k, v in row.items())
+            for row in state.history):
+        raise ValueError("train state history must be a list of rows of numbers")
+    if state.rng_state is not None and not isinstance(state.rng_state, dict):
+        raise ValueError("train state rng_state must be a table")
     if state.rng_state is not None:  # the dropout generator inside an epoch: must load
         np.random.default_rng().bit_generator.state = state.rng_state

@@ -49,7 +49,7 @@ def test_gradcheck_command_exits_1_when_a_backward_rule_is_wrong(capsys, monkeyp
     (["--hidden", "8,0"], "--hidden: expected a list of layer widths, each an integer in "
                           "[1, 65536], got 8,0"),
     (["--activation", "swish"], "invalid choice: 'swish'"),
-    (["--batch", "1"], "--batch: expected an integer >= 2, got 1"),
+    (["--batch", "1"], "--batch: expected an integer in [2, 4096], got 1"),
     (["--dropout", "1.5"], "--dropout: expected a probability in [0, 1), got 1.5"),
     (["--eps", "0"], "--eps: expected a number > 0, got 0"),
     (["--eps", "nan"], "--eps: expected a finite number, got nan"),
@@ -66,3 +66,10 @@ def test_gradcheck_command_bad_options_are_one_line_errors(argv, message, capsys
     err = capsys.readouterr().err
     assert exit_info.value.code == 2
     assert err.startswith("telar: error:") and message in err and err.count("\n") == 1
+
+
+def test_gradcheck_refuses_a_network_over_the_size_budget_in_one_line(capsys):
+    from helpers.cli_error import one_line_error
+
+    one_line_error(capsys, ["gradcheck", "--hidden", "65536,65536"],
+                   "--hidden: 4,347,133,962 parameters", "telar's limit is 100,000,000")

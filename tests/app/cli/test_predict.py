@@ -210,3 +210,88 @@ def test_a_bad_model_is_refused_before_any_picture_is_read(pictures, tmp_path, c
         main(["predict", str(model), str(pictures)])
     assert info.value.code == 2
     assert "not an .npz" in capsys.readouterr().err
+
+
+# --- hostile pictures, targets and names (issue 21) -------------------------------------------
+
+def test_a_picture_whose_exif_crashes_pillow_is_its_own_error_and_the_rest_are_predicted(
+        models, pictures, capsys):
+    from helpers.pictures import raw_exif
+
+    # orientation 6 beside ResolutionUnit typed as a BYTE: struct.error inside Pillow
+    odd = encode(bar(100, 50), "JPEG", exif=raw_exif([(0x0112, 3, 1, 6), (0x0128, 1, 1, 0)]))
+    (pictures / "odd.jpg").write_bytes(odd)
+    (pictures / "broken.jpg").write_bytes(odd[:200])
+    status, out, err = predict(capsys, models["mlp"], pictures, "--json")
+    assert status == 2 and "Traceback" not in err
+    assert len(err.splitlines()) == 1 and "broken.jpg" in err
+    assert sorted(json_lines(out)) == ["odd.jpg", "tall.jpg", "wide.png"]
+
+
+def test_a_fifo_named_like_a_picture_in_a_folder_is_skipped_not_waited_on(
+        models, pictures, capsys):
+    import os
+
+    os.mkfifo(pictures / "pipe.png")  # opening it would block until someone writes
+    status, out, err = predict(capsys, models["mlp"], pictures, "--json")
+    assert status == 0 and err == ""
+    assert sorted(json_lines(out)) == ["tall.jpg", "wide.png"]
+
+
+def test_csv_to_a_fifo_is_written_through_and_a_link_is_refused(models, pictures, tmp_path,
+                                                                capsys):
+    import os
+    import threading
+
+    fifo = tmp_path / "rows.csv"
+    os.mkfifo(fifo)
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()), daemon=True)
+    reader.start()
+    status, _, _ = predict(capsys, models["mlp"], pictures, "--csv", fifo)
+    reader.join(timeout=30)
+    assert status == 0 and got and got[0].startswith("file,rank,class_index,class,probability")
+    assert os.path.exists(fifo) and not fifo.is_file()  # still the FIFO
+    kept = tmp_path / "kept.csv"
+    kept.write_text("mine")
+    link = tmp_path / "link.csv"
+    link.symlink_to(kept)
+    with pytest.raises(SystemExit) as info:
+        main(["predict", str(models["mlp"]), str(pictures), "--csv", str(link)])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and err.count("\n") == 1 and "is a symbolic link" in err
+    assert link.is_symlink() and kept.read_text() == "mine"
+
+
+def test_an_existing_saliency_picture_is_kept_without_overwrite(models, pictures, tmp_path,
+                                                                monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    mine = tmp_path / "wide.png.saliency.png"
+    mine.write_bytes(b"my own picture")
+    status, out, err = predict(capsys, models["mlp"], pictures / "wide.png",
+                               pictures / "more" / "tall.jpg", "--explain")
+    assert status == 2 and mine.read_bytes() == b"my own picture"
+    assert err.count("\n") == 1 and "wide.png.saliency.png" in err and "--overwrite" in err
+    assert (tmp_path / "tall.jpg.saliency.png").is_file() and "Trouser" in out
+    status, _, _ = predict(capsys, models["mlp"], pictures / "wide.png", "--explain",
+                           "--overwrite")
+    assert status == 0 and mine.read_bytes().startswith(b"\x89PNG")
+
+
+def test_dollar_signs_and_control_characters_in_names_are_inert(tmp_path, capsys,
+                                                               monkeypatch):
+    names = [r"$\foo$", "Tro\x1b[2Juser", *CLASS_NAMES[2:]]
+    weight = np.zeros((10, 784), np.float32)
+    weight[:2] = detectors()
+    save_model(tmp_path / "odd.npz", architecture={"kind": "mlp", "hidden": []},
+               arrays={"1.weight": weight, "1.bias": np.zeros(10, np.float32)},
+               class_names=names, preprocessing=PREPROCESSING)
+    picture = tmp_path / "$\\bar$.png"
+    picture.write_bytes(encode(bar(100, 50)))
+    monkeypatch.chdir(tmp_path)
+    status, out, err = predict(capsys, tmp_path / "odd.npz", picture, "--explain",
+                               "--csv", tmp_path / "p.csv")
+    assert status == 0 and err == "" and "\x1b" not in out
+    assert r"$\foo$" in out and "Tro\\x1b[2Juser" in out
+    assert "\x1b" not in (tmp_path / "p.csv").read_text()
+    assert (tmp_path / "$\\bar$.png.saliency.png").is_file()

@@ -105,3 +105,41 @@ def test_a_bad_run_folder_is_a_one_line_error(two_runs, tmp_path, capsys, kind, 
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"telar: error: {bad}") and words in err[0]
     assert not (tmp_path / "x.html").exists()
+
+
+def test_dollar_signs_and_control_characters_in_run_names_are_inert(two_runs, tmp_path,
+                                                                    capsys):
+    a, b = two_runs
+    odd = a.rename(a.parent / "$\\foo$ \x1b[2J")  # math text and a terminal escape
+    summary = json.loads((b / "summary.json").read_text())
+    summary["preset"] = "mlp\x1b]0;owned\x07"
+    (b / "summary.json").write_text(json.dumps(summary))
+    out = tmp_path / "page.html"
+    assert main(["compare", str(odd), str(b), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "\x1b" not in printed and "\x07" not in printed
+    assert "$\\foo$ \\x1b[2J" in printed and "mlp\\x1b]0;owned\\x07" in printed
+    assert out.read_text().count("data:image/png;base64,") == 2
+
+
+def test_compare_writes_through_a_fifo_and_refuses_a_link(two_runs, tmp_path, capsys):
+    import os
+    import threading
+
+    from helpers.cli_error import one_line_error
+
+    fifo = tmp_path / "page.html"
+    os.mkfifo(fifo)
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()), daemon=True)
+    reader.start()
+    assert main(["compare", *map(str, two_runs), "--out", str(fifo)]) == 0
+    reader.join(30)
+    assert got and got[0].startswith("<!DOCTYPE html>") and not fifo.is_file()
+    target = tmp_path / "mine.html"
+    target.write_text("keep")
+    link = tmp_path / "link.html"
+    link.symlink_to(target)
+    one_line_error(capsys, ["compare", *map(str, two_runs), "--out", str(link)],
+                   "is a symbolic link")
+    assert link.is_symlink() and target.read_text() == "keep"

@@ -140,3 +140,20 @@ def test_most_confident_mistakes_are_wrong_and_sorted_by_probability():
                       [0.1, 0.9, 0.0]])  # right
     assert most_confident_mistakes(labels, probs, 2).tolist() == [2, 3]
     assert most_confident_mistakes(labels, probs, 10).tolist() == [2, 3, 1]
+
+
+def test_dollar_signs_in_class_names_are_drawn_not_parsed_as_math(weak_run, tmp_path, capsys):
+    import shutil
+
+    from helpers.model_files import edit_meta
+
+    run = tmp_path / "$\\foo$ run"
+    shutil.copytree(weak_run, run)
+    (run / "report.html").unlink()
+
+    def rename(meta):  # matplotlib's math text raised on "\foo" and lost the whole report
+        meta["class_names"] = [r"$\foo$", "$x^{$", *meta["class_names"][2:]]
+    edit_meta(run / "model.npz", rename)
+    assert main(["report", str(run)]) == 0
+    html = (run / "report.html").read_text()
+    assert "$\\foo$" in html and len(images_of(html)) >= 5

@@ -106,3 +106,57 @@ def test_resuming_a_folder_without_a_checkpoint_is_a_one_line_error(tmp_path, ca
         main(["train", "--resume", str(tmp_path / "empty")])
     assert info.value.code == 2
     assert "no checkpoint.npz in it" in capsys.readouterr().err
+
+
+def _edit(path, change):
+    def edit(meta):
+        state = meta["train_state"]
+        change(meta, state)
+    return edit
+
+
+HAND_EDITS = {
+    "history is text": lambda meta, s: s.update(history="oops"),
+    "history holds numbers": lambda meta, s: s.update(history=[1, 2]),
+    "a history row of text": lambda meta, s: s.update(history=[{"epoch": "x"}] * len(s["history"])),
+    "train state is text": lambda meta, s: meta.update(train_state="x"),
+    "loss sum is text": lambda meta, s: s.update(loss_sum="x"),
+    "seconds is a list": lambda meta, s: s.update(seconds=[1]),
+    "stopped is text": lambda meta, s: s.update(stopped="yes"),
+    "stop reason is a number": lambda meta, s: s.update(stop_reason=5),
+    "epochs is text": lambda meta, s: s.update(epochs="many"),
+    "rng state is a number": lambda meta, s: s.update(rng_state=5),
+    "the seed is text": lambda meta, s: meta.update(seed="x"),
+    "learner state is a number": lambda meta, s: meta.update(learner_json=5),
+    "callbacks are text": lambda meta, s: meta.update(callbacks="x"),
+    "a callback's state is a list": lambda meta, s: meta.update(
+        callbacks={k: [1] for k in meta["callbacks"]}),
+    "an epoch count of 10**5000 digits": lambda meta, s: s.update(epoch=10**400),
+}
+
+
+@pytest.fixture(scope="module")
+def finished_run(data_dir, tmp_path_factory):
+    root = tmp_path_factory.mktemp("edited")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(root / "cache"))
+        assert main(["train", "--no-progress", "--data", str(data_dir), "--epochs", "2",
+                     "--hidden", "8", "--batch-size", "64", "--val-split", "0.2",
+                     "--early-stop", "5", "--out", str(root / "run")]) == 0
+    return root / "run"
+
+
+@pytest.mark.parametrize("edit", sorted(HAND_EDITS))
+def test_a_hand_edited_checkpoint_is_one_line_on_resume(finished_run, tmp_path, capsys, edit,
+                                                       monkeypatch):
+    import shutil
+
+    from helpers.cli_error import one_line_error
+    from helpers.model_files import edit_meta
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    run = tmp_path / "run"
+    shutil.copytree(finished_run, run)
+    edit_meta(run / "checkpoint.npz", lambda meta: HAND_EDITS[edit](meta, meta["train_state"]))
+    one_line_error(capsys, ["train", "--no-progress", "--resume", str(run)],
+                   "checkpoint.npz", progress_lines=True)

@@ -366,6 +366,99 @@ def test_parallel_first_requests_for_a_report_build_it_once(runs_dir, tmp_path, 
     assert len(builds) == 1
 
 
+# ------------------------------------------------------------------------- hostile use (issue 21)
+
+def test_large_uploads_are_decoded_a_few_at_a_time_whatever_the_threads(runs_dir):
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from telar.app.web import create_app
+    from telar.app.web.state import LARGE_DECODES
+
+    running, most, lock = [0], [0], threading.Lock()
+
+    def slow_prepare(data):  # stands in for decoding: counts how many run at once
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.1)
+        with lock:
+            running[0] -= 1
+        return prepare_upload(data)
+
+    buf = io.BytesIO()
+    Image.new("L", (2000, 1500), 255).save(buf, "PNG")  # 3 megapixels: a large upload
+    big = buf.getvalue()
+    app = create_app(runs_dir, prepare_image=slow_prepare)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda _: upload(app.test_client(), big).status_code, range(8)))
+    assert answers == [200] * 8
+    assert most[0] == LARGE_DECODES  # today: all 8 at once, 120 MB each for 40 megapixels
+    most[0] = 0
+    with ThreadPoolExecutor(max_workers=8) as pool:  # small pictures are not held back
+        list(pool.map(lambda _: upload(app.test_client(), photo(1)).status_code, range(8)))
+    assert most[0] > LARGE_DECODES
+
+
+def test_a_linked_figures_folder_or_summary_leaving_the_runs_folder_is_not_followed(
+        runs_dir, tmp_path):
+    from telar.app.web import create_app
+
+    runs, outside = tmp_path / "runs", tmp_path / "outside"
+    outside.mkdir()
+    (outside / "summary.json").write_text('{"preset": "SECRET-PRESET", "epochs": 1}')
+    shutil.copytree(runs_dir / "seed", runs / "linked",
+                    ignore=shutil.ignore_patterns("report.html", "figures"))
+    (runs / "linked" / "figures").symlink_to(outside, target_is_directory=True)
+    (runs / "leak").mkdir()
+    (runs / "leak" / "summary.json").symlink_to(outside / "summary.json")
+    client = create_app(runs).test_client()
+    page = client.get("/runs/linked/report.html")
+    assert page.status_code == 409 and "is a link" in page.get_data(as_text=True)
+    assert sorted(p.name for p in outside.iterdir()) == ["summary.json"]  # nothing written
+    listing = client.get("/runs").get_data(as_text=True)
+    assert "leak" in listing and "SECRET-PRESET" not in listing
+
+
+def test_a_photo_whose_exif_crashes_pillow_is_a_400_with_a_message(client):
+    from helpers.pictures import raw_exif
+
+    odd = raw_exif([(0x0112, 3, 1, 6), (0x0128, 1, 1, 0)])  # struct.error inside Pillow
+    buf = io.BytesIO()
+    Image.open(io.BytesIO(photo(1))).convert("RGB").save(buf, "JPEG", exif=odd)
+    assert upload(client, buf.getvalue(), "odd.jpg").status_code == 200
+    broken = buf.getvalue()[:300]
+    answer = upload(client, broken, "broken.jpg")
+    assert answer.status_code == 400 and "broken.jpg" in answer.json["error"]
+
+
+@pytest.mark.slow  # about 8 s on two cores
+def test_two_hundred_concurrent_uploads_to_three_models_answer_as_one_at_a_time(runs_dir,
+                                                                               tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from helpers.live_server import post_image
+
+    runs = tmp_path / "runs"
+    shutil.copytree(runs_dir, runs)
+    shutil.copytree(runs_dir / "nested" / "mlp", runs / "second-mlp")
+    models = ["seed", "nested/mlp", "second-mlp"]
+    pictures = [photo(1), photo(7), photo(8), photo(8, fmt="JPEG", light=False)]
+    jobs = [(pictures[i % 4], models[i % 3]) for i in range(200)]
+
+    def answer(job):
+        status, body = post_image(port, *job)
+        return status, body.get("class"), body.get("probabilities")
+
+    with telar_serve(runs, "--threads", "8") as port:
+        alone = {(i % 4, i % 3): answer(jobs[i]) for i in range(12)}
+        with ThreadPoolExecutor(max_workers=24) as pool:
+            together = list(pool.map(answer, jobs))
+    assert all(status == 200 for status, _, _ in alone.values())
+    assert together == [alone[(i % 4, i % 3)] for i in range(200)]
+
+
 # ------------------------------------------------------------------------------- in a real browser
 
 

@@ -154,3 +154,31 @@ def test_a_thread_budget_limits_the_blas_where_the_rule_would_keep_the_default(t
             assert all(n == 1 for n in blas_thread_counts())
     finally:
         set_thread_budget(None)
+
+
+def test_a_blas_block_on_one_thread_is_not_the_limit_another_thread_sees():
+    import threading
+
+    from telar.engine.cpu import threads
+    from telar.engine.cpu.threads import blas_limit, blas_threads
+
+    entered, leave = threading.Event(), threading.Event()
+    seen: list[int | None] = []
+
+    def worker() -> None:  # a request thread scoring an upload, say
+        with blas_threads(1):
+            entered.set()
+            leave.wait(10)
+
+    other = threading.Thread(target=worker)
+    other.start()
+    entered.wait(10)
+    seen.append(blas_limit())  # this thread opened no block: split_matmul must not split
+    with blas_threads(1):
+        seen.append(blas_limit())
+    leave.set()
+    other.join(10)
+    # the old module-wide variable said 1 here while the other thread's block was open, and
+    # blocks closing out of order on two threads left it at 1 for good
+    assert seen == [None, 1] and blas_limit() is None
+    assert getattr(threads, "_open", []) == []  # every block closed: the BLAS restored

@@ -28,6 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from telar.app.report.compare import compare_runs
     from telar.errors import TelarError
     from telar.io.atomic import atomic_write_text
+    from telar.io.text import printable
 
     out = Path(args.out)
     if out.is_dir():
@@ -38,5 +39,5 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise TelarError(f"--out {out}: cannot write it ({exc.strerror or exc})") from None
     print(markdown)
-    print(f"\nwrote {out}")
+    print(f"\nwrote {printable(str(out))}")
     return 0

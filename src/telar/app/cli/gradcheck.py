@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from telar.app import architectures
 from telar.constraints import (
     CLASSES,
     DROPOUT,
@@ -48,7 +49,7 @@ OPTIONS: dict[str, Constraint] = {
     "label_smoothing": LABEL_SMOOTHING,
     "input_size": INPUT_WIDTH,
     "classes": CLASSES,
-    "batch": Integer(min=2),  # a batch's variance for BatchNorm
+    "batch": Integer(2, 4096),  # a batch's variance for BatchNorm; a bounded random input
     "seed": SEED,
     "max_entries": Integer(min=1),
     "eps": Number(0, low_open=True),
@@ -64,6 +65,7 @@ def check_model(spec: dict[str, Any], *, batch: int, label_smoothing: float, see
     The loss is the mean softmax cross-entropy; dropout draws the same mask for every
     evaluation (its generator is rewound), BatchNorm runs in training mode.
     """
+    architectures.describe({"kind": "mlp", **spec}, "--hidden")  # the size budget first
     model = build_mlp({**spec, "seed": seed, "dtype": "float64"})
     rng = np.random.default_rng(seed + 1)
     x = Tensor(rng.random((batch, model.spec["input_size"])))

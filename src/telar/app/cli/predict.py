@@ -7,16 +7,20 @@ JSON lines (``--json``: one object per picture) or a CSV file (``--csv FILE``, w
 atomically; the table still goes to stdout).
 
 Folders are searched recursively for ``.png .jpg .jpeg .jpe .jfif .gif .bmp .webp`` files
-(hidden files and folders skipped, symbolic links to folders not followed); a file named
-explicitly is read whatever its extension. A picture that cannot be read (missing, not an
-image, empty, truncated, too many pixels) gets one line ``telar: error: …`` on stderr, the
-others are still predicted, and the exit status is then 2.
+(hidden files and folders skipped, symbolic links to folders not followed, and anything that
+is not a regular file, such as a FIFO named ``x.png``, which would block the read, skipped);
+a file named explicitly is read whatever its extension. A picture that cannot be read
+(missing, not an image, empty, truncated, too many pixels, metadata that crashes a decoder)
+gets one line ``telar: error: …`` on stderr, the others are still predicted, and the exit
+status is then 2.
 
 ``--show-input DIR`` saves ``<file name>.input.png``, the 28×28 image the network saw.
 ``--explain`` saves ``<file name>.saliency.png`` (the input and, over it, the gradient of the
 top class's score with respect to each pixel: :mod:`telar.app.saliency`) into the ``--show-input``
 folder when given, else into the current folder. Names that repeat get ``-2``, ``-3``, ….
-File names printed have their control characters escaped.
+A picture file already there is kept (that picture's one-line error) unless ``--overwrite``
+is given; a device, FIFO or link there is written through or refused (:mod:`telar.io.atomic`).
+File and class names printed have their control characters escaped.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import argparse
 import csv
 import json
 import os
+import stat
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -71,6 +76,9 @@ def register(subparsers: Any) -> None:
                              "(into the --show-input folder, else the current folder)")
     parser.add_argument("--show-input", metavar="DIR",
                         help="save <name>.input.png, the 28x28 image the network saw, in DIR")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace <name>.input.png and <name>.saliency.png files already "
+                             "there (default: keep them and report an error)")
     parser.add_argument("--layout", choices=("fashion-mnist", "mnist"),
                         default="fashion-mnist",
                         help="fit the object into 28x28 with its box centred (Fashion-MNIST, "
@@ -102,12 +110,22 @@ def find_images(targets: list[str]) -> Iterator[tuple[str, str | None]]:
         for root, dirs, files in os.walk(target):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(files):
-                if not name.startswith(".") and is_image_name(name):
+                path = os.path.join(root, name)
+                if not name.startswith(".") and is_image_name(name) and _is_regular(path):
                     found = True
-                    yield os.path.join(root, name), None
+                    yield path, None
         if not found:
             extensions = " ".join(sorted(IMAGE_EXTENSIONS))
             yield target, f"no pictures ({extensions}) in this folder"
+
+
+def _is_regular(path: str) -> bool:
+    """A regular file (or a link to one): a FIFO, socket or device in a folder is not a
+    picture, and opening a FIFO would wait for a writer forever."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
 
 
 def predict_pictures(predictor: Any, targets: list[str], top: int, layout: str,
@@ -173,15 +191,27 @@ def save_extras(predictor: Any, result: Prediction, args: argparse.Namespace,
 
     folder = Path(args.show_input) if args.show_input else Path(".")
     if args.show_input:
-        atomic_write_bytes(names(folder, result.name, ".input.png"), _png(result.pixels))
+        atomic_write_bytes(_new(names(folder, result.name, ".input.png"), args.overwrite),
+                           _png(result.pixels))
     if args.explain:
         x = predictor.preprocess(result.pixels[None])
         top = result.classes[0]
         saliency, _ = input_gradient(predictor.network, x, [top])
         title = (f"{printable(os.path.basename(result.name))}: "
                  f"{predictor.class_names[top]} {100 * result.probabilities[0]:.1f}%")
-        save_saliency_png(names(folder, result.name, ".saliency.png"), result.pixels,
-                          saliency, title=title)
+        save_saliency_png(_new(names(folder, result.name, ".saliency.png"), args.overwrite),
+                          result.pixels, saliency, title=title)
+
+
+def _new(path: Path, overwrite: bool) -> Path:
+    """``path``, unless a regular file is there already and ``overwrite`` is off."""
+    from telar.errors import FileWriteError
+
+    if not overwrite and os.path.lexists(path) and not os.path.islink(path) \
+            and stat.S_ISREG(os.lstat(path).st_mode):
+        raise FileWriteError(path, FileExistsError(
+            17, "a file is there already (add --overwrite to replace it)"))
+    return path
 
 
 def _png(pixels: np.ndarray) -> bytes:
@@ -210,6 +240,7 @@ def format_table(results: list[Prediction], class_names: tuple[str, ...]) -> str
     if not results:
         return ""
     shown = [printable(r.name) for r in results]
+    class_names = tuple(printable(c) for c in class_names)
     width = max(4, *(len(s) for s in shown))
     name_width = max(len(n) for n in class_names)
     top = len(results[0].classes)
@@ -232,13 +263,14 @@ def write_csv(path: str, results: list[Prediction], class_names: tuple[str, ...]
         writer.writerow(["file", "rank", "class_index", "class", "probability"])
         for r in results:
             for rank, (c, p) in enumerate(zip(r.classes, r.probabilities, strict=True), 1):
-                writer.writerow([printable(r.name), rank, c, class_names[c], f"{p:.6g}"])
+                writer.writerow([printable(r.name), rank, c, printable(class_names[c]),
+                                 f"{p:.6g}"])
 
 
 def run(args: argparse.Namespace) -> int:
     from telar.app.devices import apply_threads, choose_device
     from telar.app.inference import load_predictor
-    from telar.errors import ConfigError
+    from telar.errors import ConfigError, TelarError
 
     if args.top < 1:
         raise ConfigError(f"--top must be at least 1, got {args.top}")
@@ -252,7 +284,12 @@ def run(args: argparse.Namespace) -> int:
     names = OutputNames()
     for result in predict_pictures(predictor, args.images, top, args.layout, errors):
         if args.show_input or args.explain:
-            save_extras(predictor, result, args, names)
+            try:
+                save_extras(predictor, result, args, names)
+            except TelarError as exc:  # this picture's files: the others still go on
+                errors.append(str(exc))
+                sys.stderr.write(f"telar: error: {exc}\n")
+                sys.stderr.flush()
         if args.json:
             print(json.dumps(as_record(result, class_names)), flush=True)
         else:

@@ -19,6 +19,7 @@ import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from telar.io.atomic import atomic_write_bytes  # noqa: E402
+from telar.io.text import plain_label  # noqa: E402
 
 
 def pick_examples(labels: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
@@ -62,9 +63,10 @@ def plot_augment_grid(originals: np.ndarray, augmented: np.ndarray, names: Seque
             ax.set_yticks([])
             if row == 0:
                 ax.set_title("original" if col == 0 else f"copy {col}", fontsize=8)
-        axes[row, 0].set_ylabel(names[row], rotation=0, ha="right", va="center", fontsize=8)
+        axes[row, 0].set_ylabel(plain_label(names[row]), rotation=0, ha="right", va="center",
+                                fontsize=8)
     if title:
-        fig.suptitle(title, fontsize=9)
+        fig.suptitle(plain_label(title), fontsize=9)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
     atomic_write_bytes(path, buf.getvalue())

@@ -16,6 +16,7 @@ from telar.app.report import page as P
 from telar.app.report import plots
 from telar.app.report.page import format_value
 from telar.app.run_folder import RunFolder
+from telar.io.text import printable
 
 #: (column title, summary key) of the comparison table, after the run's name.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -46,9 +47,10 @@ def summary_rows(runs: Sequence[RunFolder]) -> tuple[list[str], list[list[str]]]
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """A GitHub-flavoured Markdown table (``|`` in a cell escaped as ``\\|``)."""
+    """A GitHub-flavoured Markdown table (``|`` in a cell escaped as ``\\|``, control
+    characters as :func:`telar.io.text.printable` shows them: the table goes to a terminal)."""
     def line(cells: Sequence[str]) -> str:
-        return "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
+        return "| " + " | ".join(printable(str(c)).replace("|", "\\|") for c in cells) + " |"
     return "\n".join([line(header), "|" + "|".join("---" for _ in header) + "|",
                       *(line(r) for r in rows)])
 

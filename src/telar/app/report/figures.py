@@ -18,6 +18,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from telar.io.atomic import atomic_write_bytes  # noqa: E402
+from telar.io.text import plain_label  # noqa: E402
 
 
 def _save(fig: Figure, path: str | os.PathLike[str]) -> None:
@@ -44,12 +45,12 @@ def plot_curves(
     ax = fig.add_subplot()
     marker = "o" if len(epochs) <= 30 else None
     for name, values in series.items():
-        ax.plot(epochs, values, label=name, marker=marker, markersize=3)
+        ax.plot(epochs, values, label=plain_label(name), marker=marker, markersize=3)
     ax.set_xlabel("epoch")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole: no 2.5 ticks
-    ax.set_ylabel(ylabel)
+    ax.set_ylabel(plain_label(ylabel))
     if title:
-        ax.set_title(title)
+        ax.set_title(plain_label(title))
     ax.grid(True, alpha=0.3)
     ax.legend()
     _save(fig, path)
@@ -71,12 +72,13 @@ def plot_confusion_matrix(
     ax = fig.add_subplot()
     im = ax.imshow(cm, cmap="Blues")
     fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
-    ax.set_xticks(range(k), labels=class_names, rotation=45, ha="right")
-    ax.set_yticks(range(k), labels=class_names)
+    labels = [plain_label(c) for c in class_names]
+    ax.set_xticks(range(k), labels=labels, rotation=45, ha="right")
+    ax.set_yticks(range(k), labels=labels)
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
     if title:
-        ax.set_title(title)
+        ax.set_title(plain_label(title))
     threshold = cm.max() / 2 if cm.size and cm.max() > 0 else 0
     for i in range(k):
         for j in range(k):

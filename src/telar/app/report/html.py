@@ -47,7 +47,8 @@ def build_report(run_dir: str | Path, *, saliency: Saliency | None = None) -> Pa
     images (default: :func:`telar.app.saliency.saliency_map`).
     """
     run = RunFolder.open(run_dir, need_model=True)
-    predictor = load_predictor(run.model_path)
+    folder = run.figures_folder(FIGURES)  # first: a linked figures/ stops it before any work
+    predictor = load_predictor(run.inside(run.model_path))
     images, labels, source = load_run_test_set(run)
     class_names = [str(c) for c in predictor.class_names]
     if labels.size and int(labels.max()) >= len(class_names):
@@ -61,7 +62,6 @@ def build_report(run_dir: str | Path, *, saliency: Saliency | None = None) -> Pa
                                 _mistakes_saliency_png(predictor, images, labels, probs, wrong,
                                                        class_names, saliency or
                                                        saliency_map))
-    folder = run.figures_path / FIGURES
     for name, png in figures.items():
         atomic_write_bytes(folder / f"{name}.png", png)
     html = report_html(run, labels, probs, class_names, figures, source)

@@ -2,6 +2,8 @@
 
 The same bytes are written to ``RUN/figures/report/`` and embedded in ``report.html``, so the
 page and the files never differ. No pyplot global state: safe to call from several threads.
+Every text drawn that comes from a file (class, run and picture names) goes through
+:func:`telar.io.text.plain_label`: a ``$`` in a name is a dollar sign, not math text.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import numpy as np  # noqa: E402
 from matplotlib import colormaps  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
+
+from telar.io.text import plain_label  # noqa: E402
 
 DPI = 100
 
@@ -34,11 +38,12 @@ def curves_png(epochs: Sequence[float], series: dict[str, Sequence[float]], *, y
     ax = fig.add_subplot()
     marker = "o" if len(epochs) <= 30 else None
     for name, values in series.items():
-        ax.plot(list(epochs), list(values), label=name, marker=marker, markersize=3)
+        ax.plot(list(epochs), list(values), label=plain_label(name), marker=marker,
+                markersize=3)
     ax.set_xlabel("epoch")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
+    ax.set_ylabel(plain_label(ylabel))
+    ax.set_title(plain_label(title))
     ax.grid(True, alpha=0.3)
     if series:
         ax.legend()
@@ -56,11 +61,12 @@ def confusion_png(cm: np.ndarray, class_names: Sequence[str], *, normalised: boo
     im = ax.imshow(values, cmap="Blues", vmin=0, vmax=1 if normalised else None)
     bar = fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
     bar.set_label("fraction of the true class" if normalised else "images")
-    ax.set_xticks(range(k), labels=list(class_names), rotation=45, ha="right")
-    ax.set_yticks(range(k), labels=list(class_names))
+    labels = [plain_label(c) for c in class_names]
+    ax.set_xticks(range(k), labels=labels, rotation=45, ha="right")
+    ax.set_yticks(range(k), labels=labels)
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
-    ax.set_title(title)
+    ax.set_title(plain_label(title))
     top = float(values.max()) if values.size else 0.0
     for i in range(k):
         for j in range(k):
@@ -111,11 +117,12 @@ def image_grid_png(images: np.ndarray, captions: Sequence[str], *, title: str,
         r, c = divmod(i, columns)
         top, left = r * cell_h + gap_y, c * cell_w
         mosaic[top:top + 28, left:left + 28] = rgb[i]
-        ax.text(left + 14, top - 1.5, captions[i], ha="center", va="bottom", fontsize=7,
+        caption = "\n".join(plain_label(line) for line in str(captions[i]).split("\n"))
+        ax.text(left + 14, top - 1.5, caption, ha="center", va="bottom", fontsize=7,
                 color=colours[i] if colours is not None else "black", linespacing=1.1)
     ax.imshow(mosaic, interpolation="nearest")
     ax.set_axis_off()
-    fig.suptitle(title, y=0.995, fontsize=10)
+    fig.suptitle(plain_label(title), y=0.995, fontsize=10)
     return png_bytes(fig)
 
 

@@ -19,6 +19,10 @@ def load_run_test_set(run: RunFolder) -> tuple[np.ndarray, np.ndarray, str]:
     """``(images uint8 (n, 28, 28), labels int64, where from)`` of the data set the run's
     config.toml names (``data``, ``train_csv``/``test_csv``), or the one telar finds."""
     train = run.train_section()
+    for key in ("data", "train_csv", "test_csv"):
+        if not isinstance(train.get(key) or "", str):
+            raise TelarError(f"{run.config_path}: {key}: expected a path (text), got "
+                             f"{type(train[key]).__name__}")
     try:
         data = load_fashion_mnist(train.get("data") or None,
                                   train_csv=train.get("train_csv") or None,

@@ -60,7 +60,10 @@ def build_learner(config: TrainConfig, *, n_inputs: int, n_classes: int,
     if on is not None and on.type != "cpu" and description["kind"] == "handwritten":
         raise ConfigError(f"--device {on}: the hand-written engine runs on the CPU only; "
                           "train the same network on the GPU with --engine autograd")
-    network = architectures.build(description)
+    network = architectures.build(description, "the network")
+    batch = n_train if config.full_batch else min(config.batch_size, n_train)
+    architectures.check_batch(description, batch,
+                              "--full-batch" if config.full_batch else "--batch-size")
     if description["kind"] == "handwritten":
         learner: Learner = HandwrittenLearner(network)
         params = [learner.parameter]  # the whole network is one flat parameter

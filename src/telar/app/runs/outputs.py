@@ -56,6 +56,7 @@ def finish_run(config: TrainConfig, folder: RunFolder, trainer: Trainer,
 def write_figures(folder: RunFolder, history: list[dict[str, float]], test: Evaluation,
                   class_names: tuple[str, ...], eval_name: str) -> None:
     """Loss and accuracy curves (train vs val/test) and the test confusion matrix."""
+    folder.figures_folder()  # never through a link out of the run folder
     if history:
         epochs = [int(r["epoch"]) for r in history]
         for what, label in (("loss", "cross-entropy loss"), ("accuracy", "accuracy")):

@@ -10,6 +10,7 @@ image 28×28 (500).
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import Any
 
@@ -22,7 +23,7 @@ from telar.app.web import render
 from telar.app.web.errors import AppError
 from telar.app.web.hooks import PrepareImage
 from telar.app.web.shelf import RunEntry, Shelf
-from telar.app.web.state import web_state
+from telar.app.web.state import LARGE_PIXELS, web_state
 from telar.app.web.uploads import check_upload
 from telar.errors import TelarError
 
@@ -35,9 +36,12 @@ def classify() -> dict[str, Any]:
     upload = uploaded_file()
     data = upload.stream.read(state.max_bytes + 1)  # one byte past the limit tells it is over
     name = upload.filename or "the upload"
-    check_upload(data, name, max_bytes=state.max_bytes)
-    run = chosen_run(state.shelf, request.form.get("model"))
-    image = prepared_image(state.prepare_image, data, name)
+    _, (width, height) = check_upload(data, name, max_bytes=state.max_bytes, decode=False)
+    # a large picture waits for one of a few decode slots: memory does not grow with threads
+    with state.large_decodes if width * height > LARGE_PIXELS else contextlib.nullcontext():
+        check_upload(data, name, max_bytes=state.max_bytes)
+        run = chosen_run(state.shelf, request.form.get("model"))
+        image = prepared_image(state.prepare_image, data, name)
     predictor, lock = loaded_model(state.shelf, run)
     if image.shape != (28, 28):
         raise AppError(500, f"image preparation gave shape {image.shape}, not (28, 28)")

@@ -17,6 +17,10 @@ from telar.app.web.shelf import Shelf
 
 #: The key of the app's state in ``app.extensions``.
 EXTENSION = "telar"
+#: Uploads with more pixels than this are decoded under ``large_decodes``.
+LARGE_PIXELS = 2_000_000
+#: Large uploads decoded at once.
+LARGE_DECODES = 2
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,9 @@ class WebState:
     * ``max_bytes``: the largest upload accepted, in bytes.
     * ``report_lock``: held while a missing report.html is built, so that parallel first
       requests build it once instead of each writing the same file at the same time.
+    * ``large_decodes``: held while a large upload (over :data:`LARGE_PIXELS`) is decoded: at
+      most :data:`LARGE_DECODES` at once whatever ``--threads`` says, so the memory uploads
+      take does not grow with the number of threads (a 40-megapixel PNG decodes to 120 MB).
     """
 
     shelf: Shelf
@@ -35,6 +42,8 @@ class WebState:
     saliency: Saliency
     max_bytes: int
     report_lock: threading.Lock = field(default_factory=threading.Lock)
+    large_decodes: threading.BoundedSemaphore = field(
+        default_factory=lambda: threading.BoundedSemaphore(LARGE_DECODES))
 
 
 def web_state() -> WebState:

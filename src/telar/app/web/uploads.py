@@ -27,9 +27,11 @@ class UploadError(Exception):
 
 
 def check_upload(data: bytes, name: str = "the upload", *, max_bytes: int = MAX_BYTES,
-                 max_pixels: int = MAX_PIXELS) -> tuple[str, tuple[int, int]]:
-    """``(format, (width, height))`` of ``data``, fully decoded once; UploadError if it is empty,
-    too large, not an image, of a format not in FORMATS, too many pixels, or truncated."""
+                 max_pixels: int = MAX_PIXELS, decode: bool = True
+                 ) -> tuple[str, tuple[int, int]]:
+    """``(format, (width, height))`` of ``data``, fully decoded once (with ``decode``; else
+    from its header alone); UploadError if it is empty, too large, not an image, of a format
+    not in FORMATS, too many pixels, or truncated."""
     if not data:
         raise UploadError(400, f"{name}: the file is empty")
     if len(data) > max_bytes:
@@ -43,7 +45,8 @@ def check_upload(data: bytes, name: str = "the upload", *, max_bytes: int = MAX_
             if size[0] * size[1] > max_pixels:
                 raise UploadError(413, f"{name}: too many pixels ({size[0]}×{size[1]}); the "
                                        f"limit is {max_pixels:,}")
-            im.load()
+            if decode:
+                im.load()
     except UploadError:
         raise
     except Image.DecompressionBombError:

@@ -37,7 +37,9 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 from collections.abc import Iterator
+from typing import Any
 
 from threadpoolctl import ThreadpoolController
 
@@ -107,28 +109,48 @@ def threads_for_layers(batch_size: int, layer_sizes: list[tuple[int, int]]) -> i
     return threads_for_flops(matmul_flops(batch_size, layer_sizes))
 
 
-_limit: int | None = None  # the innermost blas_threads(n) in force, None outside
+# The BLAS thread count is one setting for the whole process, while blas_threads blocks open
+# and close on any thread (a web server scores uploads on several): the blocks open now are
+# counted under a lock, the first to open saves the library's own setting and the last to
+# close restores it, so threads that overlap never leave the BLAS stuck at one thread.
+_lock = threading.Lock()
+_open: list[int] = []  # the limits of the blocks open now, in the order they opened
+_saved: Any = None  # the limiter holding the BLAS's own settings while any block is open
+_local = threading.local()  # this thread's innermost limit, for blas_limit()
 
 
 @contextlib.contextmanager
 def blas_threads(n: int | None) -> Iterator[None]:
-    """Limit BLAS to ``n`` threads inside the block (``None``: leave the default)."""
-    global _limit
+    """Limit BLAS to ``n`` threads inside the block (``None``: leave the default). Blocks may
+    nest and may overlap on several threads; the smallest limit open anywhere is in force."""
+    global _saved
     if n is None:
         yield
         return
-    outer = _limit
-    with _controller().limit(limits=n, user_api="blas"):
-        _limit = n
-        try:
-            yield
-        finally:
-            _limit = outer
+    outer = getattr(_local, "limit", None)
+    with _lock:
+        if not _open:
+            _saved = _controller().limit(limits=n, user_api="blas")
+        elif n < min(_open):
+            _controller().limit(limits=n, user_api="blas")
+        _open.append(n)
+    _local.limit = n
+    try:
+        yield
+    finally:
+        _local.limit = outer
+        with _lock:
+            _open.remove(n)
+            if not _open:
+                _saved.restore_original_limits()
+                _saved = None
+            elif n < min(_open):
+                _controller().limit(limits=min(_open), user_api="blas")
 
 
 def blas_limit() -> int | None:
-    """The thread count set by the innermost :func:`blas_threads` block now open, if any."""
-    return _limit
+    """The thread count set by this thread's innermost :func:`blas_threads` block, if any."""
+    return getattr(_local, "limit", None)
 
 
 _controller_cache: tuple[int, ThreadpoolController] | None = None

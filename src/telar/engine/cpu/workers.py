@@ -47,8 +47,9 @@ def _executor(size: int) -> ThreadPoolExecutor:
     global _pool, _pool_size
     with _pool_lock:
         if _pool is None or _pool_size < size:
-            if _pool is not None:
-                _pool.shutdown(wait=True)
+            # A larger pool replaces the old one without shutting it down: another thread
+            # may hold the old pool and be about to submit to it (a shut-down pool refuses
+            # new work). Its idle threads end when it is garbage collected.
             _pool = ThreadPoolExecutor(size, thread_name_prefix="telar-chunks")
             _pool_size = size
         return _pool
