@@ -20,7 +20,7 @@ def test_a_state_dict_round_trips_through_a_pth_named_file(tmp_path):
     other = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))
     other.load_state_dict(telar.load(tmp_path / "model.pth"))
     x = telar.randn(5, 4)
-    np.testing.assert_array_equal(model(x).data, other(x).data)
+    np.testing.assert_array_equal(model(x).array, other(x).array)
 
 
 def test_nested_objects_keep_their_types(tmp_path):

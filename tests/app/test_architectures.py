@@ -159,7 +159,7 @@ def test_rebuild_loads_the_arrays_and_scores_like_the_network_in_evaluation_mode
         expected = original.logits(x)
     else:
         original.eval()
-        expected = original(Tensor(x)).data
+        expected = original(Tensor(x)).array
     np.testing.assert_allclose(logits(x), expected, rtol=1e-6)
     assert not getattr(network, "training", False)
 
