@@ -50,3 +50,26 @@ def mirror() -> Iterator[MirrorServer]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+#: Settings a test may change for the whole process (a CLI run in-process with --threads, a
+#: Dask cluster's nannies writing thread counts into the environment): put back after each.
+THREAD_ENVIRONMENT = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                      "MALLOC_TRIM_THRESHOLD_")
+
+
+@pytest.fixture(autouse=True)
+def restore_process_thread_settings() -> Iterator[None]:
+    import os
+
+    from telar.engine.cpu.threads import set_thread_budget, thread_budget_set
+
+    budget = thread_budget_set()
+    environment = {name: os.environ.get(name) for name in THREAD_ENVIRONMENT}
+    yield
+    set_thread_budget(budget)
+    for name, value in environment.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value

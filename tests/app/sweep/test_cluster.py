@@ -53,11 +53,15 @@ def test_local_n_starts_a_cluster_of_n_processes_on_their_share_of_threads(
         tmp_path, small_spec):
     from telar.app.sweep.local import thread_share
 
+    environment = dict(os.environ)
     study = run_sweep(small_spec, tmp_path / "sweep", dask="local:2", progress=False)
     trials = study.get_trials()
     assert all(t.state == optuna.trial.TrialState.COMPLETE for t in trials)
     assert os.getpid() not in {t.user_attrs["pid"] for t in trials}
     assert {t.user_attrs["blas_threads"] for t in trials} == {thread_share(2)}
+    # Dask's nannies set OMP/OPENBLAS_NUM_THREADS=1 here as they start: put back, so what the
+    # caller starts next does not run a one-thread BLAS
+    assert dict(os.environ) == environment
 
 
 def test_an_unreachable_scheduler_is_one_error_before_any_trial(tmp_path, small_spec):

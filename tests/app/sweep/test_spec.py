@@ -54,7 +54,7 @@ def spec(**changes):
                                                   "searched"),
     ({"space": {"epochs": {"int": [1, 3]}}}, "s.toml: [space] epochs: epochs is both in "
                                              "[fixed] and in [space]"),
-    ({"base": "huge"}, "s.toml: base: 'huge' is neither a preset (report, mlp, cnn) nor an "
+    ({"base": "huge"}, "s.toml: base: 'huge' is neither a preset (report, mlp, cnn, lstm) nor an "
                        "existing config.toml"),
     ({"sampler": "grid"}, "s.toml: [space] lr: the grid sampler needs a list of values"),
     ({"fixed": {"engine": "handwritten"}},

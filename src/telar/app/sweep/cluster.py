@@ -12,6 +12,7 @@ telar importable (the same install, or ``PYTHONPATH`` on the shared file system)
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from pathlib import Path
@@ -74,10 +75,18 @@ class DaskExecutor:
                             f"{self.slots} task slots")
 
     def _local_cluster(self, dd: Any, n: int) -> Any:
-        return dd.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                               host="127.0.0.1",
-                               dashboard_address=":0",  # any free port: never a clash
-                               env=dict.fromkeys(THREAD_VARIABLES, str(self.threads)))
+        # Dask's nannies write OMP/MKL/OPENBLAS_NUM_THREADS=1 (and MALLOC_TRIM_THRESHOLD_)
+        # into *this* process's environment as they start workers: every program the caller
+        # starts afterwards would run a one-thread BLAS. Put the environment back.
+        saved = dict(os.environ)
+        try:
+            return dd.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                   host="127.0.0.1",
+                                   dashboard_address=":0",  # any free port: never a clash
+                                   env=dict.fromkeys(THREAD_VARIABLES, str(self.threads)))
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
 
     def submit(self, number: int) -> None:
         from telar.app.sweep.trial import execute_trial
