@@ -3,6 +3,7 @@ where no data set can be found or downloaded, and a local mirror to download fro
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -53,22 +54,21 @@ def mirror() -> Iterator[MirrorServer]:
 
 
 #: Settings a test may change for the whole process (a CLI run in-process with --threads, a
-#: Dask cluster's nannies writing thread counts into the environment): put back after each.
+#: Dask cluster's nannies writing thread counts into the environment, even from a module-scoped
+#: fixture): put back after each test to what they were when the session started.
 THREAD_ENVIRONMENT = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                       "MALLOC_TRIM_THRESHOLD_")
+SESSION_ENVIRONMENT = {name: os.environ.get(name) for name in THREAD_ENVIRONMENT}
 
 
 @pytest.fixture(autouse=True)
 def restore_process_thread_settings() -> Iterator[None]:
-    import os
-
     from telar.engine.cpu.threads import set_thread_budget, thread_budget_set
 
     budget = thread_budget_set()
-    environment = {name: os.environ.get(name) for name in THREAD_ENVIRONMENT}
     yield
     set_thread_budget(budget)
-    for name, value in environment.items():
+    for name, value in SESSION_ENVIRONMENT.items():
         if value is None:
             os.environ.pop(name, None)
         else:
