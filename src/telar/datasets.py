@@ -63,7 +63,51 @@ REGISTRY: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 
-class MNIST(Dataset):
+class _ImageDataset(Dataset):
+    """What the image data sets share: ``_images`` (uint8 ndarray) and ``_labels`` (int64),
+    samples through ``transform``/``target_transform``, batches by array operations when the
+    transform has a ``batch`` method, and torchvision's ``repr``."""
+
+    classes: list[str]
+    root: Path
+    train: bool
+    transform: Any
+    target_transform: Any
+    _images: np.ndarray
+    _labels: np.ndarray
+
+    @property
+    def class_to_idx(self) -> dict[str, int]:
+        return {name: i for i, name in enumerate(self.classes)}
+
+    def __len__(self) -> int:
+        return len(self._labels)
+
+    def __getitem__(self, index: int) -> tuple[Any, Any]:
+        img, target = self._images[index], int(self._labels[index])
+        if self.transform is not None:
+            img = self.transform(img)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return img, target
+
+    def telar_batch(self, indices: np.ndarray | slice) -> Any:
+        """The collated batch of samples ``indices``: array operations when the transform
+        has a ``batch`` method, else ``default_collate`` of the samples one by one."""
+        batch = getattr(self.transform, "batch", None) if self.transform is not None \
+            else lambda images: images
+        if batch is None or self.target_transform is not None:
+            positions = range(len(self))[indices] if isinstance(indices, slice) else indices
+            return default_collate([self[int(i)] for i in positions])
+        return [Tensor(batch(self._images[indices])), Tensor(self._labels[indices])]
+
+    def __repr__(self) -> str:
+        split = "Train" if self.train else "Test"
+        return (f"Dataset {type(self).__name__}\n    Number of datapoints: {len(self)}\n"
+                f"    Root location: {self.root}\n    Split: {split}")
+
+
+class MNIST(_ImageDataset):
     """MNIST digits (torchvision's ``datasets.MNIST``); see the module docstring."""
 
     classes = ["0 - zero", "1 - one", "2 - two", "3 - three", "4 - four", "5 - five",
@@ -84,10 +128,6 @@ class MNIST(Dataset):
     @property
     def raw_folder(self) -> Path:
         return self.root / type(self).__name__ / "raw"
-
-    @property
-    def class_to_idx(self) -> dict[str, int]:
-        return {name: i for i, name in enumerate(self.classes)}
 
     def _split_files(self, folder: Path) -> tuple[Path, Path] | None:
         split = "train" if self.train else "test"
@@ -120,32 +160,6 @@ class MNIST(Dataset):
         files = self._split_files(self.raw_folder)
         assert files is not None
         return _read_split(*files)
-
-    def __len__(self) -> int:
-        return len(self._labels)
-
-    def __getitem__(self, index: int) -> tuple[Any, Any]:
-        img, target = self._images[index], int(self._labels[index])
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
-
-    def telar_batch(self, indices: np.ndarray | slice) -> Any:
-        """The collated batch of samples ``indices``: array operations when the transform
-        has a ``batch`` method, else ``default_collate`` of the samples one by one."""
-        batch = getattr(self.transform, "batch", None) if self.transform is not None \
-            else lambda images: images
-        if batch is None or self.target_transform is not None:
-            positions = range(len(self))[indices] if isinstance(indices, slice) else indices
-            return default_collate([self[int(i)] for i in positions])
-        return [Tensor(batch(self._images[indices])), Tensor(self._labels[indices])]
-
-    def __repr__(self) -> str:
-        split = "Train" if self.train else "Test"
-        return (f"Dataset {type(self).__name__}\n    Number of datapoints: {len(self)}\n"
-                f"    Root location: {self.root}\n    Split: {split}")
 
 
 class FashionMNIST(MNIST):
@@ -209,7 +223,7 @@ class EMNIST(MNIST):
                         "download EMNIST")
 
 
-class CIFAR10(Dataset):
+class CIFAR10(_ImageDataset):
     """CIFAR-10 (torchvision's ``datasets.CIFAR10``) from the python-version archive.
 
     ``data`` is a ``uint8`` ndarray ``(N, 32, 32, 3)`` and ``targets`` a list of ints, as in
@@ -227,38 +241,9 @@ class CIFAR10(Dataset):
         self.train = bool(train)
         self.transform, self.target_transform = transform, target_transform
         self.data, labels = cifar.read_split(self.root, self.train)
-        self._labels = labels
+        self._images, self._labels = self.data, labels.astype(np.int64)
         self.targets = [int(t) for t in labels]
         self.classes = cifar.read_classes(self.root)
-
-    @property
-    def class_to_idx(self) -> dict[str, int]:
-        return {name: i for i, name in enumerate(self.classes)}
-
-    def __len__(self) -> int:
-        return len(self.data)
-
-    def __getitem__(self, index: int) -> tuple[Any, Any]:
-        img, target = self.data[index], self.targets[index]
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
-
-    def telar_batch(self, indices: np.ndarray | slice) -> Any:
-        """The collated batch ``indices``, with array operations when the transform can."""
-        batch = getattr(self.transform, "batch", None) if self.transform is not None \
-            else lambda images: images
-        if batch is None or self.target_transform is not None:
-            positions = range(len(self))[indices] if isinstance(indices, slice) else indices
-            return default_collate([self[int(i)] for i in positions])
-        return [Tensor(batch(self.data[indices])), Tensor(self._labels[indices])]
-
-    def __repr__(self) -> str:
-        split = "Train" if self.train else "Test"
-        return (f"Dataset CIFAR10\n    Number of datapoints: {len(self)}\n"
-                f"    Root location: {self.root}\n    Split: {split}")
 
 
 def _read_split(images_path: Path, labels_path: Path) -> tuple[np.ndarray, np.ndarray]:
