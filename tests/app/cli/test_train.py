@@ -330,3 +330,16 @@ def test_a_gpu_run_writes_the_files_a_cpu_run_writes_and_evaluates_on_either_dev
     assert main(["evaluate", str(tmp_path / "cuda"), "--device", "cpu", "--json"]) == 0
     on_cpu = json.loads(capsys.readouterr().out)
     assert on_gpu["accuracy"] == pytest.approx(on_cpu["accuracy"], abs=0.01)
+
+
+@pytest.mark.parametrize("layers, expected", [
+    ("flatten linear(3)", "--layers: the network ends with 3 scores per image, the data has 10 "
+                          "classes: end it with linear(10)"),
+    ("conv(4,3)", "--layers: the network ends with a non-flat output per image"),
+])
+def test_a_layer_list_that_does_not_end_in_one_score_per_class_is_one_line(
+        capsys, data_dir, tmp_path, layers, expected):
+    one_line_error(capsys, ["train", "--no-progress", "--data", str(data_dir), "--out",
+                            str(tmp_path / "run"), "--engine", "autograd", "--layers", layers],
+                   expected, progress_lines=True)
+    assert not (tmp_path / "run" / "model.npz").exists()

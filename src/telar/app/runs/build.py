@@ -60,6 +60,13 @@ def build_learner(config: TrainConfig, *, n_inputs: int, n_classes: int,
     if on is not None and on.type != "cpu" and description["kind"] == "handwritten":
         raise ConfigError(f"--device {on}: the hand-written engine runs on the CPU only; "
                           "train the same network on the GPU with --engine autograd")
+    if description["kind"] == "layers":  # a layer list must end in one score per class
+        entry, checked = architectures.describe(description, "the network")
+        outputs = entry.widths(checked)[1]
+        if outputs != n_classes:
+            given = f"{outputs} scores" if outputs is not None else "a non-flat output"
+            raise ConfigError(f"--layers: the network ends with {given} per image, the data "
+                              f"has {n_classes} classes: end it with linear({n_classes})")
     network = architectures.build(description, "the network")
     batch = n_train if config.full_batch else min(config.batch_size, n_train)
     architectures.check_batch(description, batch,
