@@ -1,4 +1,4 @@
-"""CIFAR-10's pickled batches read by the restricted unpickler: the real layout (as Python 2
+"""CIFAR-10's pickled batches read without unpickling (telar.data.pickled): the real layout (as Python 2
 pickled it and as Python 3 does), and files that would run code or lie about their content."""
 
 from __future__ import annotations

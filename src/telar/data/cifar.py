@@ -1,11 +1,9 @@
-"""CIFAR-10's python-version archive (``cifar-10-batches-py``), read without running pickle.
+"""CIFAR-10's python-version archive (``cifar-10-batches-py``), read without unpickling.
 
 The archive's batches are Python pickles (a dict of ``data``, a ``uint8`` array ``(10000,
-3072)``, and ``labels``, a list of ints). Unpickling may call any function a file names, so a
-:class:`RestrictedUnpickler` resolves only the three names a NumPy array needs
-(``_reconstruct``, ``ndarray``, ``dtype``, the latter refusing object dtypes) and
-``_codecs.encode`` limited to latin-1 (bytes in protocol-2 pickles); anything else is refused
-before it runs. Plain dicts, lists, strings, bytes and numbers need no name at all.
+3072)``, and ``labels``, a list of ints). Unpickling may call any function a file names, so
+telar never unpickles: :func:`telar.data.pickled.load_pickled_data` decodes the opcodes and
+rebuilds plain values and NumPy arrays itself, refusing any other name before anything else.
 The result is then checked for exactly that layout.
 
 Layout: ``<root>/cifar-10-batches-py/data_batch_1`` ... ``data_batch_5``, ``test_batch``, and
@@ -15,13 +13,12 @@ torchvision's ``CIFAR10.data``.
 
 from __future__ import annotations
 
-import io
-import pickle
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from telar.data.pickled import PickledDataError, load_pickled_data
 from telar.errors import DataError
 
 FOLDER = "cifar-10-batches-py"
@@ -33,51 +30,17 @@ CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "hors
 MAX_BATCH_BYTES = 64 * 1024 * 1024
 
 
-def _dtype(*args: Any) -> np.dtype:
-    dtype = np.dtype(*args)
-    if dtype.hasobject:
-        raise pickle.UnpicklingError("an array of Python objects")
-    return dtype
-
-
-def _latin1(text: str, encoding: str = "latin1") -> bytes:
-    """``_codecs.encode``, which protocol-2 pickles written by Python 3 use for bytes."""
-    if encoding not in ("latin1", "latin-1"):
-        raise pickle.UnpicklingError(f"refused encoding {encoding!r}")
-    return text.encode("latin1")
-
-
-#: (module, name) -> the object it may resolve to; NumPy 1 and 2 spell the module differently
-_ALLOWED: dict[tuple[str, str], Any] = {
-    (module, "_reconstruct"): np.ndarray.__reduce__(np.zeros(1))[0]
-    for module in ("numpy.core.multiarray", "numpy._core.multiarray")}
-_ALLOWED.update({("numpy", "ndarray"): np.ndarray, ("numpy", "dtype"): _dtype,
-                 ("_codecs", "encode"): _latin1})
-
-
-class RestrictedUnpickler(pickle.Unpickler):
-    """An unpickler that builds only plain containers, numbers, strings and NumPy arrays."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        found = _ALLOWED.get((module, name))
-        if found is None:
-            raise pickle.UnpicklingError(f"refused to load {module}.{name}")
-        return found
-
-
 def load_batch(path: Path) -> dict[str, Any]:
-    """One pickled batch as a dict with ``str`` keys, through :class:`RestrictedUnpickler`."""
+    """One pickled batch as a dict with ``str`` keys (:func:`load_pickled_data`: no code runs)."""
     try:
         size = path.stat().st_size
         if size > MAX_BATCH_BYTES:
             raise DataError(f"{path}: {size} bytes is too large for a CIFAR-10 batch")
-        raw = path.read_bytes()
-        # latin1: the batches were pickled by Python 2 (how torchvision reads them too)
-        loaded = RestrictedUnpickler(io.BytesIO(raw), encoding="latin1").load()
+        # Python 2 wrote the batches: its str is read as latin-1 text (as torchvision does)
+        loaded = load_pickled_data(path.read_bytes())
     except FileNotFoundError:
         raise DataError(f"{path}: missing from the CIFAR-10 archive") from None
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError,
-            IndexError, KeyError) as exc:
+    except PickledDataError as exc:
         raise DataError(f"{path}: not a CIFAR-10 batch ({exc})") from None
     if not isinstance(loaded, dict):
         raise DataError(f"{path}: not a CIFAR-10 batch (a {type(loaded).__name__}, not a dict)")
@@ -120,5 +83,5 @@ def read_classes(root: Path) -> list[str]:
     return names
 
 
-__all__ = ["RestrictedUnpickler", "load_batch", "read_split", "read_classes", "CLASSES",
+__all__ = ["load_batch", "read_split", "read_classes", "CLASSES",
            "FOLDER"]
