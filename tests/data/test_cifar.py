@@ -1,5 +1,6 @@
-"""CIFAR-10's pickled batches read without unpickling (telar.data.pickled): the real layout (as Python 2
-pickled it and as Python 3 does), and files that would run code or lie about their content."""
+"""CIFAR-10's pickled batches read without unpickling (telar.data.pickled): the real layout
+(as Python 2 pickled it and as Python 3 does), and files that would run code or lie about
+their content."""
 
 from __future__ import annotations
 
